@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * nlbs: network load balancer pair, generic netlink ABI.
+ *
+ * One instance per network namespace. Every request acts on the instance of
+ * the namespace of the requesting socket. All integers are host byte order
+ * unless the name ends in _BE (IPv4 addresses, as struct in_addr.s_addr).
+ *
+ * NLBS_CMD_CONFIG_SET  (admin)  any subset of the config attributes
+ * NLBS_CMD_CONFIG_GET           reply: the same command with all of them
+ *   NLBS_A_ACCESS_IFINDEX   u32   device the VIP traffic and ARP arrive on
+ *   NLBS_A_ACCESS_IFNAME    str   (reply only)
+ *   NLBS_A_SERVER_IFINDEX   u32   device the servers are reached on
+ *   NLBS_A_SERVER_IFNAME    str   (reply only)
+ *   NLBS_A_NLBS_ADDR_BE     be32  the NLBS address, answered in ARP when active
+ *   NLBS_A_GARP_COUNT       u32   gratuitous ARPs sent on becoming active, 0..100
+ *   NLBS_A_GARP_INTERVAL    u32   ms between them, 10..60000
+ *   NLBS_A_HASH_SEED        u32   flow hash seed; equal on both NLBs of a pair
+ *
+ * NLBS_CMD_STATE_SET   (admin)
+ *   NLBS_A_STATE            u8    enum nlbs_state (required)
+ *   NLBS_A_LEASE_MS         u32   with ACTIVE: leave ACTIVE for STANDBY unless
+ *                                 renewed within this many ms (0: no lease)
+ * NLBS_CMD_STATE_GET            reply and NLBS_CMD_STATE_NTF event:
+ *   NLBS_A_STATE, NLBS_A_LEASE_MS (remaining), NLBS_A_REASON (str, event only)
+ *
+ * NLBS_CMD_SERVICE_ADD (admin), NLBS_CMD_SERVICE_DEL (admin)
+ * NLBS_CMD_SERVICE_GET          dump; also NLBS_CMD_SERVICE_NTF event
+ *   NLBS_A_SERVICE          nest
+ *     NLBS_SVC_A_VIP_BE      be32  the public cluster address (required)
+ *     NLBS_SVC_A_PROTO       u8    IPPROTO_TCP, IPPROTO_UDP or 0: whole VIP
+ *     NLBS_SVC_A_PORT        u16   1..65535 with TCP/UDP, absent with 0
+ *     NLBS_SVC_A_SERVERS     u32   (reply) number of servers
+ *     NLBS_SVC_A_TABLE_SIZE  u32   (reply) Maglev table size, 0: no eligible server
+ *     NLBS_SVC_A_EVENT       u8    (event) enum nlbs_event
+ *
+ * NLBS_CMD_SERVER_ADD  (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT) + NLBS_A_SERVER
+ * NLBS_CMD_SERVER_SET  (admin)  same, NLBS_SRV_A_WEIGHT required
+ * NLBS_CMD_SERVER_DEL  (admin)  same
+ * NLBS_CMD_SERVER_GET           dump, one server a message; request may carry
+ *                               NLBS_A_SERVICE to dump one service only;
+ *                               also NLBS_CMD_SERVER_NTF event
+ *   NLBS_A_SERVICE          nest  as above
+ *   NLBS_A_SERVER           nest
+ *     NLBS_SRV_A_ADDR_BE     be32  the server's private address (required)
+ *     NLBS_SRV_A_WEIGHT      u32   0..65535, default 1; 0 = drain (no new flows)
+ *     NLBS_SRV_A_MAC         binary[6] static MAC (optional, add only)
+ *     NLBS_SRV_A_PACKETS     u64   (reply) packets forwarded to it
+ *     NLBS_SRV_A_BYTES       u64   (reply) bytes forwarded to it
+ *     NLBS_SRV_A_EVENT       u8    (event) enum nlbs_event
+ *
+ * NLBS_CMD_STATS_GET            NLBS_A_STATS nest of NLBS_STATS_A_* u64
+ * NLBS_CMD_STATS_RESET (admin)  instance and per-server counters to zero
+ *
+ * NLBS_CMD_DEVICE_NTF           event: a configured device went down or away
+ *   NLBS_A_ACCESS_IFINDEX or NLBS_A_SERVER_IFINDEX, NLBS_A_REASON
+ */
+#ifndef _UAPI_LINUX_NLBS_H
+#define _UAPI_LINUX_NLBS_H
+
+#define NLBS_GENL_NAME		"nlbs"
+#define NLBS_GENL_VERSION	1
+#define NLBS_MCGRP_EVENTS	"events"
+
+enum nlbs_state {
+	NLBS_STATE_INIT,
+	NLBS_STATE_ACTIVE,
+	NLBS_STATE_STANDBY,
+	NLBS_STATE_INOP,
+
+	__NLBS_STATE_MAX,
+	NLBS_STATE_MAX = __NLBS_STATE_MAX - 1
+};
+
+enum nlbs_event {
+	NLBS_EVENT_ADD = 1,
+	NLBS_EVENT_DEL,
+	NLBS_EVENT_SET,
+
+	__NLBS_EVENT_MAX,
+	NLBS_EVENT_MAX = __NLBS_EVENT_MAX - 1
+};
+
+enum nlbs_cmd {
+	NLBS_CMD_UNSPEC,
+	NLBS_CMD_CONFIG_SET,
+	NLBS_CMD_CONFIG_GET,
+	NLBS_CMD_STATE_SET,
+	NLBS_CMD_STATE_GET,
+	NLBS_CMD_SERVICE_ADD,
+	NLBS_CMD_SERVICE_DEL,
+	NLBS_CMD_SERVICE_GET,
+	NLBS_CMD_SERVER_ADD,
+	NLBS_CMD_SERVER_SET,
+	NLBS_CMD_SERVER_DEL,
+	NLBS_CMD_SERVER_GET,
+	NLBS_CMD_STATS_GET,
+	NLBS_CMD_STATS_RESET,
+	NLBS_CMD_STATE_NTF,
+	NLBS_CMD_SERVICE_NTF,
+	NLBS_CMD_SERVER_NTF,
+	NLBS_CMD_DEVICE_NTF,
+
+	__NLBS_CMD_MAX,
+	NLBS_CMD_MAX = __NLBS_CMD_MAX - 1
+};
+
+enum nlbs_attr {
+	NLBS_A_UNSPEC,
+	NLBS_A_ACCESS_IFINDEX,
+	NLBS_A_ACCESS_IFNAME,
+	NLBS_A_SERVER_IFINDEX,
+	NLBS_A_SERVER_IFNAME,
+	NLBS_A_NLBS_ADDR_BE,
+	NLBS_A_GARP_COUNT,
+	NLBS_A_GARP_INTERVAL,
+	NLBS_A_HASH_SEED,
+	NLBS_A_STATE,
+	NLBS_A_LEASE_MS,
+	NLBS_A_REASON,
+	NLBS_A_SERVICE,
+	NLBS_A_SERVER,
+	NLBS_A_STATS,
+	NLBS_A_PAD,
+
+	__NLBS_A_MAX,
+	NLBS_A_MAX = __NLBS_A_MAX - 1
+};
+
+enum nlbs_service_attr {
+	NLBS_SVC_A_UNSPEC,
+	NLBS_SVC_A_VIP_BE,
+	NLBS_SVC_A_PROTO,
+	NLBS_SVC_A_PORT,
+	NLBS_SVC_A_SERVERS,
+	NLBS_SVC_A_TABLE_SIZE,
+	NLBS_SVC_A_EVENT,
+
+	__NLBS_SVC_A_MAX,
+	NLBS_SVC_A_MAX = __NLBS_SVC_A_MAX - 1
+};
+
+enum nlbs_server_attr {
+	NLBS_SRV_A_UNSPEC,
+	NLBS_SRV_A_ADDR_BE,
+	NLBS_SRV_A_WEIGHT,
+	NLBS_SRV_A_MAC,
+	NLBS_SRV_A_PACKETS,
+	NLBS_SRV_A_BYTES,
+	NLBS_SRV_A_EVENT,
+	NLBS_SRV_A_PAD,
+
+	__NLBS_SRV_A_MAX,
+	NLBS_SRV_A_MAX = __NLBS_SRV_A_MAX - 1
+};
+
+/* Instance counters, all u64, in NLBS_A_STATS. */
+enum nlbs_stats_attr {
+	NLBS_STATS_A_UNSPEC,
+	NLBS_STATS_A_RX,		/* frames seen by the ingress hook */
+	NLBS_STATS_A_FORWARDED,		/* VIP datagrams sent to a server */
+	NLBS_STATS_A_ARP_REQUESTS,	/* ARP requests for the NLBS address */
+	NLBS_STATS_A_ARP_REPLIES,	/* ... answered (only while active) */
+	NLBS_STATS_A_GARP_SENT,		/* gratuitous ARPs sent */
+	NLBS_STATS_A_DROP_INACTIVE,	/* VIP datagrams while not active */
+	NLBS_STATS_A_DROP_NO_SERVER,	/* no service or no eligible server */
+	NLBS_STATS_A_NEIGH_MISS,	/* server MAC unresolved: queued */
+	NLBS_STATS_A_DROP_NEIGH,	/* neighbour layer refused the packet */
+	NLBS_STATS_A_DROP_MALFORMED,	/* bad ARP or IPv4 header */
+	NLBS_STATS_A_DROP_XMIT,		/* out of memory or transmit failed */
+	NLBS_STATS_A_ARP_CONFLICTS,	/* NLBS address announced by another MAC */
+	NLBS_STATS_A_PAD,
+
+	__NLBS_STATS_A_MAX,
+	NLBS_STATS_A_MAX = __NLBS_STATS_A_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_NLBS_H */
