@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs as PID 1 in the guest, chrooted into the overlay of the host root (see
+# run.sh). $1 is the env file run.sh wrote. The command's output goes to
+# ttyS1; its exit status, and the success marker only when the status is 0 and
+# the kernel log is clean, go to ttyS2. Then power off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LC_ALL=C.UTF-8
+
+poweroff() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+
+# shellcheck disable=SC1090
+. "$1" || { echo "nlbs-vm: cannot read $1"; poweroff; }
+
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/netns /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+hostname nlbs-vm
+ip link set lo up
+for t in /dev/ttyS1 /dev/ttyS2; do stty -F "$t" raw -echo 115200; done
+status() { echo "$*" >/dev/ttyS2; }
+
+# A kernel whose modules are not on the host (the debug kernel): copy them in.
+if [ -n "$NLBS_VM_MODULES" ]; then
+	mkdir -p /lib/modules
+	cp -a "$NLBS_VM_MODULES" "/lib/modules/$(uname -r)"
+	depmod -a
+fi
+
+kmemleak=/sys/kernel/debug/kmemleak
+# Forget what boot allocated; only leaks made by the run count.
+[ -w $kmemleak ] && echo clear >$kmemleak
+
+cd "$NLBS_TOP" || poweroff
+export NLBS_VM=1
+"${NLBS_CMD[@]}" </dev/null >/dev/ttyS1 2>&1
+rc=$?
+status "exit $rc"
+
+clean=1
+if [ -w $kmemleak ]; then
+	# Objects younger than 5 s are not reported: wait, then scan twice.
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	if [ -s $kmemleak ]; then
+		echo "# kmemleak reports leaks:" >/dev/ttyS1
+		head -n 60 $kmemleak | sed 's/^/# /' >/dev/ttyS1
+		clean=0
+	fi
+fi
+splat=$(dmesg | grep -E -f "$NLBS_TOP/selftests/vm/splat.pat")
+if [ -n "$splat" ]; then
+	echo "# kernel log is not clean:" >/dev/ttyS1
+	echo "$splat" | head -n 20 | sed 's/^/# /' >/dev/ttyS1
+	clean=0
+fi
+[ "$rc" = 0 ] && [ "$clean" = 1 ] && status NLBS-VM-SUCCESS
+poweroff
