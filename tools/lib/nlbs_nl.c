@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * nlbs_nl: socket, family resolution, requests with extack, notifications.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nlbs_nl.h"
+
+struct nlbs_nl {
+	struct mnl_socket *sk;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t events_grp;		/* 0: family has no events group */
+	struct nlbs_nl_error err;
+	char sbuf[NLBS_NL_BUFSIZE];	/* request */
+	char rbuf[NLBS_NL_BUFSIZE];	/* replies */
+};
+
+static void set_err(struct nlbs_nl_error *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(struct nlbs_nl_error *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	e->err = err;
+	e->msg[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+}
+
+int nlbs_netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (!name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+struct nlmsghdr *nlbs_msg_init(void *buf, uint16_t family, uint8_t cmd,
+			       uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = family;
+	if (flags & NLM_F_DUMP)
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	else
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = NLBS_GENL_VERSION;
+	return nlh;
+}
+
+struct nlmsghdr *nlbs_nl_req(struct nlbs_nl *nl, uint8_t cmd, uint16_t flags)
+{
+	return nlbs_msg_init(nl->sbuf, nl->family, cmd, flags);
+}
+
+uint8_t nlbs_msg_cmd(const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+
+	return genl->cmd;
+}
+
+/* ---- acks and errors ------------------------------------------------------ */
+
+struct run_ctx {
+	struct nlbs_nl *nl;
+	nlbs_msg_cb cb;
+	void *data;
+	bool listen;		/* notifications: no ACK ends it */
+	bool done;		/* ACK, error or NLMSG_DONE seen */
+	bool stopped;		/* cb returned MNL_CB_STOP: skip the rest */
+	int cb_err;		/* cb failed: drain the rest, then fail */
+};
+
+static int ext_ack_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= NLMSGERR_ATTR_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* Record errno and extack of an NLMSG_ERROR (or a dump's NLMSG_DONE). */
+static void parse_ext_ack(struct nlbs_nl *nl, const struct nlmsghdr *nlh,
+			  unsigned int off, int error)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
+	const struct nlattr *a;
+
+	set_err(&nl->err, error, NULL);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    mnl_nlmsg_get_payload_len(nlh) <= off)
+		return;
+	if (mnl_attr_parse(nlh, off, ext_ack_attr_cb, tb) < 0)
+		return;
+	a = tb[NLMSGERR_ATTR_MSG];
+	if (a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+		snprintf(nl->err.msg, sizeof(nl->err.msg), "%s",
+			 mnl_attr_get_str(a));
+		return;
+	}
+	a = tb[NLMSGERR_ATTR_MISS_TYPE];
+	if (error && a && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+		snprintf(nl->err.msg, sizeof(nl->err.msg),
+			 "missing required attribute (type %u%s)",
+			 mnl_attr_get_u32(a),
+			 tb[NLMSGERR_ATTR_MISS_NEST] ? ", in a nest" : "");
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *rc = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		set_err(&rc->nl->err, EBADMSG, "truncated netlink error");
+		return MNL_CB_ERROR;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->error)
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	parse_ext_ack(rc->nl, nlh, off, -e->error);
+	rc->done = true;
+	if (e->error) {
+		errno = -e->error;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *rc = data;
+	int error = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
+		error = *(const int *)mnl_nlmsg_get_payload(nlh);
+	parse_ext_ack(rc->nl, nlh, sizeof(int), -error);
+	rc->done = true;
+	if (error) {
+		errno = -error;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *rc = data;
+
+	int ret;
+
+	if (nlh->nlmsg_type != rc->nl->family ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr) ||
+	    !rc->cb || rc->stopped || rc->cb_err)
+		return MNL_CB_OK;
+	errno = 0;
+	ret = rc->cb(nlh, rc->data);
+	if (ret == MNL_CB_STOP) {
+		rc->stopped = true;
+		return rc->listen ? MNL_CB_STOP : MNL_CB_OK;
+	}
+	if (ret < 0) {
+		/* Keep reading up to the end of the reply so the next request
+		 * on this socket does not see its leftovers. */
+		rc->cb_err = errno ? errno : EIO;
+		if (rc->listen)
+			return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_NOOP]	= noop_cb,
+	[NLMSG_ERROR]	= error_cb,
+	[NLMSG_DONE]	= done_cb,
+	[NLMSG_OVERRUN]	= noop_cb,
+};
+
+static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
+			uint32_t seq, uint32_t portid)
+{
+	ssize_t len;
+	int ret;
+
+	len = mnl_socket_recvfrom(nl->sk, nl->rbuf, sizeof(nl->rbuf));
+	if (len < 0) {
+		ret = errno;
+		set_err(&nl->err, ret, NULL);
+		return -ret;
+	}
+	ret = mnl_cb_run2(nl->rbuf, len, seq, portid, data_cb, rc,
+			  ctl_cbs, NLMSG_MIN_TYPE);
+	if (ret < 0) {
+		ret = errno ? errno : EIO;
+		if (rc->cb_err)
+			ret = rc->cb_err;
+		if (!rc->done)	/* a callback or libmnl failed, not the kernel */
+			set_err(&nl->err, ret, NULL);
+		return -ret;
+	}
+	if (ret == MNL_CB_STOP)
+		rc->done = true;
+	return 0;
+}
+
+int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
+		void *data)
+{
+	struct run_ctx rc = { .nl = nl, .cb = cb, .data = data };
+	int ret;
+
+	set_err(&nl->err, 0, NULL);
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0) {
+		ret = errno;
+		set_err(&nl->err, ret, NULL);
+		return -ret;
+	}
+	while (!rc.done) {
+		errno = 0;
+		ret = run_ctx_recv(nl, &rc, nl->seq, nl->portid);
+		if (ret < 0)
+			return ret;
+	}
+	if (rc.cb_err) {
+		set_err(&nl->err, rc.cb_err, NULL);
+		return -rc.cb_err;
+	}
+	return 0;
+}
+
+/* ---- open: nlctrl ------------------------------------------------------- */
+
+struct family_info {
+	uint16_t id;
+	uint32_t events_grp;
+};
+
+static int mcgrp_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= CTRL_ATTR_MCAST_GRP_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void parse_mcgrps(const struct nlattr *nest, struct family_info *fi)
+{
+	const struct nlattr *pos;
+
+	mnl_attr_for_each_nested(pos, nest) {
+		const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = { NULL };
+
+		if (mnl_attr_parse_nested(pos, mcgrp_cb, tb) < 0)
+			continue;
+		if (!tb[CTRL_ATTR_MCAST_GRP_NAME] || !tb[CTRL_ATTR_MCAST_GRP_ID] ||
+		    mnl_attr_validate(tb[CTRL_ATTR_MCAST_GRP_NAME],
+				      MNL_TYPE_NUL_STRING) < 0 ||
+		    mnl_attr_validate(tb[CTRL_ATTR_MCAST_GRP_ID],
+				      MNL_TYPE_U32) < 0)
+			continue;
+		if (!strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
+			    NLBS_MCGRP_EVENTS))
+			fi->events_grp =
+				mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+}
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_info *fi = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+			fi->id = mnl_attr_get_u16(attr);
+		break;
+	case CTRL_ATTR_MCAST_GROUPS:
+		parse_mcgrps(attr, fi);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int resolve_family(struct nlbs_nl *nl)
+{
+	struct family_info fi = { 0 };
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(nl->sbuf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NLBS_GENL_NAME);
+
+	nl->family = GENL_ID_CTRL;	/* so data_cb passes nlctrl replies */
+	ret = nlbs_nl_run(nl, nlh, family_cb, &fi);
+	nl->family = fi.id;
+	if (ret < 0) {
+		if (ret == -ENOENT)
+			set_err(&nl->err, ENOENT,
+				"generic netlink family \"%s\" not found (is the nlbs module loaded?)",
+				NLBS_GENL_NAME);
+		return ret;
+	}
+	if (!fi.id) {
+		set_err(&nl->err, EPROTO, "nlctrl reply without a family id");
+		return -EPROTO;
+	}
+	nl->events_grp = fi.events_grp;
+	return 0;
+}
+
+struct nlbs_nl *nlbs_nl_open(const char *netns, struct nlbs_nl_error *err)
+{
+	struct nlbs_nl *nl;
+	int one = 1, ret;
+
+	set_err(err, 0, NULL);
+	if (netns) {
+		ret = nlbs_netns_enter(netns);
+		if (ret < 0) {
+			set_err(err, -ret, "cannot enter network namespace \"%s\": %s",
+				netns, strerror(-ret));
+			return NULL;
+		}
+	}
+	nl = calloc(1, sizeof(*nl));
+	if (!nl) {
+		set_err(err, ENOMEM, NULL);
+		return NULL;
+	}
+	nl->sk = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!nl->sk) {
+		set_err(err, errno, "cannot open generic netlink socket: %s",
+			strerror(errno));
+		goto fail;
+	}
+	/* Both are best effort: kernels without them still work. */
+	mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
+		set_err(err, errno, "cannot bind netlink socket: %s",
+			strerror(errno));
+		goto fail;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sk);
+	nl->seq = (uint32_t)time(NULL);
+	if (resolve_family(nl) < 0) {
+		if (err)
+			*err = nl->err;
+		goto fail;
+	}
+	return nl;
+fail:
+	nlbs_nl_close(nl);
+	return NULL;
+}
+
+void nlbs_nl_close(struct nlbs_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sk)
+		mnl_socket_close(nl->sk);
+	free(nl);
+}
+
+int nlbs_nl_fd(const struct nlbs_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sk);
+}
+
+uint16_t nlbs_nl_family(const struct nlbs_nl *nl)
+{
+	return nl->family;
+}
+
+const struct nlbs_nl_error *nlbs_nl_error(const struct nlbs_nl *nl)
+{
+	return &nl->err;
+}
+
+/* ---- notifications ------------------------------------------------------- */
+
+int nlbs_nl_join_events(struct nlbs_nl *nl)
+{
+	int grp = (int)nl->events_grp;
+
+	set_err(&nl->err, 0, NULL);
+	if (!grp) {
+		set_err(&nl->err, ENOENT, "family \"%s\" has no \"%s\" group",
+			NLBS_GENL_NAME, NLBS_MCGRP_EVENTS);
+		return -ENOENT;
+	}
+	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0) {
+		set_err(&nl->err, errno, NULL);
+		return -nl->err.err;
+	}
+	return 0;
+}
+
+int nlbs_nl_listen(struct nlbs_nl *nl, nlbs_msg_cb cb, void *data)
+{
+	struct run_ctx rc = { .nl = nl, .cb = cb, .data = data, .listen = true };
+	int ret;
+
+	set_err(&nl->err, 0, NULL);
+	while (!rc.done) {
+		errno = 0;
+		ret = run_ctx_recv(nl, &rc, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

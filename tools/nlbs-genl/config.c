@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * nlbs-genl config { set ... | show }
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "nlbs-genl.h"
+#include "print.h"
+
+void config_usage(FILE *f)
+{
+	fputs("Usage: nlbs-genl config set [ access DEV ] [ servers DEV ] [ nlbs ADDR ]\n"
+	      "                            [ garp-count N ] [ garp-interval MS ] [ seed N ]\n"
+	      "       nlbs-genl config show\n", f);
+}
+
+static const struct {
+	const char *word;
+	int attr;
+} config_words[] = {
+	{ "access",		NLBS_A_ACCESS_IFINDEX },
+	{ "servers",		NLBS_A_SERVER_IFINDEX },
+	{ "nlbs",		NLBS_A_NLBS_ADDR_BE },
+	{ "garp-count",		NLBS_A_GARP_COUNT },
+	{ "garp-interval",	NLBS_A_GARP_INTERVAL },
+	{ "seed",		NLBS_A_HASH_SEED },
+};
+
+static int config_word(struct cli *cli, struct nlbs_config *cfg, int attr,
+		       const char *word, const char *val)
+{
+	switch (attr) {
+	case NLBS_A_ACCESS_IFINDEX:
+		return arg_dev(cli, val, &cfg->access_ifindex);
+	case NLBS_A_SERVER_IFINDEX:
+		return arg_dev(cli, val, &cfg->server_ifindex);
+	case NLBS_A_NLBS_ADDR_BE:
+		return arg_ipv4(cli, "nlbs address", val, &cfg->nlbs_addr);
+	case NLBS_A_GARP_COUNT:
+		return arg_u32(cli, word, val, 10, &cfg->garp_count);
+	case NLBS_A_GARP_INTERVAL:
+		return arg_u32(cli, word, val, 10, &cfg->garp_interval);
+	default:	/* NLBS_A_HASH_SEED: decimal or 0x hex */
+		return arg_u32(cli, word, val, 0, &cfg->hash_seed);
+	}
+}
+
+static int config_set_parse(struct cli *cli, struct nlbs_req *req, int argc,
+			    char **argv)
+{
+	struct nlbs_config *cfg = &req->cfg;
+	const char *val;
+	size_t w;
+	int i = 0, ret;
+
+	if (!argc)
+		return cli_usage_err(cli, "config set: nothing to set");
+	while (i < argc) {
+		for (w = 0; w < sizeof(config_words) / sizeof(config_words[0]); w++)
+			if (!strcmp(argv[i], config_words[w].word))
+				break;
+		if (w == sizeof(config_words) / sizeof(config_words[0]))
+			return cli_usage_err(cli, "config set: unknown keyword \"%s\"",
+					     argv[i]);
+		if (cfg->present & NLBS_BIT(config_words[w].attr))
+			return cli_usage_err(cli, "config set: duplicate \"%s\"",
+					     argv[i]);
+		ret = arg_next(cli, argc, argv, &i, &val);
+		if (ret)
+			return ret;
+		ret = config_word(cli, cfg, config_words[w].attr,
+				  config_words[w].word, val);
+		if (ret)
+			return ret;
+		cfg->present |= NLBS_BIT(config_words[w].attr);
+	}
+	return CLI_OK;
+}
+
+int config_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
+{
+	if (!argc || !strcmp(argv[0], "show")) {
+		req->op = OP_CONFIG_SHOW;
+		req->cmd = NLBS_CMD_CONFIG_GET;
+		return arg_end(cli, argc, argv, 1);
+	}
+	if (!strcmp(argv[0], "set")) {
+		req->op = OP_CONFIG_SET;
+		req->cmd = NLBS_CMD_CONFIG_SET;
+		return config_set_parse(cli, req, argc - 1, argv + 1);
+	}
+	return cli_usage_err(cli, "config: unknown command \"%s\"", argv[0]);
+}
+
+static void print_dev(const char *word, const char *key, const char *key_idx,
+		      bool present, uint32_t ifindex, const char *ifname)
+{
+	char fmt[32], name[IF_NAMESIZE];
+
+	if (!present || !ifindex) {
+		print_str(PRINT_FP, NULL, "%s", word);
+		print_str(PRINT_FP, NULL, "%s", "none");
+		print_null(key);
+		return;
+	}
+	if (!*ifname)
+		ifname = if_indextoname(ifindex, name) ? name : "?";
+	snprintf(fmt, sizeof(fmt), "%s %%s", word);
+	print_str(PRINT_ANY, key, fmt, ifname);
+	print_uint(PRINT_ANY, key_idx, "(ifindex %" PRIu64 ")", ifindex);
+}
+
+void print_config(const struct nlbs_config *cfg)
+{
+	uint32_t p = cfg->present;
+	char buf[16];
+
+	print_dev("access", "access", "access_ifindex",
+		  p & NLBS_BIT(NLBS_A_ACCESS_IFINDEX), cfg->access_ifindex,
+		  cfg->access_ifname);
+	print_dev("servers", "servers", "servers_ifindex",
+		  p & NLBS_BIT(NLBS_A_SERVER_IFINDEX), cfg->server_ifindex,
+		  cfg->server_ifname);
+	if ((p & NLBS_BIT(NLBS_A_NLBS_ADDR_BE)) && cfg->nlbs_addr) {
+		print_str(PRINT_ANY, "nlbs", "nlbs %s",
+			  ipv4_str(cfg->nlbs_addr, buf));
+	} else {
+		print_str(PRINT_FP, NULL, "%s", "nlbs none");
+		print_null("nlbs");
+	}
+	if (p & NLBS_BIT(NLBS_A_GARP_COUNT))
+		print_uint(PRINT_ANY, "garp_count", "garp-count %" PRIu64,
+			   cfg->garp_count);
+	if (p & NLBS_BIT(NLBS_A_GARP_INTERVAL))
+		print_uint(PRINT_ANY, "garp_interval", "garp-interval %" PRIu64,
+			   cfg->garp_interval);
+	if (p & NLBS_BIT(NLBS_A_HASH_SEED)) {
+		print_uint(PRINT_FP, NULL, "seed 0x%08" PRIx64, cfg->hash_seed);
+		print_uint(PRINT_JSON, "seed", NULL, cfg->hash_seed);
+	}
+}
+
+static int config_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlbs_msg_cmd(nlh) != NLBS_CMD_CONFIG_GET)
+		return MNL_CB_OK;
+	return nlbs_parse_config(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* Also used by show. */
+int config_load(struct cli *cli, struct nlbs_config *cfg)
+{
+	struct nlmsghdr *nlh = nlbs_nl_req(cli->nl, NLBS_CMD_CONFIG_GET, 0);
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (nlbs_nl_run(cli->nl, nlh, config_get_cb, cfg) < 0)
+		return cli_nl_error(cli, "config show");
+	return CLI_OK;
+}
+
+int config_run(struct cli *cli, const struct nlbs_req *req)
+{
+	struct nlbs_config cfg;
+	int ret;
+
+	if (req->op == OP_CONFIG_SET)
+		return run_simple(cli, req);
+	if (!cli_nl(cli))
+		return CLI_FAIL;
+	ret = config_load(cli, &cfg);
+	print_begin(false);
+	if (!ret)
+		print_config(&cfg);
+	return print_end(!ret) ? CLI_FAIL : ret;
+}

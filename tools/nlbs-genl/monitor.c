@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * nlbs-genl monitor: one line (or one JSON object) per notification.
+ *
+ *   state active [lease N ms] [reason TEXT]
+ *   service add VIP [PROTO PORT] [servers N table N]
+ *   server add VIP [PROTO PORT] ADDR [weight W] [mac M]
+ *   device access|servers NAME (ifindex N) [reason TEXT]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "nlbs-genl.h"
+#include "print.h"
+
+void monitor_usage(FILE *f)
+{
+	fputs("Usage: nlbs-genl monitor\n", f);
+}
+
+int monitor_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
+{
+	req->op = OP_MONITOR;
+	return arg_end(cli, argc, argv, 0);
+}
+
+static void print_action(uint8_t event)
+{
+	const char *name = nlbs_event_name(event);
+
+	print_str(PRINT_ANY, "action", "%s", name ? name : "unknown");
+}
+
+/* "device access veth0 (ifindex 3)" or "device access ifindex 3" */
+static void print_device(const char *word, uint32_t ifindex, const char *name)
+{
+	print_str(PRINT_ANY, "device", "device %s", word);
+	if (*name) {
+		print_str(PRINT_ANY, "ifname", "%s", name);
+		print_uint(PRINT_ANY, "ifindex", "(ifindex %" PRIu64 ")", ifindex);
+	} else {
+		print_uint(PRINT_ANY, "ifindex", "ifindex %" PRIu64, ifindex);
+	}
+}
+
+static int print_event(const struct nlmsghdr *nlh)
+{
+	struct nlbs_state_info st;
+	struct nlbs_service svc;
+	struct nlbs_server srv;
+	struct nlbs_device_event dev;
+	uint8_t cmd = nlbs_msg_cmd(nlh);
+
+	switch (cmd) {
+	case NLBS_CMD_STATE_NTF:
+	case NLBS_CMD_STATE_GET:
+		if (nlbs_parse_state(nlh, &st) < 0)
+			return -EBADMSG;
+		print_str(PRINT_JSON, "event", NULL, "state");
+		print_state(&st);
+		break;
+	case NLBS_CMD_SERVICE_NTF:
+		if (nlbs_parse_service(nlh, &svc) < 0)
+			return -EBADMSG;
+		print_str(PRINT_ANY, "event", "%s", "service");
+		print_action(svc.event);
+		print_service(&svc);
+		break;
+	case NLBS_CMD_SERVER_NTF:
+		if (nlbs_parse_server(nlh, &svc, &srv) < 0)
+			return -EBADMSG;
+		print_str(PRINT_ANY, "event", "%s", "server");
+		print_action(srv.event);
+		print_service_key(&svc);
+		print_server(&srv);
+		break;
+	case NLBS_CMD_DEVICE_NTF:
+		if (nlbs_parse_device(nlh, &dev) < 0)
+			return -EBADMSG;
+		print_str(PRINT_JSON, "event", NULL, "device");
+		if (dev.present & NLBS_BIT(NLBS_A_ACCESS_IFINDEX))
+			print_device("access", dev.access_ifindex,
+				     dev.access_ifname);
+		if (dev.present & NLBS_BIT(NLBS_A_SERVER_IFINDEX))
+			print_device("servers", dev.server_ifindex,
+				     dev.server_ifname);
+		if (dev.present & NLBS_BIT(NLBS_A_REASON))
+			print_str(PRINT_ANY, "reason", "reason %s", dev.reason);
+		break;
+	default:
+		print_str(PRINT_ANY, "event", "%s", "unknown");
+		print_uint(PRINT_ANY, "cmd", "cmd %" PRIu64, cmd);
+		break;
+	}
+	return 0;
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int ret;
+
+	(void)data;
+	print_begin(false);
+	ret = print_event(nlh);
+	if (print_end(ret == 0) < 0) {
+		errno = EPIPE;		/* stdout went away: stop */
+		return MNL_CB_ERROR;
+	}
+	if (ret < 0)
+		fprintf(stderr, "Warning: malformed notification (cmd %u)\n",
+			nlbs_msg_cmd(nlh));
+	return MNL_CB_OK;
+}
+
+int monitor_run(struct cli *cli, const struct nlbs_req *req)
+{
+	int ret;
+
+	(void)req;
+	if (!cli_nl(cli))
+		return CLI_FAIL;
+	if (nlbs_nl_join_events(cli->nl) < 0)
+		return cli_nl_error(cli, "monitor");
+	for (;;) {
+		ret = nlbs_nl_listen(cli->nl, monitor_cb, NULL);
+		if (ret != -ENOBUFS)
+			break;
+		fputs("Warning: events lost (receive buffer overrun)\n", stderr);
+	}
+	if (ret == -EPIPE)
+		return CLI_OK;
+	return cli_nl_error(cli, "monitor");
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * nlbs-genl: argument parsing helpers, request encoding, netlink glue.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "nlbs-genl.h"
+
+static int verr(struct cli *cli, int code, const char *fmt, va_list ap)
+{
+	vsnprintf(cli->err, sizeof(cli->err), fmt, ap);
+	return code;
+}
+
+int cli_usage_err(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verr(cli, CLI_USAGE, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int cli_fail(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verr(cli, CLI_FAIL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Only the width of the attribute is checked here; the kernel's policy
+ * checks the range and says so in its extack message. */
+int arg_u32(struct cli *cli, const char *what, const char *s, int base,
+	    uint32_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, base);
+	if (errno || *end || n > UINT32_MAX)
+		goto bad;
+	*v = (uint32_t)n;
+	return CLI_OK;
+bad:
+	return cli_usage_err(cli, "invalid %s \"%s\"", what, s);
+}
+
+int arg_ipv4(struct cli *cli, const char *what, const char *s, uint32_t *v)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return cli_usage_err(cli, "invalid %s \"%s\": not an IPv4 address",
+				     what, s);
+	*v = a.s_addr;
+	return CLI_OK;
+}
+
+int arg_mac(struct cli *cli, const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return cli_usage_err(cli, "invalid mac \"%s\": expected xx:xx:xx:xx:xx:xx",
+				     s);
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[3 * i]) ||
+		    !isxdigit((unsigned char)s[3 * i + 1]))
+			return cli_usage_err(cli, "invalid mac \"%s\": expected xx:xx:xx:xx:xx:xx",
+					     s);
+		mac[i] = (uint8_t)b[i];
+	}
+	return CLI_OK;
+}
+
+int arg_dev(struct cli *cli, const char *s, uint32_t *ifindex)
+{
+	if (!*s || strlen(s) >= IF_NAMESIZE)
+		return cli_usage_err(cli, "invalid device name \"%s\"", s);
+	*ifindex = cli->resolve(s);
+	if (!*ifindex)
+		return cli_fail(cli, "cannot find device \"%s\"", s);
+	return CLI_OK;
+}
+
+int arg_next(struct cli *cli, int argc, char **argv, int *i, const char **val)
+{
+	if (*i + 1 >= argc)
+		return cli_usage_err(cli, "\"%s\" needs a value", argv[*i]);
+	*val = argv[*i + 1];
+	*i += 2;
+	return CLI_OK;
+}
+
+int arg_end(struct cli *cli, int argc, char **argv, int i)
+{
+	if (i < argc)
+		return cli_usage_err(cli, "unexpected argument \"%s\"", argv[i]);
+	return CLI_OK;
+}
+
+int arg_service(struct cli *cli, int argc, char **argv, int *i,
+		struct nlbs_service *svc)
+{
+	uint32_t port;
+	int ret;
+
+	memset(svc, 0, sizeof(*svc));
+	if (*i >= argc)
+		return cli_usage_err(cli, "missing VIP");
+	ret = arg_ipv4(cli, "VIP", argv[*i], &svc->vip);
+	if (ret)
+		return ret;
+	svc->present = NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO);
+	(*i)++;
+	if (*i >= argc)
+		return CLI_OK;
+	if (!strcmp(argv[*i], "tcp"))
+		svc->proto = IPPROTO_TCP;
+	else if (!strcmp(argv[*i], "udp"))
+		svc->proto = IPPROTO_UDP;
+	else
+		return CLI_OK;
+	if (*i + 1 >= argc)
+		return cli_usage_err(cli, "\"%s\" needs a PORT", argv[*i]);
+	ret = arg_u32(cli, "port", argv[*i + 1], 10, &port);
+	if (ret)
+		return ret;
+	if (port < 1 || port > 65535)
+		return cli_usage_err(cli, "invalid port \"%s\": 1..65535",
+				     argv[*i + 1]);
+	svc->port = (uint16_t)port;
+	svc->present |= NLBS_BIT(NLBS_SVC_A_PORT);
+	*i += 2;
+	return CLI_OK;
+}
+
+void req_encode(const struct nlbs_req *req, struct nlmsghdr *nlh)
+{
+	nlbs_put_config(nlh, &req->cfg);
+	if (req->has_state)
+		mnl_attr_put_u8(nlh, NLBS_A_STATE, req->state);
+	if (req->has_lease)
+		mnl_attr_put_u32(nlh, NLBS_A_LEASE_MS, req->lease_ms);
+	if (req->has_svc)
+		nlbs_put_service(nlh, &req->svc);
+	if (req->has_srv)
+		nlbs_put_server(nlh, &req->srv);
+}
+
+/* ---- netlink glue ---------------------------------------------------------- */
+
+struct nlbs_nl *cli_nl(struct cli *cli)
+{
+	struct nlbs_nl_error err;
+
+	if (cli->nl)
+		return cli->nl;
+	/* The namespace was entered in main(), before devices were resolved. */
+	cli->nl = nlbs_nl_open(NULL, &err);
+	if (!cli->nl)
+		fprintf(stderr, "Error: %s\n",
+			err.msg[0] ? err.msg : strerror(err.err));
+	return cli->nl;
+}
+
+/* The kernel's extack text verbatim, else the errno's text. */
+int cli_nl_error(struct cli *cli, const char *what)
+{
+	const struct nlbs_nl_error *e = nlbs_nl_error(cli->nl);
+
+	if (e->msg[0])
+		fprintf(stderr, "Error: %s\n", e->msg);
+	else if (what)
+		fprintf(stderr, "Error: %s: %s\n", what,
+			strerror(e->err ? e->err : EIO));
+	else
+		fprintf(stderr, "Error: %s\n", strerror(e->err ? e->err : EIO));
+	return CLI_FAIL;
+}
+
+int run_simple(struct cli *cli, const struct nlbs_req *req)
+{
+	struct nlmsghdr *nlh;
+
+	if (!cli_nl(cli))
+		return CLI_FAIL;
+	nlh = nlbs_nl_req(cli->nl, req->cmd, req->flags);
+	req_encode(req, nlh);
+	if (nlbs_nl_run(cli->nl, nlh, NULL, NULL) < 0)
+		return cli_nl_error(cli, NULL);
+	return CLI_OK;
+}
+
+const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case 0:
+		return "any";
+	}
+	return "unknown";
+}
+
+const char *ipv4_str(uint32_t addr, char *buf)
+{
+	struct in_addr a = { .s_addr = addr };
+
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}

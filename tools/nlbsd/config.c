@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: nlbsd.conf(5) parser. libinih splits the file into
+ * (section, name, value); this file gives the values meaning and reports the
+ * first problem as "FILE:LINE: problem". A reader wrapper counts lines because
+ * Debian's libinih is built without INI_HANDLER_LINENO.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <libgen.h>
+#include <netinet/ether.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+struct parse_ctx {
+	struct nlbsd_config *c;
+	FILE *f;
+	int lineno;
+	bool long_line;
+	char section[200];
+	struct cfg_service *svc;	/* current [service ...] */
+	int node_line, peer_line;
+	int key_file_line, lease_line, advert_line;
+	char err[512];
+};
+
+static int fail(struct parse_ctx *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse_ctx *p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (p->err[0])
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->lineno > 0)
+		snprintf(p->err, sizeof(p->err), "%s:%d: %s", p->c->path, p->lineno, msg);
+	else
+		snprintf(p->err, sizeof(p->err), "%s: %s", p->c->path, msg);
+	return 0;
+}
+
+const char *check_type_name(enum check_type t)
+{
+	static const char *const n[] = {
+		[CHECK_NONE] = "none", [CHECK_TCP] = "tcp", [CHECK_HTTP] = "http",
+		[CHECK_DNS] = "dns", [CHECK_ICMP] = "icmp",
+	};
+
+	return t <= CHECK_ICMP ? n[t] : "?";
+}
+
+bool service_same_key(const struct cfg_service *a, const struct cfg_service *b)
+{
+	return a->vip.s_addr == b->vip.s_addr && a->proto == b->proto &&
+	       a->port == b->port;
+}
+
+/* ---- value parsers: return 0 or -1 ---- */
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "250", "250ms", "2s" -> milliseconds */
+static int parse_ms(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long v, mult = 1;
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno)
+		return -1;
+	if (!strcmp(end, "s"))
+		mult = 1000;
+	else if (*end && strcmp(end, "ms"))
+		return -1;
+	if (v > max / mult || v * mult < min)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_addr(const char *s, struct in_addr *out)
+{
+	return inet_pton(AF_INET, s, out) == 1 ? 0 : -1;
+}
+
+static int parse_unicast(const char *s, struct in_addr *out)
+{
+	uint32_t h;
+
+	if (parse_addr(s, out))
+		return -1;
+	h = ntohl(out->s_addr);
+	if (h == 0 || h == 0xffffffff || (h >> 28) == 0xe || (h >> 24) == 127)
+		return -1;
+	return 0;
+}
+
+static int parse_ifname(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IF_NAMESIZE || strpbrk(s, " /\t"))
+		return -1;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+/* Relative paths are relative to the configuration file's directory. */
+static int parse_path(struct parse_ctx *p, const char *s, char *out)
+{
+	char dir[PATH_MAX];
+
+	if (!*s)
+		return -1;
+	if (s[0] == '/') {
+		if (strlen(s) >= PATH_MAX)
+			return -1;
+		strcpy(out, s);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", p->c->path);
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", dirname(dir), s) >= PATH_MAX)
+		return -1;
+	return 0;
+}
+
+/* Split @s (modified) into at most @max whitespace separated tokens. */
+static int tokenize(char *s, char **tok, int max)
+{
+	int n = 0;
+	char *save = NULL, *t;
+
+	for (t = strtok_r(s, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == max)
+			return -1;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/* ---- checks: "tcp [port P]", "http PATH [status S] [port P]", ... ---- */
+
+static int parse_check(struct parse_ctx *p, const char *value, struct check_spec *ck,
+		       bool reach)
+{
+	char buf[256], *tok[8];
+	uint32_t v;
+	int n, i = 1;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	n = tokenize(buf, tok, ARRAY_SIZE(tok));
+	if (n <= 0)
+		return fail(p, "empty check");
+	if (!strcmp(tok[0], "none") && !reach) {
+		ck->type = CHECK_NONE;
+	} else if (!strcmp(tok[0], "tcp")) {
+		ck->type = CHECK_TCP;
+	} else if (!strcmp(tok[0], "http") && !reach) {
+		ck->type = CHECK_HTTP;
+		if (n < 2 || tok[1][0] != '/')
+			return fail(p, "http check needs a path starting with '/'");
+		if (strlen(tok[1]) >= sizeof(ck->path))
+			return fail(p, "http path too long");
+		strcpy(ck->path, tok[1]);
+		i = 2;
+	} else if (!strcmp(tok[0], "dns")) {
+		ck->type = CHECK_DNS;
+		strcpy(ck->name, ".");
+	} else if (!strcmp(tok[0], "icmp")) {
+		ck->type = CHECK_ICMP;
+	} else {
+		return fail(p, "unknown check '%s' (expected %s)", tok[0],
+			    reach ? "icmp, tcp or dns" : "tcp, http, dns, icmp or none");
+	}
+	if (reach) {
+		if (i >= n || parse_unicast(tok[i], &ck->addr))
+			return fail(p, "target needs a unicast IPv4 address after '%s'", tok[0]);
+		i++;
+	}
+	for (; i < n; i += 2) {
+		if (i + 1 >= n)
+			return fail(p, "'%s' needs a value", tok[i]);
+		if (!strcmp(tok[i], "port") && ck->type != CHECK_ICMP) {
+			if (parse_u32(tok[i + 1], 1, 65535, &v))
+				return fail(p, "bad port '%s' (1..65535)", tok[i + 1]);
+			ck->port = v;
+		} else if (!strcmp(tok[i], "status") && ck->type == CHECK_HTTP) {
+			if (parse_u32(tok[i + 1], 100, 599, &v))
+				return fail(p, "bad HTTP status '%s' (100..599)", tok[i + 1]);
+			ck->status = v;
+		} else if (!strcmp(tok[i], "name") && ck->type == CHECK_DNS) {
+			if (strlen(tok[i + 1]) >= sizeof(ck->name))
+				return fail(p, "DNS name too long");
+			strcpy(ck->name, tok[i + 1]);
+		} else {
+			return fail(p, "unexpected '%s' in %s check", tok[i],
+				    check_type_name(ck->type));
+		}
+	}
+	if (reach && ck->type != CHECK_ICMP && !ck->port)
+		return fail(p, "%s target needs 'port N'", check_type_name(ck->type));
+	return 1;
+}
+
+/* interval/timeout/rise/fall, shared by [reachability] and [service] */
+static int parse_timing(struct parse_ctx *p, const char *name, const char *value,
+			struct check_spec *ck, bool *handled)
+{
+	*handled = true;
+	if (!strcmp(name, "interval")) {
+		if (parse_ms(value, 10, 3600000, &ck->interval_ms))
+			return fail(p, "bad interval '%s' (10ms..1h)", value);
+	} else if (!strcmp(name, "timeout")) {
+		if (parse_ms(value, 1, 3600000, &ck->timeout_ms))
+			return fail(p, "bad timeout '%s' (1ms..1h)", value);
+	} else if (!strcmp(name, "rise")) {
+		if (parse_u32(value, 1, 1000, &ck->rise))
+			return fail(p, "bad rise '%s' (1..1000)", value);
+	} else if (!strcmp(name, "fall")) {
+		if (parse_u32(value, 1, 1000, &ck->fall))
+			return fail(p, "bad fall '%s' (1..1000)", value);
+	} else {
+		*handled = false;
+	}
+	return 1;
+}
+
+/* ---- sections ---- */
+
+static int node_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct nlbsd_config *c = p->c;
+	uint32_t v;
+
+	if (!p->node_line)
+		p->node_line = p->lineno;
+	if (!strcmp(name, "access")) {
+		if (parse_ifname(value, c->access_dev))
+			return fail(p, "bad device name '%s'", value);
+	} else if (!strcmp(name, "servers")) {
+		if (parse_ifname(value, c->server_dev))
+			return fail(p, "bad device name '%s'", value);
+	} else if (!strcmp(name, "address")) {
+		if (parse_unicast(value, &c->address))
+			return fail(p, "bad address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "nlbs")) {
+		if (parse_unicast(value, &c->nlbs_addr))
+			return fail(p, "bad NLBS address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "id")) {
+		if (parse_u32(value, 1, UINT32_MAX, &c->node_id))
+			return fail(p, "bad id '%s' (1..4294967295)", value);
+	} else if (!strcmp(name, "priority")) {
+		if (parse_u32(value, 1, 254, &v))
+			return fail(p, "bad priority '%s' (1..254)", value);
+		c->priority = v;
+	} else if (!strcmp(name, "preempt")) {
+		if (parse_bool(value, &c->preempt))
+			return fail(p, "bad preempt '%s' (yes or no)", value);
+	} else if (!strcmp(name, "preempt-delay")) {
+		if (parse_ms(value, 0, 3600000, &c->preempt_delay_ms))
+			return fail(p, "bad preempt-delay '%s' (0..1h)", value);
+	} else if (!strcmp(name, "advert-interval")) {
+		if (parse_ms(value, NLBSD_MIN_ADVERT_MS, 60000, &c->advert_ms))
+			return fail(p, "bad advert-interval '%s' (10ms..60s)", value);
+		p->advert_line = p->lineno;
+	} else if (!strcmp(name, "dead-after")) {
+		if (parse_u32(value, 2, 1000, &c->dead_after))
+			return fail(p, "bad dead-after '%s' (2..1000 intervals)", value);
+	} else if (!strcmp(name, "lease")) {
+		if (parse_ms(value, 20, 600000, &c->lease_ms))
+			return fail(p, "bad lease '%s' (20ms..10min)", value);
+		p->lease_line = p->lineno;
+	} else if (!strcmp(name, "garp-count")) {
+		if (parse_u32(value, 0, 100, &c->garp_count))
+			return fail(p, "bad garp-count '%s' (0..100)", value);
+		c->garp_count_set = true;
+	} else if (!strcmp(name, "garp-interval")) {
+		if (parse_ms(value, 10, 60000, &c->garp_interval_ms))
+			return fail(p, "bad garp-interval '%s' (10ms..60s)", value);
+		c->garp_interval_set = true;
+	} else if (!strcmp(name, "hash-seed")) {
+		if (parse_u32(value, 0, UINT32_MAX, &c->hash_seed))
+			return fail(p, "bad hash-seed '%s'", value);
+		c->hash_seed_set = true;
+	} else {
+		return fail(p, "unknown key '%s' in [node]", name);
+	}
+	return 1;
+}
+
+static int peer_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct nlbsd_config *c = p->c;
+	uint32_t v;
+
+	if (!p->peer_line)
+		p->peer_line = p->lineno;
+	if (!strcmp(name, "address")) {
+		if (parse_unicast(value, &c->peer))
+			return fail(p, "bad peer address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "port")) {
+		if (parse_u32(value, 1, 65535, &v))
+			return fail(p, "bad port '%s' (1..65535)", value);
+		c->port = v;
+	} else if (!strcmp(name, "key-file")) {
+		if (parse_path(p, value, c->key_file))
+			return fail(p, "bad key-file '%s'", value);
+		p->key_file_line = p->lineno;
+	} else {
+		return fail(p, "unknown key '%s' in [peer]", name);
+	}
+	return 1;
+}
+
+static int reach_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct nlbsd_config *c = p->c;
+	struct check_spec *t;
+	bool handled;
+
+	if (!strcmp(name, "target")) {
+		t = realloc(c->targets, (c->ntargets + 1) * sizeof(*t));
+		if (!t)
+			return fail(p, "out of memory");
+		c->targets = t;
+		t = &c->targets[c->ntargets];
+		memset(t, 0, sizeof(*t));
+		if (!parse_check(p, value, t, true))
+			return 0;
+		c->ntargets++;
+		return 1;
+	}
+	if (!strcmp(name, "require")) {
+		if (!strcmp(value, "all"))
+			c->require_all = true;
+		else if (!strcmp(value, "any"))
+			c->require_all = false;
+		else
+			return fail(p, "bad require '%s' (all or any)", value);
+		return 1;
+	}
+	if (!strcmp(name, "devices")) {
+		if (parse_bool(value, &c->check_devices))
+			return fail(p, "bad devices '%s' (yes or no)", value);
+		return 1;
+	}
+	if (!parse_timing(p, name, value, &c->reach_tmpl, &handled))
+		return 0;
+	if (!handled)
+		return fail(p, "unknown key '%s' in [reachability]", name);
+	return 1;
+}
+
+static int scripts_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct nlbsd_config *c = p->c;
+	int st;
+
+	if (!strcmp(name, "timeout")) {
+		if (parse_ms(value, 10, 3600000, &c->script_timeout_ms))
+			return fail(p, "bad timeout '%s' (10ms..1h)", value);
+		return 1;
+	}
+	if (!strcmp(name, "notify")) {
+		if (parse_path(p, value, c->notify))
+			return fail(p, "bad script path '%s'", value);
+		return 1;
+	}
+	for (st = 0; st < ST_COUNT; st++) {
+		if (!strcmp(name, state_name(st))) {
+			if (parse_path(p, value, c->state_script[st]))
+				return fail(p, "bad script path '%s'", value);
+			return 1;
+		}
+	}
+	return fail(p, "unknown key '%s' in [scripts] (notify, init, active, standby, inop, timeout)",
+		    name);
+}
+
+static int weights_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct nlbsd_config *c = p->c;
+
+	if (!strcmp(name, "interval")) {
+		if (parse_ms(value, 100, 3600000, &c->weight_interval_ms))
+			return fail(p, "bad interval '%s' (100ms..1h)", value);
+	} else if (!strcmp(name, "hysteresis")) {
+		if (parse_u32(value, 0, 100, &c->hysteresis_pct))
+			return fail(p, "bad hysteresis '%s' (0..100 percent)", value);
+	} else if (!strcmp(name, "min-interval")) {
+		if (parse_ms(value, 0, 3600000, &c->weight_min_interval_ms))
+			return fail(p, "bad min-interval '%s' (0..1h)", value);
+	} else {
+		return fail(p, "unknown key '%s' in [weights]", name);
+	}
+	return 1;
+}
+
+/* "server = ADDR [weight W] [mac M]" */
+static int parse_server(struct parse_ctx *p, struct cfg_service *s, const char *value)
+{
+	char buf[256], *tok[6];
+	struct cfg_server srv = { .weight = 1, .line = p->lineno }, *n;
+	struct ether_addr *ea;
+	size_t k;
+	int cnt, i;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
+	if (cnt <= 0 || parse_unicast(tok[0], &srv.addr))
+		return fail(p, "server needs a unicast IPv4 address first");
+	for (i = 1; i < cnt; i += 2) {
+		if (i + 1 >= cnt)
+			return fail(p, "'%s' needs a value", tok[i]);
+		if (!strcmp(tok[i], "weight")) {
+			if (parse_u32(tok[i + 1], 0, 65535, &srv.weight))
+				return fail(p, "bad weight '%s' (0..65535)", tok[i + 1]);
+		} else if (!strcmp(tok[i], "mac")) {
+			ea = ether_aton(tok[i + 1]);
+			if (!ea || (ea->ether_addr_octet[0] & 1))
+				return fail(p, "bad mac '%s' (unicast xx:xx:xx:xx:xx:xx)", tok[i + 1]);
+			memcpy(srv.mac, ea->ether_addr_octet, 6);
+			srv.has_mac = true;
+		} else {
+			return fail(p, "unexpected '%s' in server (weight W, mac M)", tok[i]);
+		}
+	}
+	for (k = 0; k < s->nservers; k++)
+		if (s->servers[k].addr.s_addr == srv.addr.s_addr)
+			return fail(p, "duplicate server %s (first on line %d)", tok[0],
+				    s->servers[k].line);
+	n = realloc(s->servers, (s->nservers + 1) * sizeof(*n));
+	if (!n)
+		return fail(p, "out of memory");
+	s->servers = n;
+	s->servers[s->nservers++] = srv;
+	return 1;
+}
+
+static int service_key(struct parse_ctx *p, const char *name, const char *value)
+{
+	struct cfg_service *s = p->svc;
+	bool handled;
+
+	if (!strcmp(name, "server"))
+		return parse_server(p, s, value);
+	if (!strcmp(name, "check")) {
+		struct check_spec ck = s->check;
+
+		ck.port = 0;
+		ck.status = 0;
+		ck.path[0] = ck.name[0] = 0;
+		if (!parse_check(p, value, &ck, false))
+			return 0;
+		s->check = ck;
+		return 1;
+	}
+	if (!strcmp(name, "on-fail")) {
+		if (!strcmp(value, "drain"))
+			s->on_fail = ONFAIL_DRAIN;
+		else if (!strcmp(value, "remove"))
+			s->on_fail = ONFAIL_REMOVE;
+		else
+			return fail(p, "bad on-fail '%s' (drain or remove)", value);
+		return 1;
+	}
+	if (!strcmp(name, "dynamic")) {
+		if (parse_bool(value, &s->dynamic))
+			return fail(p, "bad dynamic '%s' (yes or no)", value);
+		return 1;
+	}
+	if (!parse_timing(p, name, value, &s->check, &handled))
+		return 0;
+	if (!handled)
+		return fail(p, "unknown key '%s' in [service]", name);
+	return 1;
+}
+
+/* "service VIP [tcp|udp PORT]" */
+static int start_service(struct parse_ctx *p, const char *section)
+{
+	struct nlbsd_config *c = p->c;
+	struct cfg_service s = { 0 }, *n;
+	char buf[200], *tok[5];
+	uint32_t port;
+	size_t k;
+	int cnt;
+
+	snprintf(buf, sizeof(buf), "%s", section);
+	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
+	if (cnt < 2 || parse_unicast(tok[1], &s.vip))
+		return fail(p, "[%s]: expected [service VIP] or [service VIP tcp|udp PORT]",
+			    section);
+	if (cnt == 4) {
+		if (!strcmp(tok[2], "tcp"))
+			s.proto = IPPROTO_TCP;
+		else if (!strcmp(tok[2], "udp"))
+			s.proto = IPPROTO_UDP;
+		else
+			return fail(p, "[%s]: protocol must be tcp or udp", section);
+		if (parse_u32(tok[3], 1, 65535, &port))
+			return fail(p, "[%s]: bad port '%s' (1..65535)", section, tok[3]);
+		s.port = port;
+	} else if (cnt != 2) {
+		return fail(p, "[%s]: expected [service VIP] or [service VIP tcp|udp PORT]",
+			    section);
+	}
+	for (k = 0; k < c->nservices; k++)
+		if (service_same_key(&c->services[k], &s))
+			return fail(p, "duplicate [%s] (first at line %d)", section,
+				    c->services[k].line);
+	s.line = p->lineno;
+	s.dynamic = true;
+	s.check.type = s.proto == IPPROTO_TCP ? CHECK_TCP : CHECK_NONE;
+	s.check.interval_ms = 2000;
+	s.check.timeout_ms = 1000;
+	s.check.rise = 2;
+	s.check.fall = 3;
+	if (cnt == 4)
+		snprintf(s.name, sizeof(s.name), "%s %s %u", tok[1], tok[2], s.port);
+	else
+		snprintf(s.name, sizeof(s.name), "%s", tok[1]);
+	n = realloc(c->services, (c->nservices + 1) * sizeof(*n));
+	if (!n)
+		return fail(p, "out of memory");
+	c->services = n;
+	c->services[c->nservices] = s;
+	p->svc = &c->services[c->nservices++];
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *p = user;
+
+	if (p->err[0])
+		return 1;	/* keep the first problem only */
+	if (p->long_line)
+		return fail(p, "line longer than %d characters", INI_MAX_LINE - 2);
+	if (strcmp(section, p->section)) {
+		snprintf(p->section, sizeof(p->section), "%s", section);
+		p->svc = NULL;
+		if (!strncmp(section, "service", 7) && (!section[7] || isspace((unsigned char)section[7])))
+			if (!start_service(p, section))
+				return 0;
+	}
+	if (p->svc)
+		return service_key(p, name, value);
+	if (!strcmp(section, "node"))
+		return node_key(p, name, value);
+	if (!strcmp(section, "peer"))
+		return peer_key(p, name, value);
+	if (!strcmp(section, "reachability"))
+		return reach_key(p, name, value);
+	if (!strcmp(section, "scripts"))
+		return scripts_key(p, name, value);
+	if (!strcmp(section, "weights"))
+		return weights_key(p, name, value);
+	if (!*section)
+		return fail(p, "'%s' outside of any section", name);
+	return fail(p, "unknown section [%s]", section);
+}
+
+/* fgets() that counts lines and swallows the rest of an overlong one. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *p = stream;
+	size_t n;
+	int ch;
+
+	if (!fgets(str, num, p->f))
+		return NULL;
+	p->lineno++;
+	p->long_line = false;
+	n = strlen(str);
+	if (n && str[n - 1] != '\n' && !feof(p->f)) {
+		p->long_line = true;
+		while ((ch = fgetc(p->f)) != EOF && ch != '\n')
+			;
+	}
+	return str;
+}
+
+static int read_key(struct parse_ctx *p)
+{
+	struct nlbsd_config *c = p->c;
+	char buf[256], *s, *e;
+	struct stat st;
+	size_t len, klen;
+	ssize_t n;
+	int fd;
+
+	p->lineno = p->key_file_line;
+	fd = open(c->key_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(p, "key-file %s: %s", c->key_file, strerror(errno));
+	if (!fstat(fd, &st) && (st.st_mode & 077))
+		log_warn("key-file %s is readable by group or others", c->key_file);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return fail(p, "key-file %s: %s", c->key_file, strerror(errno));
+	buf[n] = 0;
+	for (s = buf; isspace((unsigned char)*s); s++)
+		;
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = 0;
+	len = e - s;
+	if (len == 2 * NLBSD_KEY_BYTES &&
+	    !sodium_hex2bin(c->key, sizeof(c->key), s, len, NULL, &klen, NULL) &&
+	    klen == NLBSD_KEY_BYTES)
+		goto ok;
+	if (!sodium_base642bin(c->key, sizeof(c->key), s, len, NULL, &klen, NULL,
+			       sodium_base64_VARIANT_ORIGINAL) && klen == NLBSD_KEY_BYTES)
+		goto ok;
+	sodium_memzero(buf, sizeof(buf));
+	return fail(p, "key-file %s: expected a %d-byte key in base64 or hex (nlbsd --genkey)",
+		    c->key_file, NLBSD_KEY_BYTES);
+ok:
+	sodium_memzero(buf, sizeof(buf));
+	return 1;
+}
+
+static int validate(struct parse_ctx *p)
+{
+	struct nlbsd_config *c = p->c;
+	struct check_spec *ck;
+	size_t i;
+
+	p->lineno = p->node_line;
+	if (!p->node_line)
+		return fail(p, "missing [node] section");
+	if (!c->access_dev[0])
+		return fail(p, "[node]: 'access' (access device) is required");
+	if (!c->server_dev[0])
+		return fail(p, "[node]: 'servers' (server device) is required");
+	if (!c->address.s_addr)
+		return fail(p, "[node]: 'address' (own access address) is required");
+	if (!c->nlbs_addr.s_addr)
+		return fail(p, "[node]: 'nlbs' (NLBS address) is required");
+	if (!c->lease_ms)
+		c->lease_ms = c->dead_after * c->advert_ms;
+	if (c->lease_ms < 2 * c->advert_ms) {
+		p->lineno = p->lease_line ? p->lease_line : p->advert_line;
+		return fail(p, "lease (%ums) must be at least 2 x advert-interval (%ums)",
+			    c->lease_ms, c->advert_ms);
+	}
+	if (!c->node_id)
+		c->node_id = ntohl(c->address.s_addr);
+	p->lineno = p->peer_line;
+	if (!p->peer_line)
+		return fail(p, "missing [peer] section");
+	if (!c->peer.s_addr)
+		return fail(p, "[peer]: 'address' is required");
+	if (c->peer.s_addr == c->address.s_addr)
+		return fail(p, "[peer]: address equals [node] address");
+	if (!c->key_file[0])
+		return fail(p, "[peer]: 'key-file' is required");
+	if (!read_key(p))
+		return 0;
+	for (i = 0; i < c->ntargets; i++) {
+		ck = &c->targets[i];
+		ck->interval_ms = c->reach_tmpl.interval_ms;
+		ck->timeout_ms = c->reach_tmpl.timeout_ms;
+		ck->rise = c->reach_tmpl.rise;
+		ck->fall = c->reach_tmpl.fall;
+	}
+	p->lineno = 0;
+	if (c->reach_tmpl.timeout_ms > c->reach_tmpl.interval_ms)
+		return fail(p, "[reachability]: timeout exceeds interval");
+	for (i = 0; i < c->nservices; i++) {
+		ck = &c->services[i].check;
+		p->lineno = c->services[i].line;
+		if (ck->timeout_ms > ck->interval_ms)
+			return fail(p, "[service %s]: timeout exceeds interval", c->services[i].name);
+		if (!c->services[i].port && !ck->port &&
+		    (ck->type == CHECK_TCP || ck->type == CHECK_HTTP || ck->type == CHECK_DNS))
+			return fail(p, "[service %s]: %s check on a whole-VIP service needs 'port N'",
+				    c->services[i].name, check_type_name(ck->type));
+	}
+	return 1;
+}
+
+static void set_defaults(struct nlbsd_config *c)
+{
+	c->priority = 100;
+	c->preempt = true;
+	c->advert_ms = 100;
+	c->dead_after = 3;
+	c->port = NLBSD_DEFAULT_PORT;
+	c->require_all = true;
+	c->check_devices = true;
+	c->reach_tmpl.interval_ms = 1000;
+	c->reach_tmpl.timeout_ms = 500;
+	c->reach_tmpl.rise = 2;
+	c->reach_tmpl.fall = 3;
+	c->script_timeout_ms = 10000;
+	c->weight_interval_ms = 2000;
+	c->hysteresis_pct = 10;
+	c->weight_min_interval_ms = 5000;
+}
+
+int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen)
+{
+	struct parse_ctx p = { 0 };
+	int rc;
+
+	*out = NULL;
+	p.c = calloc(1, sizeof(*p.c));
+	if (!p.c) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	snprintf(p.c->path, sizeof(p.c->path), "%s", path);
+	set_defaults(p.c);
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		config_free(p.c);
+		return -1;
+	}
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.f);
+	if (!p.err[0] && rc > 0) {
+		p.lineno = rc;
+		fail(&p, "syntax error (expected [section] or name = value)");
+	} else if (!p.err[0] && rc < 0) {
+		fail(&p, "cannot parse (%d)", rc);
+	}
+	if (!p.err[0])
+		validate(&p);
+	if (p.err[0]) {
+		snprintf(err, errlen, "%s", p.err);
+		config_free(p.c);
+		return -1;
+	}
+	*out = p.c;
+	return 0;
+}
+
+void config_free(struct nlbsd_config *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nservices; i++)
+		free(c->services[i].servers);
+	free(c->services);
+	free(c->targets);
+	sodium_memzero(c->key, sizeof(c->key));
+	free(c);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nlbsd: the configuration model and its parser (nlbsd.conf(5), libinih).
+ */
+#ifndef NLBSD_CONFIG_H
+#define NLBSD_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <limits.h>
+#include <stddef.h>
+
+#include "nlbsd.h"
+
+#define NLBSD_KEY_BYTES		32	/* crypto_auth_KEYBYTES */
+#define NLBSD_DEFAULT_PORT	7405
+#define NLBSD_MIN_ADVERT_MS	10
+
+enum check_type {
+	CHECK_NONE,
+	CHECK_TCP,	/* connect() succeeds */
+	CHECK_HTTP,	/* GET path, status line matches */
+	CHECK_DNS,	/* a DNS query over UDP gets an answer with our id */
+	CHECK_ICMP,	/* ICMP echo (reachability targets) */
+};
+
+enum on_fail { ONFAIL_DRAIN, ONFAIL_REMOVE };
+
+struct check_spec {
+	enum check_type type;
+	struct in_addr addr;	/* target: server address or reachability target */
+	uint16_t port;		/* 0: the service port (tcp/http/dns) */
+	uint16_t status;	/* http: expected status, 0: any 2xx or 3xx */
+	char path[128];		/* http */
+	char name[128];		/* dns: name queried (type A) */
+	uint32_t interval_ms;
+	uint32_t timeout_ms;
+	uint32_t rise;
+	uint32_t fall;
+};
+
+struct cfg_server {
+	struct in_addr addr;
+	uint32_t weight;
+	bool has_mac;
+	uint8_t mac[6];
+	int line;
+};
+
+struct cfg_service {
+	struct in_addr vip;
+	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, 0: whole VIP */
+	uint16_t port;
+	struct check_spec check;	/* template; addr filled per server */
+	enum on_fail on_fail;
+	bool dynamic;		/* response time and load feed the weight */
+	struct cfg_server *servers;
+	size_t nservers;
+	int line;
+	char name[64];		/* "198.51.100.10 tcp 80" */
+};
+
+struct nlbsd_config {
+	char path[PATH_MAX];
+
+	/* [node] */
+	char access_dev[IF_NAMESIZE];
+	char server_dev[IF_NAMESIZE];
+	struct in_addr address;		/* own access-subnet address */
+	struct in_addr nlbs_addr;
+	uint32_t node_id;		/* default: derived from address */
+	uint8_t priority;
+	bool preempt;
+	uint32_t preempt_delay_ms;
+	uint32_t advert_ms;
+	uint32_t dead_after;		/* advert intervals */
+	uint32_t lease_ms;		/* default dead_after * advert_ms */
+	uint32_t garp_count;		/* 0 with garp_set false: kernel default */
+	uint32_t garp_interval_ms;
+	bool garp_count_set, garp_interval_set;
+	uint32_t hash_seed;
+	bool hash_seed_set;
+
+	/* [peer] */
+	struct in_addr peer;
+	uint16_t port;
+	char key_file[PATH_MAX];
+	uint8_t key[NLBSD_KEY_BYTES];
+
+	/* [reachability] */
+	struct check_spec *targets;
+	size_t ntargets;
+	bool require_all;
+	bool check_devices;
+	struct check_spec reach_tmpl;	/* interval/timeout/rise/fall */
+
+	/* [scripts] */
+	char notify[PATH_MAX];		/* called with STATE OLDSTATE REASON */
+	char state_script[ST_COUNT][PATH_MAX];
+	uint32_t script_timeout_ms;
+
+	/* [weights] */
+	uint32_t weight_interval_ms;	/* stats poll and recompute */
+	uint32_t hysteresis_pct;
+	uint32_t weight_min_interval_ms;
+
+	struct cfg_service *services;
+	size_t nservices;
+};
+
+/*
+ * Parse @path into a fresh *@out. On error returns -1, *@out is NULL and
+ * @err holds "FILE:LINE: problem". The key file is read too.
+ */
+int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen);
+void config_free(struct nlbsd_config *c);
+
+/* "tcp" / "http" / ... */
+const char *check_type_name(enum check_type t);
+
+/* Same (vip, proto, port)? */
+bool service_same_key(const struct cfg_service *a, const struct cfg_service *b);
+
+#endif /* NLBSD_CONFIG_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nlbsd: the two halves of the daemon, as main.c drives them.
+ *   ha.c   heartbeat, election, reachability, kernel state and lease
+ *   svc.c  services, servers, health checks and weights
+ */
+#ifndef NLBSD_DAEMON_H
+#define NLBSD_DAEMON_H
+
+#include "config.h"
+
+/* ha.c */
+int ha_start(const struct nlbsd_config *c);
+/* Switch to a new configuration (SIGHUP); the old one stays valid until return. */
+int ha_reload(const struct nlbsd_config *c);
+/* SIGTERM: leave active, tell the peer, stop timers. */
+void ha_leave(void);
+void ha_stop(void);
+void ha_dump(void);
+/* A kernel event arrived on the event socket. */
+void ha_kernel_events(void);
+int ha_state(void);
+
+/* svc.c: reconcile the kernel's services and servers with @c (old: NULL at start). */
+int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c);
+void svc_stop(void);
+void svc_dump(void);
+
+#endif /* NLBSD_DAEMON_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nlbsd: the election, as a pure function of what the node knows.
+ */
+#ifndef NLBSD_ELECT_H
+#define NLBSD_ELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nlbsd.h"
+
+struct elect_in {
+	int self;		/* enum nlbsd_state */
+	bool healthy;		/* reachability targets and devices fine */
+	uint8_t prio;
+	uint32_t addr;		/* host order, tie-break: lower wins */
+	bool preempt;
+	bool preempt_delay_over; /* we have wanted to preempt for preempt-delay */
+
+	bool peer_alive;	/* authentic heartbeat within dead-after intervals */
+	int peer_state;		/* last heard, ST_UNKNOWN if never */
+	int peer_prev_state;	/* the one before */
+	bool peer_leaving;	/* HB_F_LEAVING */
+	uint8_t peer_prio;
+	uint32_t peer_addr;
+};
+
+struct elect_out {
+	int next;		/* enum nlbsd_state */
+	bool reannounce;	/* stay active but send gratuitous ARP again */
+	bool preempt_wait;	/* would preempt, waiting for preempt-delay */
+	const char *reason;
+};
+
+/* Do we win against the peer? Higher priority, then lower address. */
+bool elect_wins(uint8_t prio, uint32_t addr, uint8_t peer_prio, uint32_t peer_addr);
+
+void elect(const struct elect_in *in, struct elect_out *out);
+
+#endif /* NLBSD_ELECT_H */

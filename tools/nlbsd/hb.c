@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: heartbeat encode/decode with libsodium's crypto_auth
+ * (HMAC-SHA512-256) and the per-peer replay window.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "hb.h"
+
+_Static_assert(HB_MAC_LEN == crypto_auth_BYTES, "crypto_auth tag size");
+_Static_assert(32 == crypto_auth_KEYBYTES, "crypto_auth key size");
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+const char *hb_result_str(enum hb_result r)
+{
+	static const char *const s[] = {
+		[HB_OK] = "ok",
+		[HB_ERR_LEN] = "bad length",
+		[HB_ERR_MAGIC] = "bad magic",
+		[HB_ERR_AUTH] = "authentication failed (wrong key or forged)",
+		[HB_ERR_VERSION] = "unsupported version",
+		[HB_ERR_REPLAY] = "replayed (sequence number not increasing)",
+		[HB_ERR_STALE_EPOCH] = "replayed (stale epoch)",
+	};
+
+	return r <= HB_ERR_STALE_EPOCH ? s[r] : "?";
+}
+
+void hb_encode(const struct hb_msg *m, const uint8_t key[32], uint8_t out[HB_LEN])
+{
+	put32(out, HB_MAGIC);
+	out[4] = HB_VERSION;
+	out[5] = m->state;
+	out[6] = m->priority;
+	out[7] = m->flags;
+	put32(out + 8, m->node_id);
+	put32(out + 12, m->interval_ms);
+	put64(out + 16, m->epoch);
+	put64(out + 24, m->seq);
+	put64(out + 32, m->timestamp_ms);
+	crypto_auth(out + HB_BODY_LEN, out, HB_BODY_LEN, key);
+}
+
+enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
+			 struct hb_msg *m)
+{
+	if (len != HB_LEN)
+		return len >= 4 && get32(buf) == HB_MAGIC ? HB_ERR_LEN : HB_ERR_MAGIC;
+	if (get32(buf) != HB_MAGIC)
+		return HB_ERR_MAGIC;
+	if (crypto_auth_verify(buf + HB_BODY_LEN, buf, HB_BODY_LEN, key))
+		return HB_ERR_AUTH;
+	if (buf[4] != HB_VERSION)
+		return HB_ERR_VERSION;
+	m->state = buf[5];
+	m->priority = buf[6];
+	m->flags = buf[7];
+	m->node_id = get32(buf + 8);
+	m->interval_ms = get32(buf + 12);
+	m->epoch = get64(buf + 16);
+	m->seq = get64(buf + 24);
+	m->timestamp_ms = get64(buf + 32);
+	return HB_OK;
+}
+
+enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int *restarted)
+{
+	*restarted = 0;
+	if (r->valid) {
+		if (m->epoch < r->epoch)
+			return HB_ERR_STALE_EPOCH;
+		if (m->epoch == r->epoch && m->seq <= r->seq)
+			return HB_ERR_REPLAY;
+		*restarted = m->epoch != r->epoch;
+	}
+	r->valid = 1;
+	r->epoch = m->epoch;
+	r->seq = m->seq;
+	return HB_OK;
+}

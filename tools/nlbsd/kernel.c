@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: the kernel adapter. Two handles of the shared netlink layer: one
+ * for requests, one joined to the "events" group (a request socket must not
+ * see notifications between its replies).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "nlbs_nl.h"
+
+static struct nlbs_nl *req, *evt;
+static bool dry;
+static char errbuf[NLBS_ERRMSG_MAX + 64];
+
+bool kern_dry(void)
+{
+	return dry;
+}
+
+const char *kern_error(void)
+{
+	return errbuf;
+}
+
+static int note(int ret, const char *what)
+{
+	const struct nlbs_nl_error *e;
+
+	if (ret >= 0)
+		return ret;
+	e = nlbs_nl_error(req);
+	snprintf(errbuf, sizeof(errbuf), "%s: %s%s%s", what, strerror(-ret),
+		 e && e->msg[0] ? ": " : "", e && e->msg[0] ? e->msg : "");
+	return ret;
+}
+
+int kern_open(bool dry_run)
+{
+	struct nlbs_nl_error err = { 0 };
+	int fl;
+
+	dry = dry_run;
+	if (dry)
+		return 0;
+	req = nlbs_nl_open(NULL, &err);
+	if (!req)
+		goto fail;
+	evt = nlbs_nl_open(NULL, &err);
+	if (!evt)
+		goto fail;
+	if (nlbs_nl_join_events(evt) < 0) {
+		err = *nlbs_nl_error(evt);
+		goto fail;
+	}
+	fl = fcntl(nlbs_nl_fd(evt), F_GETFL);
+	fcntl(nlbs_nl_fd(evt), F_SETFL, fl | O_NONBLOCK);
+	fcntl(nlbs_nl_fd(evt), F_SETFD, FD_CLOEXEC);
+	fcntl(nlbs_nl_fd(req), F_SETFD, FD_CLOEXEC);
+	return 0;
+fail:
+	snprintf(errbuf, sizeof(errbuf), "nlbs netlink family: %s%s%s", strerror(err.err),
+		 err.msg[0] ? ": " : "", err.msg);
+	kern_close();
+	return -(err.err ? err.err : EIO);
+}
+
+void kern_close(void)
+{
+	if (req)
+		nlbs_nl_close(req);
+	if (evt)
+		nlbs_nl_close(evt);
+	req = evt = NULL;
+}
+
+int kern_config(const struct nlbsd_config *c)
+{
+	struct nlbs_config kc = { 0 };
+
+	kc.access_ifindex = if_nametoindex(c->access_dev);
+	kc.server_ifindex = if_nametoindex(c->server_dev);
+	if (!kc.access_ifindex || !kc.server_ifindex) {
+		snprintf(errbuf, sizeof(errbuf), "config: no device %s",
+			 kc.access_ifindex ? c->server_dev : c->access_dev);
+		return -ENODEV;
+	}
+	if (dry)
+		return 0;
+	kc.nlbs_addr = c->nlbs_addr.s_addr;
+	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX) |
+		     NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	if (c->garp_count_set) {
+		kc.garp_count = c->garp_count;
+		kc.present |= NLBS_BIT(NLBS_A_GARP_COUNT);
+	}
+	if (c->garp_interval_set) {
+		kc.garp_interval = c->garp_interval_ms;
+		kc.present |= NLBS_BIT(NLBS_A_GARP_INTERVAL);
+	}
+	if (c->hash_seed_set) {
+		kc.hash_seed = c->hash_seed;
+		kc.present |= NLBS_BIT(NLBS_A_HASH_SEED);
+	}
+	return note(nlbs_config_set(req, &kc), "config set");
+}
+
+int kern_state(int state, uint32_t lease_ms)
+{
+	if (dry)
+		return 0;
+	return note(nlbs_state_set(req, state, lease_ms ? &lease_ms : NULL), "state set");
+}
+
+static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	ns->present = NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO);
+	ns->vip = s->vip.s_addr;
+	ns->proto = s->proto;
+	if (s->proto) {
+		ns->port = s->port;
+		ns->present |= NLBS_BIT(NLBS_SVC_A_PORT);
+	}
+}
+
+static int service_op(const struct cfg_service *s, uint8_t cmd)
+{
+	struct nlbs_service ns;
+	struct nlmsghdr *nlh;
+
+	if (dry)
+		return 0;
+	to_nl_service(s, &ns);
+	nlh = nlbs_nl_req(req, cmd, 0);
+	nlbs_put_service(nlh, &ns);
+	return note(nlbs_nl_run(req, nlh, NULL, NULL),
+		    cmd == NLBS_CMD_SERVICE_ADD ? "service add" : "service del");
+}
+
+int kern_service_add(const struct cfg_service *s)
+{
+	return service_op(s, NLBS_CMD_SERVICE_ADD);
+}
+
+int kern_service_del(const struct cfg_service *s)
+{
+	return service_op(s, NLBS_CMD_SERVICE_DEL);
+}
+
+struct prune_ctx {
+	const struct nlbsd_config *c;
+	struct nlbs_service stale[64];
+	int n;
+};
+
+static int prune_cb(const struct nlbs_service *svc, void *data)
+{
+	struct prune_ctx *p = data;
+	size_t i;
+
+	for (i = 0; i < p->c->nservices; i++) {
+		const struct cfg_service *s = &p->c->services[i];
+
+		if (s->vip.s_addr == svc->vip && s->proto == svc->proto &&
+		    (!s->proto || s->port == svc->port))
+			return 0;
+	}
+	if (p->n < (int)ARRAY_SIZE(p->stale))
+		p->stale[p->n++] = *svc;
+	return 0;
+}
+
+int kern_service_prune(const struct nlbsd_config *c)
+{
+	struct prune_ctx *p;
+	struct nlmsghdr *nlh;
+	int ret, i;
+
+	if (dry)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->c = c;
+	ret = note(nlbs_service_dump(req, prune_cb, p), "service dump");
+	for (i = 0; ret >= 0 && i < p->n; i++) {
+		p->stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
+				       NLBS_BIT(NLBS_SVC_A_PORT);
+		nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
+		nlbs_put_service(nlh, &p->stale[i]);
+		ret = note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
+	}
+	free(p);
+	return ret;
+}
+
+static int server_op(const struct cfg_service *s, uint8_t cmd, struct nlbs_server *srv,
+		     const char *what)
+{
+	struct nlbs_service ns;
+	struct nlmsghdr *nlh;
+
+	if (dry)
+		return 0;
+	to_nl_service(s, &ns);
+	nlh = nlbs_nl_req(req, cmd, 0);
+	nlbs_put_service(nlh, &ns);
+	nlbs_put_server(nlh, srv);
+	return note(nlbs_nl_run(req, nlh, NULL, NULL), what);
+}
+
+int kern_server_add(const struct cfg_service *s, const struct cfg_server *cs, uint32_t weight)
+{
+	struct nlbs_server srv = {
+		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) | NLBS_BIT(NLBS_SRV_A_WEIGHT),
+		.addr = cs->addr.s_addr,
+		.weight = weight,
+	};
+
+	if (cs->has_mac) {
+		memcpy(srv.mac, cs->mac, 6);
+		srv.present |= NLBS_BIT(NLBS_SRV_A_MAC);
+	}
+	return server_op(s, NLBS_CMD_SERVER_ADD, &srv, "server add");
+}
+
+int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight)
+{
+	struct nlbs_server srv = {
+		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) | NLBS_BIT(NLBS_SRV_A_WEIGHT),
+		.addr = addr.s_addr,
+		.weight = weight,
+	};
+
+	return server_op(s, NLBS_CMD_SERVER_SET, &srv, "server set");
+}
+
+int kern_server_del(const struct cfg_service *s, struct in_addr addr)
+{
+	struct nlbs_server srv = {
+		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE),
+		.addr = addr.s_addr,
+	};
+
+	return server_op(s, NLBS_CMD_SERVER_DEL, &srv, "server del");
+}
+
+struct stat_ctx {
+	kern_stat_cb cb;
+	void *arg;
+};
+
+static int stat_cb(const struct nlbs_service *svc, const struct nlbs_server *srv, void *data)
+{
+	struct stat_ctx *sc = data;
+	struct in_addr a = { .s_addr = srv->addr };
+
+	(void)svc;
+	if (srv->present & NLBS_BIT(NLBS_SRV_A_PACKETS))
+		sc->cb(sc->arg, a, srv->packets);
+	return 0;
+}
+
+int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg)
+{
+	struct stat_ctx sc = { cb, arg };
+	struct nlbs_service ns;
+
+	if (dry)
+		return 0;
+	to_nl_service(s, &ns);
+	return note(nlbs_server_dump(req, &ns, stat_cb, &sc), "server dump");
+}
+
+int kern_event_fd(void)
+{
+	return evt ? nlbs_nl_fd(evt) : -1;
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct kern_events *ev = data;
+	struct nlbs_state_info st;
+	struct nlbs_device_event de;
+
+	switch (nlbs_msg_cmd(nlh)) {
+	case NLBS_CMD_STATE_NTF:
+		if (!nlbs_parse_state(nlh, &st) && (st.present & NLBS_BIT(NLBS_A_STATE)))
+			ev->state(st.state, st.reason);
+		break;
+	case NLBS_CMD_DEVICE_NTF:
+		if (!nlbs_parse_device(nlh, &de))
+			ev->device(de.reason);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int kern_event_read(const struct kern_events *ev)
+{
+	int ret;
+
+	if (!evt)
+		return 0;
+	ret = nlbs_nl_listen(evt, event_cb, (void *)ev);
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+		return 0;
+	return ret;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nlbsd: every call into the kernel, a thin adapter over tools/lib/nlbs_nl.h.
+ * With kern_open(true) (--no-kernel) nothing is sent: calls succeed and log.
+ * Errors are negative errno values; kern_error() has the kernel's text.
+ */
+#ifndef NLBSD_KERNEL_H
+#define NLBSD_KERNEL_H
+
+#include "config.h"
+
+int kern_open(bool dry_run);
+void kern_close(void);
+bool kern_dry(void);
+const char *kern_error(void);
+
+/* Devices by name, NLBS address, garp, hash seed. */
+int kern_config(const struct nlbsd_config *c);
+/* lease_ms 0: no lease attribute. */
+int kern_state(int state, uint32_t lease_ms);
+
+int kern_service_add(const struct cfg_service *s);
+int kern_service_del(const struct cfg_service *s);
+/* Delete every service the kernel has that @c does not configure. */
+int kern_service_prune(const struct nlbsd_config *c);
+int kern_server_add(const struct cfg_service *s, const struct cfg_server *srv, uint32_t weight);
+int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight);
+int kern_server_del(const struct cfg_service *s, struct in_addr addr);
+
+typedef void (*kern_stat_cb)(void *arg, struct in_addr addr, uint64_t packets);
+int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg);
+
+/* Events: a descriptor to poll (-1 if none) and a reader of what is pending. */
+struct kern_events {
+	void (*state)(int state, const char *reason);
+	void (*device)(const char *reason);
+};
+int kern_event_fd(void);
+int kern_event_read(const struct kern_events *ev);
+
+#endif /* NLBSD_KERNEL_H */

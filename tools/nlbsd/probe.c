@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: probes. Each probe owns one socket for its lifetime (opened at start,
+ * closed on result or timeout); a result goes through rise/fall hysteresis
+ * and only a verdict change is reported to the owner and logged.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "weight.h"
+
+enum { PH_IDLE, PH_CONNECT, PH_READ };
+
+static uint16_t next_ident;
+
+static void probe_close(struct checker *ck)
+{
+	if (ck->lfd.fd >= 0) {
+		loop_del(&ck->lfd);
+		close(ck->lfd.fd);
+		ck->lfd.fd = -1;
+	}
+	timer_cancel(&ck->deadline);
+	ck->phase = PH_IDLE;
+}
+
+static void verdict(struct checker *ck, int up)
+{
+	int old = ck->up;
+
+	ck->up = up;
+	if (old == up)
+		return;
+	if (up)
+		log_info("%s: up (%s check, rt %.1f ms)", ck->label,
+			 check_type_name(ck->spec.type), ck->rt_ewma);
+	else
+		log_info("%s: down (%s check: %s)", ck->label,
+			 check_type_name(ck->spec.type), ck->why);
+	if (ck->changed)
+		ck->changed(ck);
+}
+
+/* One probe finished. The first result decides at once; then rise/fall. */
+static void result(struct checker *ck, bool ok, const char *why)
+{
+	uint64_t now = now_ms();
+
+	probe_close(ck);
+	if (ok) {
+		ck->rt_ewma = wt_ewma(ck->rt_ewma, (double)(now - ck->started_ms), 0.3);
+		ck->ok_run++;
+		ck->fail_run = 0;
+		log_dbg("%s: ok in %llu ms", ck->label,
+			(unsigned long long)(now - ck->started_ms));
+		if (ck->up < 0 || (!ck->up && ck->ok_run >= ck->spec.rise))
+			verdict(ck, 1);
+	} else {
+		snprintf(ck->why, sizeof(ck->why), "%s", why);
+		ck->fail_run++;
+		ck->ok_run = 0;
+		log_dbg("%s: failed: %s", ck->label, why);
+		if (ck->up < 0 || (ck->up && ck->fail_run >= ck->spec.fall))
+			verdict(ck, 0);
+	}
+}
+
+static void fail_errno(struct checker *ck, const char *what, int err)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(err));
+	result(ck, false, why);
+}
+
+static uint16_t icmp_cksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static size_t dns_query(struct checker *ck, uint8_t *q, size_t max)
+{
+	const char *name = ck->spec.name, *dot;
+	size_t n = 12, l;
+
+	memset(q, 0, 12);
+	q[0] = ck->ident >> 8;
+	q[1] = ck->ident;
+	q[2] = 0x01;		/* RD */
+	q[5] = 1;		/* QDCOUNT */
+	while (*name && strcmp(name, ".")) {
+		dot = strchr(name, '.');
+		l = dot ? (size_t)(dot - name) : strlen(name);
+		if (l == 0 || l > 63 || n + l + 6 > max)
+			break;
+		q[n++] = l;
+		memcpy(q + n, name, l);
+		n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	q[n++] = 0;
+	q[n++] = 0;
+	q[n++] = 1;		/* A */
+	q[n++] = 0;
+	q[n++] = 1;		/* IN */
+	return n;
+}
+
+static void send_request(struct checker *ck)
+{
+	uint8_t pkt[300];
+	size_t len = 0;
+	ssize_t n;
+
+	switch (ck->spec.type) {
+	case CHECK_HTTP:
+		len = snprintf((char *)pkt, sizeof(pkt),
+			       "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: nlbsd/" NLBSD_VERSION
+			       "\r\nConnection: close\r\n\r\n",
+			       ck->spec.path, inet_ntoa(ck->spec.addr));
+		break;
+	case CHECK_DNS:
+		len = dns_query(ck, pkt, sizeof(pkt));
+		break;
+	case CHECK_ICMP: {
+		struct icmphdr *ih = (struct icmphdr *)pkt;
+
+		memset(pkt, 0, 16);
+		ih->type = ICMP_ECHO;
+		ih->un.echo.id = htons(ck->ident);
+		ih->un.echo.sequence = htons(ck->ident);
+		memcpy(pkt + 8, "nlbsd-ok", 8);
+		len = 16;
+		ih->checksum = icmp_cksum(pkt, len);
+		break;
+	}
+	default:
+		return;
+	}
+	n = send(ck->lfd.fd, pkt, len, MSG_NOSIGNAL);
+	if (n < 0)
+		return fail_errno(ck, "send", errno);
+	ck->phase = PH_READ;
+	loop_mod(&ck->lfd, EPOLLIN);
+}
+
+static void http_status(struct checker *ck)
+{
+	char *eol = memchr(ck->buf, '\n', ck->len);
+	unsigned int st;
+	char why[96];
+
+	if (!eol && ck->len < sizeof(ck->buf) - 1)
+		return;		/* need more */
+	ck->buf[ck->len] = 0;
+	if (sscanf(ck->buf, "HTTP/%*u.%*u %u", &st) != 1)
+		return result(ck, false, "not an HTTP response");
+	if (ck->spec.status ? st == ck->spec.status : (st >= 200 && st < 400))
+		return result(ck, true, NULL);
+	snprintf(why, sizeof(why), "HTTP status %u", st);
+	result(ck, false, why);
+}
+
+static void readable(struct checker *ck)
+{
+	uint8_t buf[512];
+	ssize_t n;
+
+	if (ck->spec.type == CHECK_HTTP) {
+		n = recv(ck->lfd.fd, ck->buf + ck->len, sizeof(ck->buf) - 1 - ck->len, 0);
+		if (n < 0)
+			return errno == EAGAIN ? (void)0 : fail_errno(ck, "recv", errno);
+		if (n == 0)
+			return result(ck, false, "connection closed before status line");
+		ck->len += n;
+		return http_status(ck);
+	}
+	n = recv(ck->lfd.fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return errno == EAGAIN ? (void)0 : fail_errno(ck, "recv", errno);
+	if (ck->spec.type == CHECK_DNS) {
+		if (n >= 12 && buf[0] == (uint8_t)(ck->ident >> 8) &&
+		    buf[1] == (uint8_t)ck->ident && (buf[2] & 0x80))
+			result(ck, true, NULL);
+		return;
+	}
+	if (ck->spec.type == CHECK_ICMP) {
+		size_t off = 0;
+		struct icmphdr *ih;
+
+		if (ck->raw) {	/* raw socket: skip the IP header */
+			off = (buf[0] & 0x0f) * 4;
+			if ((size_t)n < off + 8)
+				return;
+		}
+		ih = (struct icmphdr *)(buf + off);
+		/* a ping socket rewrites the id, a raw one keeps ours */
+		if (ih->type == ICMP_ECHOREPLY && ntohs(ih->un.echo.sequence) == ck->ident &&
+		    (!ck->raw || ntohs(ih->un.echo.id) == ck->ident))
+			result(ck, true, NULL);
+	}
+}
+
+static void probe_io(struct loop_fd *lf, uint32_t events)
+{
+	struct checker *ck = container_of(lf, struct checker, lfd);
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	if (ck->phase == PH_CONNECT) {
+		if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+			err = errno;
+		if (err)
+			return fail_errno(ck, "connect", err);
+		if (!(events & EPOLLOUT))
+			return;
+		if (ck->spec.type == CHECK_TCP)
+			return result(ck, true, NULL);
+		return send_request(ck);
+	}
+	if (events & EPOLLERR) {
+		if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+			err = errno;
+		if (err)
+			return fail_errno(ck, ck->spec.type == CHECK_DNS ? "dns" : "icmp", err);
+	}
+	if (events & (EPOLLIN | EPOLLHUP))
+		readable(ck);
+}
+
+static void probe_timeout(struct timer *t)
+{
+	struct checker *ck = container_of(t, struct checker, deadline);
+
+	result(ck, false, ck->phase == PH_CONNECT ? "connect timed out" : "timed out");
+}
+
+static int open_socket(struct checker *ck)
+{
+	int type = SOCK_STREAM, proto = 0, fd;
+
+	ck->len = 0;
+	ck->raw = false;
+	if (ck->spec.type == CHECK_DNS) {
+		type = SOCK_DGRAM;
+	} else if (ck->spec.type == CHECK_ICMP) {
+		/* unprivileged ping socket if allowed, else raw (we are root) */
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		if (fd >= 0)
+			return fd;
+		ck->raw = true;
+		type = SOCK_RAW;
+		proto = IPPROTO_ICMP;
+	}
+	return socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+}
+
+static void probe_start(struct timer *t)
+{
+	struct checker *ck = container_of(t, struct checker, tick);
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr = ck->spec.addr,
+		.sin_port = htons(ck->spec.port),
+	};
+	int fd;
+
+	ck->started_ms = now_ms();
+	timer_arm(&ck->tick, ck->started_ms + ck->spec.interval_ms);
+	if (ck->phase != PH_IDLE)
+		probe_close(ck);	/* cannot happen: timeout < interval */
+	ck->ident = ++next_ident ^ (getpid() & 0xff00);
+	fd = open_socket(ck);
+	if (fd < 0)
+		return fail_errno(ck, "socket", errno);
+	ck->lfd.fd = fd;
+	ck->lfd.fn = probe_io;
+	if (ck->spec.type == CHECK_ICMP)
+		sin.sin_port = 0;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {
+		int err = errno;
+
+		close(fd);
+		ck->lfd.fd = -1;
+		return fail_errno(ck, "connect", err);
+	}
+	ck->phase = PH_CONNECT;
+	if (loop_add(&ck->lfd, EPOLLOUT) < 0) {
+		int err = errno;
+
+		close(fd);
+		ck->lfd.fd = -1;
+		return fail_errno(ck, "epoll", err);
+	}
+	timer_arm(&ck->deadline, ck->started_ms + ck->spec.timeout_ms);
+	/* datagram probes are "connected" at once: send now */
+	if (ck->spec.type == CHECK_DNS || ck->spec.type == CHECK_ICMP)
+		send_request(ck);
+}
+
+void checker_start(struct checker *ck, uint64_t first_ms)
+{
+	ck->lfd.fd = -1;
+	ck->phase = PH_IDLE;
+	ck->up = -1;
+	ck->ok_run = ck->fail_run = 0;
+	ck->rt_ewma = -1;
+	ck->deadline.fn = probe_timeout;
+	ck->tick.fn = probe_start;
+	if (ck->spec.type == CHECK_NONE) {
+		ck->up = 1;
+		return;
+	}
+	timer_arm(&ck->tick, now_ms() + first_ms);
+}
+
+void checker_stop(struct checker *ck)
+{
+	probe_close(ck);
+	timer_cancel(&ck->tick);
+}
