@@ -3,17 +3,67 @@
  * nlbs: module init and exit.
  */
 #include <linux/module.h>
+#include <net/net_namespace.h>
+#include "instance.h"
+#include "netlink.h"
 
-#define NLBS_VERSION "0.1.0"
+unsigned int nlbs_net_id __read_mostly;
+
+unsigned int nlbs_table_min __read_mostly = 1021;
+module_param_named(table_min, nlbs_table_min, uint, 0444);
+MODULE_PARM_DESC(table_min,
+		 "Minimum Maglev table size; a table has at least 100 slots per server and a prime size (default 1021)");
+
+static int __net_init nlbs_net_init(struct net *net)
+{
+	return nlbs_instance_init(nlbs_instance(net), net);
+}
+
+static void __net_exit nlbs_net_exit(struct net *net)
+{
+	nlbs_instance_exit(nlbs_instance(net));
+}
+
+static struct pernet_operations nlbs_net_ops = {
+	.init = nlbs_net_init,
+	.exit = nlbs_net_exit,
+	.id   = &nlbs_net_id,
+	.size = sizeof(struct nlbs_instance),
+};
 
 static int __init nlbs_init(void)
 {
-	pr_info("nlbs " NLBS_VERSION " loaded\n");
+	int err;
+
+	if (nlbs_table_min < 2 || nlbs_table_min > 1000003) {
+		pr_err("table_min must be within 2..1000003\n");
+		return -EINVAL;
+	}
+	err = register_pernet_subsys(&nlbs_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&nlbs_netdev_notifier);
+	if (err)
+		goto err_pernet;
+	err = nlbs_genl_init();
+	if (err)
+		goto err_notifier;
+	pr_info("version " NLBS_VERSION " loaded\n");
 	return 0;
+
+err_notifier:
+	unregister_netdevice_notifier(&nlbs_netdev_notifier);
+err_pernet:
+	unregister_pernet_subsys(&nlbs_net_ops);
+	return err;
 }
 
 static void __exit nlbs_exit(void)
 {
+	nlbs_genl_exit();
+	unregister_netdevice_notifier(&nlbs_netdev_notifier);
+	unregister_pernet_subsys(&nlbs_net_ops);
+	rcu_barrier();	/* tables, services and servers freed by call_rcu */
 }
 
 module_init(nlbs_init);
@@ -22,3 +72,4 @@ MODULE_LICENSE("GPL");
 MODULE_VERSION(NLBS_VERSION);
 MODULE_DESCRIPTION("Network load balancer pair: ARP owner and MAC-rewrite forwarder");
 MODULE_AUTHOR("The nlbs developers");
+MODULE_ALIAS_GENL_FAMILY(NLBS_GENL_NAME);

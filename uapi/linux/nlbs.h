@@ -21,6 +21,8 @@
  *   NLBS_A_STATE            u8    enum nlbs_state (required)
  *   NLBS_A_LEASE_MS         u32   with ACTIVE: leave ACTIVE for STANDBY unless
  *                                 renewed within this many ms (0: no lease)
+ *   NLBS_A_ANNOUNCE         flag  with ACTIVE while already active: send the
+ *                                 gratuitous ARP announcements again
  * NLBS_CMD_STATE_GET            reply and NLBS_CMD_STATE_NTF event:
  *   NLBS_A_STATE, NLBS_A_LEASE_MS (remaining), NLBS_A_REASON (str, event only)
  *
@@ -122,6 +124,7 @@ enum nlbs_attr {
 	NLBS_A_SERVER,
 	NLBS_A_STATS,
 	NLBS_A_PAD,
+	NLBS_A_ANNOUNCE,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
@@ -157,7 +160,7 @@ enum nlbs_server_attr {
 /* Instance counters, all u64, in NLBS_A_STATS. */
 enum nlbs_stats_attr {
 	NLBS_STATS_A_UNSPEC,
-	NLBS_STATS_A_RX,		/* frames seen by the ingress hook */
+	NLBS_STATS_A_RX,		/* IPv4 datagrams for a VIP */
 	NLBS_STATS_A_FORWARDED,		/* VIP datagrams sent to a server */
 	NLBS_STATS_A_ARP_REQUESTS,	/* ARP requests for the NLBS address */
 	NLBS_STATS_A_ARP_REPLIES,	/* ... answered (only while active) */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nlbs: types shared by every file of the module.
+ *
+ * Locking: all configuration (instance, services, servers, devices) changes
+ * under RTNL. The packet path reads only what is published with RCU and
+ * scalars read with READ_ONCE(); it takes no lock and allocates nothing.
+ */
+#ifndef _NLBS_CORE_H
+#define _NLBS_CORE_H
+
+#include <linux/etherdevice.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <net/netns/generic.h>
+#include <linux/nlbs.h>
+
+#define NLBS_VERSION		"0.1.0"
+
+#define NLBS_SVC_HASH_BITS	8
+#define NLBS_MAX_SERVICES	4096
+#define NLBS_MAX_SERVERS	65535	/* per service: slots are u16 */
+#define NLBS_WEIGHT_MAX		65535
+#define NLBS_DEF_GARP_COUNT	3
+#define NLBS_DEF_GARP_INTERVAL	100	/* ms */
+
+struct nlbs_counters {
+	u64_stats_t		cnt[__NLBS_STATS_A_MAX];
+	struct u64_stats_sync	syncp;
+};
+
+struct nlbs_server_counters {
+	u64_stats_t		packets;
+	u64_stats_t		bytes;
+	struct u64_stats_sync	syncp;
+};
+
+struct nlbs_server {
+	struct list_head	node;		/* svc->servers, RTNL */
+	struct rcu_head		rcu;
+	__be32			addr;
+	u32			weight;		/* RTNL: read when tables are built */
+	bool			static_mac;
+	u8			mac[ETH_ALEN];	/* immutable once added */
+	struct nlbs_server_counters __percpu *stats;
+	u64			base_packets;	/* snapshot at the last reset */
+	u64			base_bytes;
+};
+
+/*
+ * A published Maglev lookup table. Immutable: a change builds a new one and
+ * swaps the pointer, so a reader sees either the old or the new service.
+ */
+struct nlbs_table {
+	struct rcu_head		rcu;
+	u32			size;		/* prime number of slots */
+	u32			nservers;	/* eligible: weight > 0 */
+	struct nlbs_server	**servers;
+	u16			*slots;
+};
+
+struct nlbs_service {
+	struct hlist_node	hnode;		/* inst->svc_hash, RCU */
+	struct list_head	node;		/* inst->services, RTNL */
+	struct rcu_head		rcu;
+	__be32			vip;
+	u8			proto;		/* 0: every protocol of the VIP */
+	u16			port;
+	u32			nservers;
+	bool			dirty;		/* table rebuild pending */
+	struct list_head	servers;
+	struct nlbs_table __rcu	*table;
+};
+
+struct nlbs_instance {
+	struct net		*net;
+	bool			dying;
+
+	/* Configuration, RTNL. Scalars read on the fast path use READ_ONCE. */
+	struct net_device	*access_dev;
+	netdevice_tracker	access_tracker;
+	struct net_device __rcu	*server_dev;
+	netdevice_tracker	server_tracker;
+	__be32			nlbs_addr;
+	u32			garp_count;
+	u32			garp_interval;
+	u32			seed;
+	u8			state;
+	bool			hooked;
+	struct nf_hook_ops	hook_ops;
+
+	struct delayed_work	garp_work;
+	atomic_t		garp_left;
+
+	struct delayed_work	lease_work;
+	unsigned long		lease_expires;	/* jiffies, RTNL */
+	u32			lease_ms;	/* 0: no lease */
+
+	struct delayed_work	rebuild_work;
+
+	struct hlist_head	svc_hash[1 << NLBS_SVC_HASH_BITS];
+	struct list_head	services;
+	u32			nservices;
+	u32			genid;		/* bumped on every change, for dumps */
+
+	struct nlbs_counters __percpu *stats;
+	u64			stats_base[__NLBS_STATS_A_MAX];
+};
+
+extern unsigned int nlbs_net_id;
+extern unsigned int nlbs_table_min;
+
+static inline struct nlbs_instance *nlbs_instance(const struct net *net)
+{
+	return net_generic(net, nlbs_net_id);
+}
+
+const char *nlbs_state_name(u8 state);
+
+#endif /* _NLBS_CORE_H */

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ingress hook on the access device (NFPROTO_NETDEV, NF_NETDEV_INGRESS):
+ * the seed's Figure 4 per frame.
+ *
+ *   ARP                         -> arp.c (answer for the NLBS address if active)
+ *   IPv4, to our MAC, to a VIP  -> not active: drop; else pick a server
+ *                                  (sched.c) and rewrite the MAC (fwd.c)
+ *   anything else               -> untouched (NF_ACCEPT)
+ *
+ * VIP traffic is never handed to the local stack.
+ */
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+#include "arp.h"
+#include "fwd.h"
+#include "hook.h"
+#include "sched.h"
+#include "stats.h"
+
+/*
+ * All services of a VIP share a bucket. Returns the exact (proto, port)
+ * service, else the whole-VIP one; *is_vip tells whether the address is a
+ * VIP at all.
+ */
+struct nlbs_service *nlbs_service_lookup_rcu(struct nlbs_instance *inst,
+					     __be32 vip, u8 proto, u16 port,
+					     bool *is_vip)
+{
+	struct nlbs_service *svc, *whole = NULL;
+
+	*is_vip = false;
+	hlist_for_each_entry_rcu(svc, &inst->svc_hash[nlbs_vip_bucket(vip)], hnode,
+				 lockdep_rtnl_is_held()) {
+		if (svc->vip != vip)
+			continue;
+		*is_vip = true;
+		if (!svc->proto)
+			whole = svc;
+		else if (svc->proto == proto && svc->port == port)
+			return svc;
+	}
+	return whole;
+}
+
+static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
+				  struct sk_buff *skb)
+{
+	struct nlbs_service *svc;
+	struct net_device *out;
+	struct nlbs_table *tbl;
+	const struct iphdr *iph;
+	unsigned int ihl, len;
+	__be32 ports = 0;
+	u16 dport = 0;
+	bool frag, is_vip;
+
+	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
+	    !READ_ONCE(inst->nservices))
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		goto malformed;
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(*iph))
+		goto malformed;
+	/* A cheap filter first: most traffic on the access side is not ours. */
+	nlbs_service_lookup_rcu(inst, iph->daddr, 0, 0, &is_vip);
+	if (!is_vip)
+		return NF_ACCEPT;
+
+	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
+	if (!pskb_may_pull(skb, ihl))
+		goto malformed;
+	iph = ip_hdr(skb);
+	len = ntohs(iph->tot_len);
+	if (len < ihl || len > skb->len || ip_fast_csum(iph, iph->ihl))
+		goto malformed;
+
+	if (READ_ONCE(inst->state) != NLBS_STATE_ACTIVE) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_INACTIVE);
+		return NF_DROP;
+	}
+
+	frag = ip_is_fragment(iph);
+	if (!frag && (iph->protocol == IPPROTO_TCP ||
+		      iph->protocol == IPPROTO_UDP)) {
+		if (len < ihl + 4 || !pskb_may_pull(skb, ihl + 4))
+			goto malformed;
+		iph = ip_hdr(skb);
+		ports = *(__be32 *)((u8 *)iph + ihl);
+		dport = ntohs(((__be16 *)&ports)[1]);
+	}
+
+	/* Fragments carry no ports: only the whole-VIP service takes them. */
+	svc = nlbs_service_lookup_rcu(inst, iph->daddr,
+				      frag ? 0 : iph->protocol, dport, &is_vip);
+	tbl = svc ? rcu_dereference(svc->table) : NULL;
+	out = rcu_dereference(inst->server_dev);
+	if (!tbl || !out) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NO_SERVER);
+		return NF_DROP;
+	}
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
+		return NF_STOLEN;
+	}
+	iph = ip_hdr(skb);
+	nlbs_fwd(inst, skb, out,
+		 nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
+						       iph->protocol, ports,
+						       READ_ONCE(inst->seed))));
+	return NF_STOLEN;
+
+malformed:
+	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_MALFORMED);
+	return NF_DROP;
+}
+
+unsigned int nlbs_hook(void *priv, struct sk_buff *skb,
+		       const struct nf_hook_state *state)
+{
+	struct nlbs_instance *inst = priv;
+
+	switch (skb->protocol) {
+	case htons(ETH_P_ARP):
+		if (skb_vlan_tag_present(skb))
+			return NF_ACCEPT;
+		return nlbs_arp_rcv(inst, skb);
+	case htons(ETH_P_IP):
+		return nlbs_ipv4_rcv(inst, skb);
+	default:
+		return NF_ACCEPT;
+	}
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-namespace instance: configuration, services and servers, the state
+ * machine and the device lifecycle. Everything here runs under RTNL; what
+ * the packet path needs is published with RCU (services, tables, the server
+ * device) or written with WRITE_ONCE (state, addresses, seed).
+ */
+#include "arp.h"
+#include "hook.h"
+#include "instance.h"
+#include "notify.h"
+#include "sched.h"
+#include "stats.h"
+
+/* Tables up to this size are rebuilt in the request; larger ones deferred. */
+#define NLBS_SYNC_TABLE_MAX	65537
+#define NLBS_REBUILD_DELAY_MS	20
+
+static const char * const nlbs_state_names[] = {
+	[NLBS_STATE_INIT]	= "init",
+	[NLBS_STATE_ACTIVE]	= "active",
+	[NLBS_STATE_STANDBY]	= "standby",
+	[NLBS_STATE_INOP]	= "inop",
+};
+
+const char *nlbs_state_name(u8 state)
+{
+	return state <= NLBS_STATE_MAX ? nlbs_state_names[state] : "?";
+}
+
+/* The seed's transitions: inop never goes straight to active. */
+static const u8 nlbs_transitions[] = {
+	[NLBS_STATE_INIT]    = BIT(NLBS_STATE_ACTIVE) | BIT(NLBS_STATE_STANDBY) |
+			       BIT(NLBS_STATE_INOP),
+	[NLBS_STATE_ACTIVE]  = BIT(NLBS_STATE_STANDBY) | BIT(NLBS_STATE_INIT) |
+			       BIT(NLBS_STATE_INOP),
+	[NLBS_STATE_STANDBY] = BIT(NLBS_STATE_ACTIVE) | BIT(NLBS_STATE_INIT) |
+			       BIT(NLBS_STATE_INOP),
+	[NLBS_STATE_INOP]    = BIT(NLBS_STATE_INIT) | BIT(NLBS_STATE_STANDBY),
+};
+
+static void nlbs_enter_state(struct nlbs_instance *inst, u8 state,
+			     const char *reason)
+{
+	u8 old = inst->state;
+
+	if (old == state)
+		return;
+	WRITE_ONCE(inst->state, state);
+	if (state == NLBS_STATE_ACTIVE) {
+		nlbs_garp_start(inst);
+	} else {
+		nlbs_garp_stop(inst);
+		inst->lease_ms = 0;
+		cancel_delayed_work(&inst->lease_work);
+	}
+	pr_info("netns %u: %s -> %s (%s)\n", inst->net->ns.inum,
+		nlbs_state_name(old), nlbs_state_name(state), reason);
+	nlbs_notify_state(inst, reason);
+}
+
+static bool nlbs_devices_missing(struct nlbs_instance *inst,
+				 struct netlink_ext_ack *extack)
+{
+	struct net_device *server = rtnl_dereference(inst->server_dev);
+
+	if (!inst->access_dev)
+		NL_SET_ERR_MSG_MOD(extack, "access device not configured");
+	else if (!server)
+		NL_SET_ERR_MSG_MOD(extack, "server device not configured");
+	else if (!netif_running(inst->access_dev))
+		NL_SET_ERR_MSG_MOD(extack, "access device is down");
+	else if (!netif_running(server))
+		NL_SET_ERR_MSG_MOD(extack, "server device is down");
+	else
+		return false;
+	return true;
+}
+
+int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
+		   bool announce, struct netlink_ext_ack *extack)
+{
+	u8 old = inst->state;
+
+	if ((lease_ms || announce) && state != NLBS_STATE_ACTIVE) {
+		NL_SET_ERR_MSG_MOD(extack, "lease and announce apply to state active only");
+		return -EINVAL;
+	}
+	if (old != state && !(nlbs_transitions[old] & BIT(state))) {
+		if (old == NLBS_STATE_INOP)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "invalid transition: from inop only init or standby");
+		else
+			NL_SET_ERR_MSG_MOD(extack, "invalid state transition");
+		return -EINVAL;
+	}
+	if (state == NLBS_STATE_ACTIVE && !inst->nlbs_addr) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot become active: NLBS address not configured");
+		return -EINVAL;
+	}
+	if (state != NLBS_STATE_INOP && old != state &&
+	    (state == NLBS_STATE_ACTIVE || old == NLBS_STATE_INOP) &&
+	    nlbs_devices_missing(inst, extack))
+		return -ENODEV;
+
+	nlbs_enter_state(inst, state, "set by request");
+	if (state == NLBS_STATE_ACTIVE) {
+		inst->lease_ms = lease_ms;
+		if (lease_ms) {
+			inst->lease_expires = jiffies + msecs_to_jiffies(lease_ms);
+			mod_delayed_work(system_wq, &inst->lease_work,
+					 msecs_to_jiffies(lease_ms));
+		} else {
+			cancel_delayed_work(&inst->lease_work);
+		}
+		if (announce && old == state)
+			nlbs_garp_start(inst);
+	}
+	return 0;
+}
+
+u32 nlbs_lease_remaining(const struct nlbs_instance *inst)
+{
+	long left = inst->lease_expires - jiffies;
+
+	return left > 0 ? jiffies_to_msecs(left) : 0;
+}
+
+/* The daemon that holds the lease stopped renewing it: step down. */
+static void nlbs_lease_work(struct work_struct *work)
+{
+	struct nlbs_instance *inst = container_of(to_delayed_work(work),
+						  struct nlbs_instance, lease_work);
+
+	rtnl_lock();
+	if (inst->state == NLBS_STATE_ACTIVE && inst->lease_ms &&
+	    time_after_eq(jiffies, inst->lease_expires))
+		nlbs_enter_state(inst, NLBS_STATE_STANDBY, "lease expired");
+	rtnl_unlock();
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+static void nlbs_access_release(struct nlbs_instance *inst)
+{
+	if (!inst->access_dev)
+		return;
+	if (inst->hooked)
+		nf_unregister_net_hook(inst->net, &inst->hook_ops);
+	inst->hooked = false;
+	netdev_put(inst->access_dev, &inst->access_tracker);
+	inst->access_dev = NULL;
+}
+
+static int nlbs_access_attach(struct nlbs_instance *inst,
+			      struct net_device *dev)
+{
+	int err;
+
+	nlbs_access_release(inst);
+	inst->hook_ops = (struct nf_hook_ops) {
+		.hook		= nlbs_hook,
+		.priv		= inst,
+		.pf		= NFPROTO_NETDEV,
+		.hooknum	= NF_NETDEV_INGRESS,
+		.priority	= 10,
+		.dev		= dev,
+	};
+	err = nf_register_net_hook(inst->net, &inst->hook_ops);
+	if (err)
+		return err;
+	inst->hooked = true;
+	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
+	inst->access_dev = dev;
+	return 0;
+}
+
+static void nlbs_server_dev_release(struct nlbs_instance *inst)
+{
+	struct net_device *dev = rtnl_dereference(inst->server_dev);
+
+	if (!dev)
+		return;
+	RCU_INIT_POINTER(inst->server_dev, NULL);
+	netdev_put(dev, &inst->server_tracker);
+}
+
+static void nlbs_server_dev_attach(struct nlbs_instance *inst,
+				   struct net_device *dev)
+{
+	nlbs_server_dev_release(inst);
+	netdev_hold(dev, &inst->server_tracker, GFP_KERNEL);
+	rcu_assign_pointer(inst->server_dev, dev);
+}
+
+int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
+		    struct netlink_ext_ack *extack)
+{
+	struct net_device *access = cfg->set_access ? cfg->access : inst->access_dev;
+	struct net_device *server = cfg->set_server ? cfg->server :
+				    rtnl_dereference(inst->server_dev);
+	int err;
+
+	if (access && access == server) {
+		NL_SET_ERR_MSG_MOD(extack, "access and server devices must differ");
+		return -EINVAL;
+	}
+	if (inst->state == NLBS_STATE_ACTIVE &&
+	    ((cfg->set_access && cfg->access != inst->access_dev) ||
+	     (cfg->set_server && cfg->server != rtnl_dereference(inst->server_dev)) ||
+	     (cfg->set_addr && cfg->addr != inst->nlbs_addr))) {
+		NL_SET_ERR_MSG_MOD(extack, "devices and NLBS address cannot change while active");
+		return -EBUSY;
+	}
+
+	if (cfg->set_access && cfg->access != inst->access_dev) {
+		err = nlbs_access_attach(inst, cfg->access);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack, "cannot register the ingress hook");
+			return err;
+		}
+	}
+	if (cfg->set_server && cfg->server != rtnl_dereference(inst->server_dev))
+		nlbs_server_dev_attach(inst, cfg->server);
+	if (cfg->set_addr)
+		WRITE_ONCE(inst->nlbs_addr, cfg->addr);
+	if (cfg->set_garp_count)
+		inst->garp_count = cfg->garp_count;
+	if (cfg->set_garp_interval)
+		inst->garp_interval = cfg->garp_interval;
+	if (cfg->set_seed)
+		WRITE_ONCE(inst->seed, cfg->seed);
+	inst->genid++;
+	return 0;
+}
+
+static void nlbs_device_gone(struct nlbs_instance *inst, struct net_device *dev,
+			     bool unregister)
+{
+	bool access = dev == inst->access_dev;
+	const char *reason;
+
+	if (unregister) {
+		reason = access ? "access device unregistered" :
+				  "server device unregistered";
+		if (access)
+			nlbs_access_release(inst);
+		else
+			nlbs_server_dev_release(inst);
+		inst->genid++;
+	} else {
+		reason = access ? "access device down" : "server device down";
+	}
+	nlbs_notify_device(inst, access ? NLBS_A_ACCESS_IFINDEX :
+					  NLBS_A_SERVER_IFINDEX,
+			   dev->ifindex, reason);
+	nlbs_enter_state(inst, NLBS_STATE_INOP, reason);
+}
+
+static int nlbs_netdev_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct nlbs_instance *inst = nlbs_instance(dev_net(dev));
+
+	if (!inst || !inst->stats ||
+	    (dev != inst->access_dev && dev != rtnl_dereference(inst->server_dev)))
+		return NOTIFY_DONE;
+
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		nlbs_device_gone(inst, dev, true);
+		break;
+	case NETDEV_DOWN:
+		nlbs_device_gone(inst, dev, false);
+		break;
+	case NETDEV_CHANGE:
+		if (dev == inst->access_dev && netif_carrier_ok(dev) &&
+		    inst->state == NLBS_STATE_ACTIVE)
+			nlbs_garp_start(inst);
+		break;
+	case NETDEV_CHANGEADDR:
+		if (dev == inst->access_dev && inst->state == NLBS_STATE_ACTIVE)
+			nlbs_garp_start(inst);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+struct notifier_block nlbs_netdev_notifier = {
+	.notifier_call = nlbs_netdev_event,
+};
+
+/* --- services and servers ---------------------------------------------- */
+
+static void nlbs_server_free_rcu(struct rcu_head *rcu)
+{
+	struct nlbs_server *srv = container_of(rcu, struct nlbs_server, rcu);
+
+	free_percpu(srv->stats);
+	kfree(srv);
+}
+
+static void nlbs_service_publish(struct nlbs_service *svc,
+				 struct nlbs_table *tbl)
+{
+	nlbs_table_free_rcu(rcu_replace_pointer(svc->table, tbl,
+						lockdep_rtnl_is_held()));
+}
+
+/* Builds and publishes a service's table; on failure the old one stays. */
+static int nlbs_service_rebuild(struct nlbs_service *svc)
+{
+	struct nlbs_table *tbl = nlbs_table_build(svc);
+
+	if (IS_ERR(tbl))
+		return PTR_ERR(tbl);
+	nlbs_service_publish(svc, tbl);
+	svc->dirty = false;
+	return 0;
+}
+
+static void nlbs_rebuild_work(struct work_struct *work)
+{
+	struct nlbs_instance *inst = container_of(to_delayed_work(work),
+						  struct nlbs_instance,
+						  rebuild_work);
+	struct nlbs_service *svc;
+	bool retry = false;
+
+	rtnl_lock();
+	list_for_each_entry(svc, &inst->services, node)
+		if (svc->dirty && nlbs_service_rebuild(svc))
+			retry = true;
+	if (retry)
+		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
+	rtnl_unlock();
+}
+
+/*
+ * The servers of @svc changed. Small tables are rebuilt at once, so a request
+ * that returns has taken effect; large ones (thousands of servers, loaded in
+ * a batch) are rebuilt once the batch pauses.
+ */
+static void nlbs_service_changed(struct nlbs_instance *inst,
+				 struct nlbs_service *svc)
+{
+	struct nlbs_server *srv;
+	u32 n = 0;
+
+	inst->genid++;
+	list_for_each_entry(srv, &svc->servers, node)
+		n += !!srv->weight;
+	svc->dirty = true;
+	if (nlbs_table_size_for(n) <= NLBS_SYNC_TABLE_MAX &&
+	    !nlbs_service_rebuild(svc))
+		return;
+	mod_delayed_work(system_wq, &inst->rebuild_work,
+			 msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
+}
+
+struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
+				       u8 proto, u16 port)
+{
+	struct nlbs_service *svc;
+
+	hlist_for_each_entry(svc, &inst->svc_hash[nlbs_vip_bucket(vip)], hnode)
+		if (svc->vip == vip && svc->proto == proto && svc->port == port)
+			return svc;
+	return NULL;
+}
+
+int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
+		     u16 port, struct netlink_ext_ack *extack)
+{
+	struct nlbs_service *svc;
+
+	if (nlbs_service_find(inst, vip, proto, port)) {
+		NL_SET_ERR_MSG_MOD(extack, "service already exists");
+		return -EEXIST;
+	}
+	if (inst->nservices >= NLBS_MAX_SERVICES) {
+		NL_SET_ERR_MSG_MOD(extack, "too many services");
+		return -ENOSPC;
+	}
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	if (!svc)
+		return -ENOMEM;
+	svc->vip = vip;
+	svc->proto = proto;
+	svc->port = port;
+	INIT_LIST_HEAD(&svc->servers);
+	list_add_tail(&svc->node, &inst->services);
+	hlist_add_head_rcu(&svc->hnode, &inst->svc_hash[nlbs_vip_bucket(vip)]);
+	WRITE_ONCE(inst->nservices, inst->nservices + 1);
+	inst->genid++;
+	nlbs_notify_service(inst, svc, NLBS_EVENT_ADD);
+	return 0;
+}
+
+static void nlbs_service_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct nlbs_service, rcu));
+}
+
+/* Unpublishes @svc; it, its table and servers go after a grace period. */
+static void nlbs_service_destroy(struct nlbs_instance *inst,
+				 struct nlbs_service *svc)
+{
+	struct nlbs_server *srv, *tmp;
+
+	hlist_del_rcu(&svc->hnode);
+	list_del(&svc->node);
+	WRITE_ONCE(inst->nservices, inst->nservices - 1);
+	inst->genid++;
+	nlbs_service_publish(svc, NULL);
+	list_for_each_entry_safe(srv, tmp, &svc->servers, node) {
+		list_del(&srv->node);
+		call_rcu(&srv->rcu, nlbs_server_free_rcu);
+	}
+	call_rcu(&svc->rcu, nlbs_service_free_rcu);
+}
+
+void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc)
+{
+	nlbs_notify_service(inst, svc, NLBS_EVENT_DEL);
+	nlbs_service_destroy(inst, svc);
+}
+
+struct nlbs_server *nlbs_server_find(struct nlbs_service *svc, __be32 addr)
+{
+	struct nlbs_server *srv;
+
+	list_for_each_entry(srv, &svc->servers, node)
+		if (srv->addr == addr)
+			return srv;
+	return NULL;
+}
+
+int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
+		    __be32 addr, u32 weight, const u8 *mac,
+		    struct netlink_ext_ack *extack)
+{
+	struct nlbs_server *srv;
+
+	if (nlbs_server_find(svc, addr)) {
+		NL_SET_ERR_MSG_MOD(extack, "server already exists in this service");
+		return -EEXIST;
+	}
+	if (svc->nservers >= NLBS_MAX_SERVERS) {
+		NL_SET_ERR_MSG_MOD(extack, "too many servers in this service");
+		return -ENOSPC;
+	}
+	srv = kzalloc(sizeof(*srv), GFP_KERNEL);
+	if (!srv || nlbs_server_stats_init(srv)) {
+		kfree(srv);
+		return -ENOMEM;
+	}
+	srv->addr = addr;
+	srv->weight = weight;
+	if (mac) {
+		srv->static_mac = true;
+		ether_addr_copy(srv->mac, mac);
+	}
+	list_add_tail(&srv->node, &svc->servers);
+	svc->nservers++;
+	nlbs_service_changed(inst, svc);
+	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_ADD);
+	return 0;
+}
+
+void nlbs_server_set_weight(struct nlbs_instance *inst,
+			    struct nlbs_service *svc, struct nlbs_server *srv,
+			    u32 weight)
+{
+	if (srv->weight == weight)
+		return;
+	srv->weight = weight;
+	nlbs_service_changed(inst, svc);
+	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_SET);
+}
+
+/*
+ * A deleted server must leave every table before it is freed, so the new
+ * table is built here whatever its size; if that fails the service serves
+ * nothing rather than a freed server.
+ */
+void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
+		     struct nlbs_server *srv)
+{
+	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_DEL);
+	list_del(&srv->node);
+	svc->nservers--;
+	inst->genid++;
+	if (nlbs_service_rebuild(svc)) {
+		nlbs_service_publish(svc, NULL);
+		svc->dirty = true;
+		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
+	}
+	call_rcu(&srv->rcu, nlbs_server_free_rcu);
+}
+
+void nlbs_instance_stats_reset(struct nlbs_instance *inst)
+{
+	struct nlbs_service *svc;
+	struct nlbs_server *srv;
+
+	nlbs_stats_reset(inst);
+	list_for_each_entry(svc, &inst->services, node)
+		list_for_each_entry(srv, &svc->servers, node)
+			nlbs_server_stats_reset(srv);
+}
+
+/* --- lifecycle --------------------------------------------------------- */
+
+int nlbs_instance_init(struct nlbs_instance *inst, struct net *net)
+{
+	int i;
+
+	inst->net = net;
+	inst->state = NLBS_STATE_INIT;
+	inst->garp_count = NLBS_DEF_GARP_COUNT;
+	inst->garp_interval = NLBS_DEF_GARP_INTERVAL;
+	INIT_LIST_HEAD(&inst->services);
+	for (i = 0; i < ARRAY_SIZE(inst->svc_hash); i++)
+		INIT_HLIST_HEAD(&inst->svc_hash[i]);
+	INIT_DELAYED_WORK(&inst->garp_work, nlbs_garp_work);
+	INIT_DELAYED_WORK(&inst->lease_work, nlbs_lease_work);
+	INIT_DELAYED_WORK(&inst->rebuild_work, nlbs_rebuild_work);
+	return nlbs_stats_init(inst);
+}
+
+void nlbs_instance_exit(struct nlbs_instance *inst)
+{
+	struct nlbs_service *svc, *tmp;
+
+	rtnl_lock();
+	inst->dying = true;
+	nlbs_enter_state(inst, NLBS_STATE_INIT, "instance removed");
+	nlbs_access_release(inst);
+	nlbs_server_dev_release(inst);
+	list_for_each_entry_safe(svc, tmp, &inst->services, node)
+		nlbs_service_destroy(inst, svc);
+	rtnl_unlock();
+
+	cancel_delayed_work_sync(&inst->garp_work);
+	cancel_delayed_work_sync(&inst->lease_work);
+	cancel_delayed_work_sync(&inst->rebuild_work);
+	/* The hook may still run on another CPU until the grace period ends. */
+	synchronize_net();
+	nlbs_stats_free(inst);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NLBS_INSTANCE_H
+#define _NLBS_INSTANCE_H
+
+#include "core.h"
+
+/* A validated CONFIG_SET request; only the fields with set_* are applied. */
+struct nlbs_config {
+	struct net_device	*access;
+	struct net_device	*server;
+	__be32			addr;
+	u32			garp_count;
+	u32			garp_interval;
+	u32			seed;
+	bool			set_access;
+	bool			set_server;
+	bool			set_addr;
+	bool			set_garp_count;
+	bool			set_garp_interval;
+	bool			set_seed;
+};
+
+int nlbs_instance_init(struct nlbs_instance *inst, struct net *net);
+void nlbs_instance_exit(struct nlbs_instance *inst);
+
+/* All of the following run under RTNL. */
+int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
+		    struct netlink_ext_ack *extack);
+int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
+		   bool announce, struct netlink_ext_ack *extack);
+u32 nlbs_lease_remaining(const struct nlbs_instance *inst);
+
+struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
+				       u8 proto, u16 port);
+int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
+		     u16 port, struct netlink_ext_ack *extack);
+void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc);
+
+struct nlbs_server *nlbs_server_find(struct nlbs_service *svc, __be32 addr);
+int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
+		    __be32 addr, u32 weight, const u8 *mac,
+		    struct netlink_ext_ack *extack);
+void nlbs_server_set_weight(struct nlbs_instance *inst,
+			    struct nlbs_service *svc, struct nlbs_server *srv,
+			    u32 weight);
+void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
+		     struct nlbs_server *srv);
+void nlbs_instance_stats_reset(struct nlbs_instance *inst);
+
+extern struct notifier_block nlbs_netdev_notifier;
+
+#endif /* _NLBS_INSTANCE_H */

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Message builders shared by replies and events, and the "events"
+ * multicast notifications. Builders return -EMSGSIZE when @skb is full.
+ */
+#include "notify.h"
+#include "stats.h"
+
+/* Caller holds RTNL (or the RCU read lock for server_dev). */
+int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst)
+{
+	struct net_device *server = rtnl_dereference(inst->server_dev);
+	struct net_device *access = inst->access_dev;
+
+	if ((access &&
+	     (nla_put_u32(skb, NLBS_A_ACCESS_IFINDEX, access->ifindex) ||
+	      nla_put_string(skb, NLBS_A_ACCESS_IFNAME, access->name))) ||
+	    (server &&
+	     (nla_put_u32(skb, NLBS_A_SERVER_IFINDEX, server->ifindex) ||
+	      nla_put_string(skb, NLBS_A_SERVER_IFNAME, server->name))) ||
+	    (inst->nlbs_addr &&
+	     nla_put_in_addr(skb, NLBS_A_NLBS_ADDR_BE, inst->nlbs_addr)) ||
+	    nla_put_u32(skb, NLBS_A_GARP_COUNT, inst->garp_count) ||
+	    nla_put_u32(skb, NLBS_A_GARP_INTERVAL, inst->garp_interval) ||
+	    nla_put_u32(skb, NLBS_A_HASH_SEED, inst->seed))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst)
+{
+	if (nla_put_u8(skb, NLBS_A_STATE, inst->state) ||
+	    (inst->lease_ms && inst->state == NLBS_STATE_ACTIVE &&
+	     nla_put_u32(skb, NLBS_A_LEASE_MS,
+			 jiffies_to_msecs(max_t(long, 0, inst->lease_expires -
+							 jiffies)))))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event)
+{
+	struct nlbs_table *tbl = rtnl_dereference(svc->table);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NLBS_A_SERVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, NLBS_SVC_A_VIP_BE, svc->vip) ||
+	    nla_put_u8(skb, NLBS_SVC_A_PROTO, svc->proto) ||
+	    (svc->proto && nla_put_u16(skb, NLBS_SVC_A_PORT, svc->port)) ||
+	    nla_put_u32(skb, NLBS_SVC_A_SERVERS, svc->nservers) ||
+	    nla_put_u32(skb, NLBS_SVC_A_TABLE_SIZE, tbl ? tbl->size : 0) ||
+	    (event && nla_put_u8(skb, NLBS_SVC_A_EVENT, event))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
+		    bool stats)
+{
+	struct nlattr *nest;
+	u64 packets, bytes;
+
+	nest = nla_nest_start(skb, NLBS_A_SERVER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, NLBS_SRV_A_ADDR_BE, srv->addr) ||
+	    nla_put_u32(skb, NLBS_SRV_A_WEIGHT, srv->weight) ||
+	    (srv->static_mac &&
+	     nla_put(skb, NLBS_SRV_A_MAC, ETH_ALEN, srv->mac)) ||
+	    (event && nla_put_u8(skb, NLBS_SRV_A_EVENT, event)))
+		goto cancel;
+	if (stats) {
+		nlbs_server_stats_read(srv, &packets, &bytes);
+		if (nla_put_u64_64bit(skb, NLBS_SRV_A_PACKETS, packets,
+				      NLBS_SRV_A_PAD) ||
+		    nla_put_u64_64bit(skb, NLBS_SRV_A_BYTES, bytes,
+				      NLBS_SRV_A_PAD))
+			goto cancel;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst)
+{
+	u64 v[__NLBS_STATS_A_MAX];
+	struct nlattr *nest;
+	int i;
+
+	nlbs_stats_read(inst, v);
+	nest = nla_nest_start(skb, NLBS_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = NLBS_STATS_A_RX; i < NLBS_STATS_A_PAD; i++) {
+		if (nla_put_u64_64bit(skb, i, v[i], NLBS_STATS_A_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static struct sk_buff *nlbs_event_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &nlbs_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void nlbs_event_send(struct nlbs_instance *inst, struct sk_buff *skb,
+			    void *hdr, int err)
+{
+	if (err) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&nlbs_genl_family, inst->net, skb, 0, 0,
+				GFP_KERNEL);
+}
+
+void nlbs_notify_state(struct nlbs_instance *inst, const char *reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (inst->dying)
+		return;
+	skb = nlbs_event_new(NLBS_CMD_STATE_NTF, &hdr);
+	if (skb)
+		nlbs_event_send(inst, skb, hdr,
+				nlbs_put_state(skb, inst) ?:
+				nla_put_string(skb, NLBS_A_REASON, reason));
+}
+
+void nlbs_notify_service(struct nlbs_instance *inst, struct nlbs_service *svc,
+			 u8 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (inst->dying)
+		return;
+	skb = nlbs_event_new(NLBS_CMD_SERVICE_NTF, &hdr);
+	if (skb)
+		nlbs_event_send(inst, skb, hdr,
+				nlbs_put_service(skb, svc, event));
+}
+
+void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
+			struct nlbs_server *srv, u8 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (inst->dying)
+		return;
+	skb = nlbs_event_new(NLBS_CMD_SERVER_NTF, &hdr);
+	if (skb)
+		nlbs_event_send(inst, skb, hdr,
+				nlbs_put_service(skb, svc, 0) ?:
+				nlbs_put_server(skb, srv, event, false));
+}
+
+void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
+			const char *reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (inst->dying)
+		return;
+	skb = nlbs_event_new(NLBS_CMD_DEVICE_NTF, &hdr);
+	if (skb)
+		nlbs_event_send(inst, skb, hdr,
+				nla_put_u32(skb, attr, ifindex) ?:
+				nla_put_string(skb, NLBS_A_REASON, reason));
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NLBS_NOTIFY_H
+#define _NLBS_NOTIFY_H
+
+#include <net/genetlink.h>
+#include "core.h"
+
+extern struct genl_family nlbs_genl_family;
+
+int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst);
+int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst);
+int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event);
+int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
+		    bool stats);
+int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst);
+
+void nlbs_notify_state(struct nlbs_instance *inst, const char *reason);
+void nlbs_notify_service(struct nlbs_instance *inst, struct nlbs_service *svc,
+			 u8 event);
+void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
+			struct nlbs_server *srv, u8 event);
+void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
+			const char *reason);
+
+#endif /* _NLBS_NOTIFY_H */

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Server choice: weighted Maglev consistent hashing (Eisenbud et al.,
+ * NSDI 2016), the same scheme as IPVS's "mh" scheduler.
+ *
+ * Each eligible server (weight > 0) has a permutation of the M slots given by
+ * an offset and a skip derived from its address alone. Servers take turns
+ * claiming their next free preferred slot, each taking weight/gcd turns per
+ * round, until all slots are owned. Servers are ordered by address first, so
+ * two NLBs holding the same configuration build the same table whatever the
+ * order of configuration, and with the same seed send a flow to the same
+ * server. A change of one server moves only about its share of the slots.
+ *
+ * Built under RTNL at configuration time; the packet path only indexes it.
+ */
+#include <linux/gcd.h>
+#include <linux/sort.h>
+#include "sched.h"
+
+#define NLBS_SLOT_FREE	U16_MAX	/* > any server index: n <= 65535 */
+#define NLBS_PERM_SEED1	0x6e6c6273	/* fixed: the table must not depend */
+#define NLBS_PERM_SEED2	0x6d61676c	/* on anything but the servers */
+
+static bool nlbs_is_prime(u32 n)
+{
+	u32 d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* Smallest prime >= max(table_min, 100 * servers). */
+u32 nlbs_table_size_for(u32 nservers)
+{
+	u32 m = max_t(u32, nlbs_table_min, nservers * 100);
+
+	while (!nlbs_is_prime(m))
+		m++;
+	return m;
+}
+
+static int nlbs_server_cmp(const void *a, const void *b)
+{
+	const struct nlbs_server *x = *(const struct nlbs_server **)a;
+	const struct nlbs_server *y = *(const struct nlbs_server **)b;
+	u32 ax = be32_to_cpu(x->addr), ay = be32_to_cpu(y->addr);
+
+	return ax < ay ? -1 : ax > ay;
+}
+
+void nlbs_table_free(struct nlbs_table *tbl)
+{
+	kvfree(tbl);
+}
+
+static void nlbs_table_free_rcu_cb(struct rcu_head *rcu)
+{
+	nlbs_table_free(container_of(rcu, struct nlbs_table, rcu));
+}
+
+void nlbs_table_free_rcu(struct nlbs_table *tbl)
+{
+	if (tbl)
+		call_rcu(&tbl->rcu, nlbs_table_free_rcu_cb);
+}
+
+struct nlbs_perm {
+	u32 pos;
+	u32 skip;
+	u32 turns;
+};
+
+static void nlbs_table_fill(struct nlbs_table *tbl, struct nlbs_perm *perm)
+{
+	u32 m = tbl->size, n = tbl->nservers, filled = 0, i, t;
+
+	memset(tbl->slots, 0xff, sizeof(*tbl->slots) * m);
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			for (t = 0; t < perm[i].turns; t++) {
+				u32 c = perm[i].pos;
+
+				while (tbl->slots[c] != NLBS_SLOT_FREE) {
+					c += perm[i].skip;
+					if (c >= m)
+						c -= m;
+				}
+				tbl->slots[c] = i;
+				c += perm[i].skip;
+				perm[i].pos = c >= m ? c - m : c;
+				if (++filled == m)
+					return;
+			}
+		}
+		cond_resched();
+	}
+}
+
+/* Returns NULL when no server is eligible, an ERR_PTR on failure. */
+struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
+{
+	struct nlbs_server *srv;
+	struct nlbs_table *tbl;
+	struct nlbs_perm *perm;
+	u32 n = 0, m, g = 0, i;
+	size_t sz;
+
+	list_for_each_entry(srv, &svc->servers, node)
+		if (srv->weight)
+			n++;
+	if (!n)
+		return NULL;
+
+	m = nlbs_table_size_for(n);
+	sz = sizeof(*tbl) + n * sizeof(*tbl->servers) + m * sizeof(*tbl->slots);
+	tbl = kvzalloc(sz, GFP_KERNEL);
+	perm = kvcalloc(n, sizeof(*perm), GFP_KERNEL);
+	if (!tbl || !perm) {
+		kvfree(tbl);
+		kvfree(perm);
+		return ERR_PTR(-ENOMEM);
+	}
+	tbl->size = m;
+	tbl->nservers = n;
+	tbl->servers = (struct nlbs_server **)(tbl + 1);
+	tbl->slots = (u16 *)(tbl->servers + n);
+
+	i = 0;
+	list_for_each_entry(srv, &svc->servers, node)
+		if (srv->weight)
+			tbl->servers[i++] = srv;
+	sort(tbl->servers, n, sizeof(*tbl->servers), nlbs_server_cmp, NULL);
+
+	for (i = 0; i < n; i++)
+		g = gcd(g, tbl->servers[i]->weight);
+	for (i = 0; i < n; i++) {
+		u32 a = (__force u32)tbl->servers[i]->addr;
+
+		perm[i].pos = jhash_1word(a, NLBS_PERM_SEED1) % m;
+		perm[i].skip = jhash_1word(a, NLBS_PERM_SEED2) % (m - 1) + 1;
+		perm[i].turns = tbl->servers[i]->weight / g;
+	}
+	nlbs_table_fill(tbl, perm);
+	kvfree(perm);
+	return tbl;
+}

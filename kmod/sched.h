@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NLBS_SCHED_H
+#define _NLBS_SCHED_H
+
+#include <linux/jhash.h>
+#include <linux/kernel.h>
+#include "core.h"
+
+struct nlbs_table *nlbs_table_build(struct nlbs_service *svc);
+void nlbs_table_free(struct nlbs_table *tbl);
+void nlbs_table_free_rcu(struct nlbs_table *tbl);
+u32 nlbs_table_size_for(u32 nservers);
+
+/*
+ * Fast path: the server for a flow hash. The table is non-empty by
+ * construction (nlbs_table_build() returns NULL for no eligible server).
+ */
+static inline struct nlbs_server *nlbs_table_lookup(const struct nlbs_table *tbl,
+						    u32 hash)
+{
+	return tbl->servers[tbl->slots[reciprocal_scale(hash, tbl->size)]];
+}
+
+static inline u32 nlbs_flow_hash(__be32 saddr, __be32 daddr, u8 proto,
+				 __be32 ports, u32 seed)
+{
+	return jhash_3words((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)ports, seed ^ proto);
+}
+
+#endif /* _NLBS_SCHED_H */
