@@ -188,8 +188,9 @@ const char *nlbs_stats_name(unsigned int attr);
 int nlbs_config_get(struct nlbs_nl *nl, struct nlbs_config *cfg);
 int nlbs_config_set(struct nlbs_nl *nl, const struct nlbs_config *cfg);
 int nlbs_state_get(struct nlbs_nl *nl, struct nlbs_state_info *st);
-/* lease_ms NULL: no NLBS_A_LEASE_MS attribute. */
-int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms);
+/* lease_ms NULL: no NLBS_A_LEASE_MS attribute; announce: NLBS_A_ANNOUNCE. */
+int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms,
+		   bool announce);
 int nlbs_server_set_weight(struct nlbs_nl *nl, const struct nlbs_service *svc,
 			   uint32_t addr, uint32_t weight);
 int nlbs_stats_get(struct nlbs_nl *nl, struct nlbs_stats *stats);

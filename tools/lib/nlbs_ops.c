@@ -51,13 +51,16 @@ int nlbs_state_get(struct nlbs_nl *nl, struct nlbs_state_info *st)
 			   state_cb, st);
 }
 
-int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms)
+int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms,
+		   bool announce)
 {
 	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_STATE_SET, 0);
 
 	mnl_attr_put_u8(nlh, NLBS_A_STATE, state);
 	if (lease_ms)
 		mnl_attr_put_u32(nlh, NLBS_A_LEASE_MS, *lease_ms);
+	if (announce)
+		mnl_attr_put(nlh, NLBS_A_ANNOUNCE, 0, NULL);
 	return nlbs_nl_run(nl, nlh, NULL, NULL);
 }
 

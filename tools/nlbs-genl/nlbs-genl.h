@@ -57,6 +57,7 @@ struct nlbs_req {
 	uint8_t state;
 	bool has_lease;
 	uint32_t lease_ms;
+	bool announce;			/* state set ... announce */
 	bool has_svc;			/* service and server commands */
 	struct nlbs_service svc;
 	bool has_srv;

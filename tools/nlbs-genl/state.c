@@ -10,7 +10,7 @@
 
 void state_usage(FILE *f)
 {
-	fputs("Usage: nlbs-genl state set { init | active | standby | inop } [ lease MS ]\n"
+	fputs("Usage: nlbs-genl state set { init | active | standby | inop } [ lease MS ] [ announce ]\n"
 	      "       nlbs-genl state show\n", f);
 }
 
@@ -38,6 +38,11 @@ int state_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 	req->state = (uint8_t)st;
 	i = 2;
 	while (i < argc) {
+		if (!strcmp(argv[i], "announce") && !req->announce) {
+			req->announce = true;
+			i++;
+			continue;
+		}
 		if (strcmp(argv[i], "lease") || req->has_lease)
 			return cli_usage_err(cli, "state set: unexpected argument \"%s\"",
 					     argv[i]);

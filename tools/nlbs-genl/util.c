@@ -161,6 +161,8 @@ void req_encode(const struct nlbs_req *req, struct nlmsghdr *nlh)
 		mnl_attr_put_u8(nlh, NLBS_A_STATE, req->state);
 	if (req->has_lease)
 		mnl_attr_put_u32(nlh, NLBS_A_LEASE_MS, req->lease_ms);
+	if (req->announce)
+		mnl_attr_put(nlh, NLBS_A_ANNOUNCE, 0, NULL);
 	if (req->has_svc)
 		nlbs_put_service(nlh, &req->svc);
 	if (req->has_srv)

@@ -1,1 +1,575 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Host-side unit tests of nlbs-genl: the argument parser (command line ->
+ * request description -> encoded netlink message), the decoders and the
+ * printers. No socket, no module. Built with ASan/UBSan by `make check`;
+ * prints KTAP and exits non-zero if any test fails.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+
+#include "../nlbs-genl/nlbs-genl.h"
+#include "../nlbs-genl/print.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static unsigned int test_no, failures;
+
+static void result(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %u ", ok ? "ok" : "not ok", ++test_no);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		failures++;
+}
+
+/* ---- canonical text of an encoded request ---------------------------------- */
+
+static const char *const cmd_names[NLBS_CMD_MAX + 1] = {
+	[NLBS_CMD_CONFIG_SET] = "CONFIG_SET", [NLBS_CMD_CONFIG_GET] = "CONFIG_GET",
+	[NLBS_CMD_STATE_SET] = "STATE_SET", [NLBS_CMD_STATE_GET] = "STATE_GET",
+	[NLBS_CMD_SERVICE_ADD] = "SERVICE_ADD",
+	[NLBS_CMD_SERVICE_DEL] = "SERVICE_DEL",
+	[NLBS_CMD_SERVICE_GET] = "SERVICE_GET",
+	[NLBS_CMD_SERVER_ADD] = "SERVER_ADD", [NLBS_CMD_SERVER_SET] = "SERVER_SET",
+	[NLBS_CMD_SERVER_DEL] = "SERVER_DEL", [NLBS_CMD_SERVER_GET] = "SERVER_GET",
+	[NLBS_CMD_STATS_GET] = "STATS_GET", [NLBS_CMD_STATS_RESET] = "STATS_RESET",
+};
+
+struct out {
+	char s[512];
+	size_t n;
+};
+
+static void out(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->n && o->s[o->n - 1] != '{')
+		o->n += snprintf(o->s + o->n, sizeof(o->s) - o->n, " ");
+	va_start(ap, fmt);
+	o->n += vsnprintf(o->s + o->n, sizeof(o->s) - o->n, fmt, ap);
+	va_end(ap);
+}
+
+static const char *addr(const struct nlattr *a)
+{
+	static char buf[4][16];
+	static int i;
+	uint32_t v = mnl_attr_get_u32(a);
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET, &v, buf[i], sizeof(buf[i]));
+}
+
+static void render_nest(struct out *o, const struct nlattr *nest, bool srv)
+{
+	const struct nlattr *a;
+	const uint8_t *m;
+
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		if (!srv && t == NLBS_SVC_A_VIP_BE)
+			out(o, "vip=%s", addr(a));
+		else if (!srv && t == NLBS_SVC_A_PROTO)
+			out(o, "proto=%u", mnl_attr_get_u8(a));
+		else if (!srv && t == NLBS_SVC_A_PORT)
+			out(o, "port=%u", mnl_attr_get_u16(a));
+		else if (srv && t == NLBS_SRV_A_ADDR_BE)
+			out(o, "addr=%s", addr(a));
+		else if (srv && t == NLBS_SRV_A_WEIGHT)
+			out(o, "weight=%u", mnl_attr_get_u32(a));
+		else if (srv && t == NLBS_SRV_A_MAC) {
+			m = mnl_attr_get_payload(a);
+			out(o, "mac=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+			    m[2], m[3], m[4], m[5]);
+		} else
+			out(o, "?%u", t);
+	}
+}
+
+/* "CMD ack|dump attr=value ... svc{...} srv{...}" */
+static void render(const struct nlmsghdr *nlh, struct out *o)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	o->n = 0;
+	o->s[0] = '\0';
+	out(o, "%s", g->cmd <= NLBS_CMD_MAX && cmd_names[g->cmd] ?
+		     cmd_names[g->cmd] : "?");
+	out(o, "%s", nlh->nlmsg_flags & NLM_F_DUMP ? "dump" : "ack");
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case NLBS_A_ACCESS_IFINDEX:
+			out(o, "access=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_SERVER_IFINDEX:
+			out(o, "servers=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_NLBS_ADDR_BE:
+			out(o, "nlbs=%s", addr(a));
+			break;
+		case NLBS_A_GARP_COUNT:
+			out(o, "garp-count=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_GARP_INTERVAL:
+			out(o, "garp-interval=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_HASH_SEED:
+			out(o, "seed=0x%x", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_STATE:
+			out(o, "state=%u", mnl_attr_get_u8(a));
+			break;
+		case NLBS_A_LEASE_MS:
+			out(o, "lease=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_ANNOUNCE:
+			out(o, "announce");
+			break;
+		case NLBS_A_SERVICE:
+			out(o, "svc{");
+			render_nest(o, a, false);
+			o->n += snprintf(o->s + o->n, sizeof(o->s) - o->n, "}");
+			break;
+		case NLBS_A_SERVER:
+			out(o, "srv{");
+			render_nest(o, a, true);
+			o->n += snprintf(o->s + o->n, sizeof(o->s) - o->n, "}");
+			break;
+		default:
+			out(o, "?%u", mnl_attr_get_type(a));
+		}
+	}
+}
+
+/* ---- the parser ------------------------------------------------------------- */
+
+static unsigned int fake_resolve(const char *name)
+{
+	if (!strcmp(name, "veth0"))
+		return 3;
+	if (!strcmp(name, "veth1"))
+		return 4;
+	return 0;
+}
+
+static int parse_line(struct cli *cli, struct nlbs_req *req, const char *line)
+{
+	char *copy = strdup(line), *argv[64], *tok, *save = NULL;
+	int argc = 0, ret;
+
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 64;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	ret = cli_parse(cli, req, argc, argv);
+	free(copy);
+	return ret;
+}
+
+struct good_case {
+	const char *line;
+	const char *expect;	/* render() of the request */
+};
+
+static const struct good_case good[] = {
+	{ "config set access veth0 servers veth1 nlbs 10.10.0.100 garp-count 3 garp-interval 100",
+	  "CONFIG_SET ack access=3 servers=4 nlbs=10.10.0.100 garp-count=3 garp-interval=100" },
+	{ "config set seed 0xdeadbeef", "CONFIG_SET ack seed=0xdeadbeef" },
+	{ "config set seed 42", "CONFIG_SET ack seed=0x2a" },
+	{ "config set garp-count 1000", "CONFIG_SET ack garp-count=1000" },
+	{ "config set garp-interval 4294967295",
+	  "CONFIG_SET ack garp-interval=4294967295" },
+	{ "config show", "CONFIG_GET ack" },
+	{ "config", "CONFIG_GET ack" },
+	{ "state set active", "STATE_SET ack state=1" },
+	{ "state set init", "STATE_SET ack state=0" },
+	{ "state set standby", "STATE_SET ack state=2" },
+	{ "state set inop", "STATE_SET ack state=3" },
+	{ "state set active lease 3000", "STATE_SET ack state=1 lease=3000" },
+	{ "state set active lease 0 announce",
+	  "STATE_SET ack state=1 lease=0 announce" },
+	{ "state set active announce", "STATE_SET ack state=1 announce" },
+	{ "state show", "STATE_GET ack" },
+	{ "state", "STATE_GET ack" },
+	{ "service add 198.51.100.10 tcp 80",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80}" },
+	{ "service add 198.51.100.10 udp 53",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=17 port=53}" },
+	{ "service add 198.51.100.10",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=0}" },
+	{ "service del 198.51.100.10 tcp 65535",
+	  "SERVICE_DEL ack svc{vip=198.51.100.10 proto=6 port=65535}" },
+	{ "service show", "SERVICE_GET dump" },
+	{ "service", "SERVICE_GET dump" },
+	{ "server add 198.51.100.10 tcp 80 10.20.0.21",
+	  "SERVER_ADD ack svc{vip=198.51.100.10 proto=6 port=80} srv{addr=10.20.0.21}" },
+	{ "server add 198.51.100.10 10.20.0.21 weight 5 mac 02:00:0a:14:00:15",
+	  "SERVER_ADD ack svc{vip=198.51.100.10 proto=0} srv{addr=10.20.0.21 weight=5 mac=02:00:0a:14:00:15}" },
+	{ "server add 198.51.100.10 udp 53 10.20.0.22 mac 02:AB:cd:EF:00:01 weight 0",
+	  "SERVER_ADD ack svc{vip=198.51.100.10 proto=17 port=53} srv{addr=10.20.0.22 weight=0 mac=02:ab:cd:ef:00:01}" },
+	{ "server set 198.51.100.10 tcp 80 10.20.0.21 weight 0",
+	  "SERVER_SET ack svc{vip=198.51.100.10 proto=6 port=80} srv{addr=10.20.0.21 weight=0}" },
+	{ "server set 198.51.100.10 10.20.0.21 weight 70000",
+	  "SERVER_SET ack svc{vip=198.51.100.10 proto=0} srv{addr=10.20.0.21 weight=70000}" },
+	{ "server del 198.51.100.10 tcp 80 10.20.0.21",
+	  "SERVER_DEL ack svc{vip=198.51.100.10 proto=6 port=80} srv{addr=10.20.0.21}" },
+	{ "server show", "SERVER_GET dump" },
+	{ "server show 198.51.100.10 tcp 80",
+	  "SERVER_GET dump svc{vip=198.51.100.10 proto=6 port=80}" },
+	{ "stats", "STATS_GET ack" },
+	{ "stats show", "STATS_GET ack" },
+	{ "stats reset", "STATS_RESET ack" },
+	{ "show", "CONFIG_GET ack" },
+};
+
+struct bad_case {
+	const char *line;
+	int code;
+	const char *msg;
+};
+
+static const struct bad_case bad[] = {
+	{ "", CLI_USAGE, "missing OBJECT" },
+	{ "frobnicate", CLI_USAGE, "unknown object \"frobnicate\"" },
+	{ "config frob", CLI_USAGE, "config: unknown command \"frob\"" },
+	{ "config set", CLI_USAGE, "config set: nothing to set" },
+	{ "config set access", CLI_USAGE, "\"access\" needs a value" },
+	{ "config set access nosuch0", CLI_FAIL, "cannot find device \"nosuch0\"" },
+	{ "config set access veth0 access veth1", CLI_USAGE,
+	  "config set: duplicate \"access\"" },
+	{ "config set mtu 1500", CLI_USAGE, "config set: unknown keyword \"mtu\"" },
+	{ "config set nlbs 10.10.0", CLI_USAGE,
+	  "invalid nlbs address \"10.10.0\": not an IPv4 address" },
+	{ "config set garp-count -1", CLI_USAGE, "invalid garp-count \"-1\"" },
+	{ "config set garp-count 3x", CLI_USAGE, "invalid garp-count \"3x\"" },
+	{ "config set garp-interval 4294967296", CLI_USAGE,
+	  "invalid garp-interval \"4294967296\"" },
+	{ "config set seed zz", CLI_USAGE, "invalid seed \"zz\"" },
+	{ "config show extra", CLI_USAGE, "unexpected argument \"extra\"" },
+	{ "state set", CLI_USAGE, "state set: missing STATE" },
+	{ "state set up", CLI_USAGE,
+	  "state set: invalid state \"up\": init, active, standby or inop" },
+	{ "state set active lease", CLI_USAGE, "\"lease\" needs a value" },
+	{ "state set active lease 1 lease 2", CLI_USAGE,
+	  "state set: unexpected argument \"lease\"" },
+	{ "state set active lease 1s", CLI_USAGE, "invalid lease \"1s\"" },
+	{ "state get", CLI_USAGE, "state: unknown command \"get\"" },
+	{ "service add", CLI_USAGE, "missing VIP" },
+	{ "service add 198.51.100", CLI_USAGE,
+	  "invalid VIP \"198.51.100\": not an IPv4 address" },
+	{ "service add 198.51.100.10 tcp", CLI_USAGE, "\"tcp\" needs a PORT" },
+	{ "service add 198.51.100.10 tcp 0", CLI_USAGE,
+	  "invalid port \"0\": 1..65535" },
+	{ "service add 198.51.100.10 udp 65536", CLI_USAGE,
+	  "invalid port \"65536\": 1..65535" },
+	{ "service add 198.51.100.10 sctp 80", CLI_USAGE,
+	  "unexpected argument \"sctp\"" },
+	{ "service add 198.51.100.10 tcp 80 extra", CLI_USAGE,
+	  "unexpected argument \"extra\"" },
+	{ "service flush", CLI_USAGE, "service: unknown command \"flush\"" },
+	{ "server add 198.51.100.10 tcp 80", CLI_USAGE,
+	  "server add: missing server ADDR" },
+	{ "server add 198.51.100.10 tcp 80 10.20.0", CLI_USAGE,
+	  "invalid server address \"10.20.0\": not an IPv4 address" },
+	{ "server add 198.51.100.10 10.20.0.21 weight", CLI_USAGE,
+	  "\"weight\" needs a value" },
+	{ "server add 198.51.100.10 10.20.0.21 weight 1 weight 2", CLI_USAGE,
+	  "server: duplicate \"weight\"" },
+	{ "server add 198.51.100.10 10.20.0.21 mac 02:00:00:00:00", CLI_USAGE,
+	  "invalid mac \"02:00:00:00:00\": expected xx:xx:xx:xx:xx:xx" },
+	{ "server add 198.51.100.10 10.20.0.21 mac 02:00:00:00:00:0g", CLI_USAGE,
+	  "invalid mac \"02:00:00:00:00:0g\": expected xx:xx:xx:xx:xx:xx" },
+	{ "server add 198.51.100.10 10.20.0.21 mac +2:00:00:00:00:01", CLI_USAGE,
+	  "invalid mac \"+2:00:00:00:00:01\": expected xx:xx:xx:xx:xx:xx" },
+	{ "server add 198.51.100.10 10.20.0.21 port 8080", CLI_USAGE,
+	  "server add: unexpected argument \"port\"" },
+	{ "server set 198.51.100.10 10.20.0.21", CLI_USAGE,
+	  "server set: missing \"weight W\"" },
+	{ "server set 198.51.100.10 10.20.0.21 mac 02:00:00:00:00:01 weight 1",
+	  CLI_USAGE, "server set: unexpected argument \"mac\"" },
+	{ "server del 198.51.100.10 10.20.0.21 weight 1", CLI_USAGE,
+	  "server del: unexpected argument \"weight\"" },
+	{ "server move", CLI_USAGE, "server: unknown command \"move\"" },
+	{ "server show 198.51.100.10 tcp 80 10.20.0.21", CLI_USAGE,
+	  "unexpected argument \"10.20.0.21\"" },
+	{ "stats clear", CLI_USAGE, "stats: unknown command \"clear\"" },
+	{ "stats show extra", CLI_USAGE, "unexpected argument \"extra\"" },
+	{ "show all", CLI_USAGE, "unexpected argument \"all\"" },
+	{ "monitor state", CLI_USAGE, "unexpected argument \"state\"" },
+	{ "config help extra", CLI_USAGE, "unexpected argument \"extra\"" },
+};
+
+static void test_good(const struct good_case *c)
+{
+	struct cli cli = { .resolve = fake_resolve };
+	static char buf[NLBS_NL_BUFSIZE];
+	struct nlbs_req req;
+	struct nlmsghdr *nlh;
+	struct out o = { 0 };
+	int ret;
+
+	ret = parse_line(&cli, &req, c->line);
+	if (ret) {
+		result(false, "parse: %s", c->line);
+		printf("# unexpected error %d: %s\n", ret, cli.err);
+		return;
+	}
+	nlh = nlbs_msg_init(buf, 0x42, req.cmd, req.flags);
+	req_encode(&req, nlh);
+	render(nlh, &o);
+	result(!strcmp(o.s, c->expect), "parse: %s", c->line);
+	if (strcmp(o.s, c->expect))
+		printf("# got:      %s\n# expected: %s\n", o.s, c->expect);
+}
+
+static void test_bad(const struct bad_case *c)
+{
+	struct cli cli = { .resolve = fake_resolve };
+	struct nlbs_req req;
+	int ret;
+	bool ok;
+
+	ret = parse_line(&cli, &req, c->line);
+	ok = ret == c->code && !strcmp(cli.err, c->msg);
+	result(ok, "reject: \"%s\"", c->line);
+	if (!ok)
+		printf("# got %d \"%s\", expected %d \"%s\"\n", ret, cli.err,
+		       c->code, c->msg);
+}
+
+static void test_help(void)
+{
+	struct cli cli = { .resolve = fake_resolve };
+	struct nlbs_req req;
+	int ret;
+
+	ret = parse_line(&cli, &req, "server help");
+	result(!ret && req.op == OP_HELP && req.obj &&
+	       !strcmp(req.obj->name, "server"), "parse: server help");
+	ret = parse_line(&cli, &req, "help");
+	result(!ret && req.op == OP_HELP && !req.obj, "parse: help");
+	ret = parse_line(&cli, &req, "monitor");
+	result(!ret && req.op == OP_MONITOR, "parse: monitor");
+}
+
+/* ---- decoders and printers ---------------------------------------------------- */
+
+/* Run fn with stdout captured; returns what it printed (static buffer). */
+static const char *capture(bool json, void (*fn)(void))
+{
+	static char buf[4096];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	size_t n;
+
+	fflush(stdout);
+	dup2(fileno(tmp), STDOUT_FILENO);
+	print_init(json, false);
+	fn();
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static char msgbuf[NLBS_NL_BUFSIZE];
+
+/* A CONFIG_GET reply as the kernel builds it. */
+static struct nlmsghdr *config_reply(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_CONFIG_GET, 0);
+
+	mnl_attr_put_u32(nlh, NLBS_A_ACCESS_IFINDEX, 3);
+	mnl_attr_put_strz(nlh, NLBS_A_ACCESS_IFNAME, "veth0");
+	mnl_attr_put_u32(nlh, NLBS_A_SERVER_IFINDEX, 4);
+	mnl_attr_put_strz(nlh, NLBS_A_SERVER_IFNAME, "veth1");
+	mnl_attr_put_u32(nlh, NLBS_A_NLBS_ADDR_BE, inet_addr("10.10.0.100"));
+	mnl_attr_put_u32(nlh, NLBS_A_GARP_COUNT, 3);
+	mnl_attr_put_u32(nlh, NLBS_A_GARP_INTERVAL, 100);
+	mnl_attr_put_u32(nlh, NLBS_A_HASH_SEED, 0xabcd);
+	mnl_attr_put_u32(nlh, 200, 7);	/* from a newer kernel: ignored */
+	return nlh;
+}
+
+static void print_config_reply(void)
+{
+	struct nlbs_config cfg;
+
+	nlbs_parse_config(config_reply(), &cfg);
+	print_begin(false);
+	print_config(&cfg);
+	print_end(true);
+}
+
+static void print_empty_config(void)
+{
+	struct nlbs_config cfg = { 0 };
+
+	print_begin(false);
+	print_config(&cfg);
+	print_end(true);
+}
+
+static void print_state_reply(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_STATE_GET, 0);
+	struct nlbs_state_info st;
+
+	mnl_attr_put_u8(nlh, NLBS_A_STATE, NLBS_STATE_ACTIVE);
+	mnl_attr_put_u32(nlh, NLBS_A_LEASE_MS, 2500);
+	nlbs_parse_state(nlh, &st);
+	print_begin(false);
+	print_state(&st);
+	print_end(true);
+}
+
+static struct nlmsghdr *server_reply(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_SERVER_GET, 0);
+	struct nlattr *n;
+	uint8_t mac[6] = { 2, 0, 0x0a, 0x14, 0, 0x15 };
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, inet_addr("198.51.100.10"));
+	mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, 6);
+	mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, 80);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_SERVERS, 3);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_TABLE_SIZE, 1021);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, inet_addr("10.20.0.21"));
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_WEIGHT, 1);
+	mnl_attr_put(nlh, NLBS_SRV_A_MAC, 6, mac);
+	mnl_attr_put(nlh, NLBS_SRV_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, NLBS_SRV_A_PACKETS, 12);
+	mnl_attr_put_u64(nlh, NLBS_SRV_A_BYTES, 3400);
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+static void print_service_server(void)
+{
+	struct nlbs_service svc;
+	struct nlbs_server srv;
+
+	nlbs_parse_server(server_reply(), &svc, &srv);
+	print_begin(false);
+	print_str(PRINT_FP, NULL, "%s", "service");
+	print_service(&svc);
+	print_nl();
+	print_str(PRINT_FP, NULL, "%s", "  server");
+	print_server(&srv);
+	print_end(true);
+}
+
+static void print_stats_reply(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_STATS_GET, 0);
+	struct nlbs_stats stats;
+	struct nlattr *n;
+	unsigned int a;
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_STATS);
+	for (a = NLBS_STATS_A_RX; a <= NLBS_STATS_A_ARP_CONFLICTS; a++)
+		mnl_attr_put_u64(nlh, a, a * 10);
+	mnl_attr_nest_end(nlh, n);
+	nlbs_parse_stats(nlh, &stats);
+	print_begin(false);
+	print_stats(&stats);
+	print_end(true);
+}
+
+struct print_case {
+	const char *name;
+	void (*fn)(void);
+	bool json;
+	const char *expect;
+};
+
+static const struct print_case prints[] = {
+	{ "config show", print_config_reply, false,
+	  "access veth0 (ifindex 3) servers veth1 (ifindex 4) nlbs 10.10.0.100 garp-count 3 garp-interval 100 seed 0x0000abcd\n" },
+	{ "config show -j", print_config_reply, true,
+	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981}\n" },
+	{ "config show (unset)", print_empty_config, false,
+	  "access none servers none nlbs none\n" },
+	{ "config show -j (unset)", print_empty_config, true,
+	  "{\"access\":null,\"servers\":null,\"nlbs\":null}\n" },
+	{ "state show", print_state_reply, false, "state active lease 2500 ms\n" },
+	{ "state show -j", print_state_reply, true,
+	  "{\"state\":\"active\",\"lease_ms\":2500}\n" },
+	{ "service/server lines", print_service_server, false,
+	  "service 198.51.100.10 tcp 80 servers 3 table 1021\n"
+	  "  server 10.20.0.21 weight 1 mac 02:00:0a:14:00:15 packets 12 bytes 3400\n" },
+	{ "service/server -j", print_service_server, true,
+	  "{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"table\":1021,\"addr\":\"10.20.0.21\",\"weight\":1,\"mac\":\"02:00:0a:14:00:15\",\"packets\":12,\"bytes\":3400}\n" },
+	{ "stats show", print_stats_reply, false,
+	  "rx 10\nforwarded 20\narp-requests 30\narp-replies 40\ngarp-sent 50\n"
+	  "drop-inactive 60\ndrop-no-server 70\nneigh-miss 80\ndrop-neigh 90\n"
+	  "drop-malformed 100\ndrop-xmit 110\narp-conflicts 120\n" },
+	{ "stats show -j", print_stats_reply, true,
+	  "{\"rx\":10,\"forwarded\":20,\"arp_requests\":30,\"arp_replies\":40,\"garp_sent\":50,\"drop_inactive\":60,\"drop_no_server\":70,\"neigh_miss\":80,\"drop_neigh\":90,\"drop_malformed\":100,\"drop_xmit\":110,\"arp_conflicts\":120}\n" },
+};
+
+static void test_print(const struct print_case *c)
+{
+	const char *got = capture(c->json, c->fn);
+	bool ok = !strcmp(got, c->expect);
+
+	result(ok, "print: %s", c->name);
+	if (!ok)
+		printf("# got:      %s# expected: %s", got, c->expect);
+}
+
+static void test_malformed(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_CONFIG_GET, 0);
+	struct nlbs_config cfg;
+
+	mnl_attr_put_u16(nlh, NLBS_A_GARP_COUNT, 3);	/* u32 expected */
+	result(nlbs_parse_config(nlh, &cfg) == -EINVAL,
+	       "decode: wrong attribute size is -EINVAL");
+}
+
+int main(void)
+{
+	size_t i;
+
+	printf("TAP version 13\n1..%zu\n",
+	       ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 3 + ARRAY_SIZE(prints) + 1);
+	for (i = 0; i < ARRAY_SIZE(good); i++)
+		test_good(&good[i]);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		test_bad(&bad[i]);
+	test_help();
+	for (i = 0; i < ARRAY_SIZE(prints); i++)
+		test_print(&prints[i]);
+	test_malformed();
+	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
+	return failures ? 1 : 0;
+}

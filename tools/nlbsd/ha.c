@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: high availability. Every advert interval: send a heartbeat, renew
+ * the kernel's lease when active, look at the devices, run the election.
+ * Also on every authentic heartbeat, on the peer's dead-after deadline, on
+ * a reachability verdict and on kernel state events.
+ *
+ * The lease: STATE_SET active carries lease-ms (default dead-after x advert
+ * interval); it is re-sent every advert interval, so a daemon that dies or
+ * hangs stops renewing and the kernel drops to standby by itself within one
+ * lease. The peer stops hearing us at about the same time (dead-after) and
+ * takes over: at most one node answers ARP, apart from the window of one
+ * lease minus dead-after (zero with the defaults).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "daemon.h"
+#include "elect.h"
+#include "hb.h"
+#include "kernel.h"
+#include "loop.h"
+#include "probe.h"
+#include "script.h"
+
+struct ha {
+	const struct nlbsd_config *cfg;
+	int state;
+	uint64_t state_since;
+
+	struct loop_fd sock;
+	struct loop_fd kev;
+	struct timer tick;
+	struct timer dead;	/* peer's dead-after deadline */
+	struct timer wake;	/* preempt-delay over */
+	uint64_t epoch, seq;
+
+	/* peer as last heard */
+	struct hb_replay replay;
+	uint64_t peer_rx_ms;
+	int peer_state, peer_prev_state;
+	uint8_t peer_prio;
+	bool peer_leaving;
+	bool warned_interval;
+
+	uint64_t preempt_since;
+	uint64_t renewed_ms;
+	bool kernel_ok;		/* configuration accepted by the kernel */
+	uint64_t kernel_retry_ms;
+	bool devices_ok;
+	struct checker *targets;
+	size_t ntargets;
+	bool reach_ok;
+	bool leaving;
+
+	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_bad, rx_foreign;
+	struct ratelimit rl_auth, rl_replay, rl_bad, rl_tx, rl_kern;
+};
+
+static struct ha ha = {
+	.sock.fd = -1,
+	.kev.fd = -1,
+	.rl_auth.period_ms = 5000,
+	.rl_replay.period_ms = 5000,
+	.rl_bad.period_ms = 5000,
+	.rl_tx.period_ms = 5000,
+	.rl_kern.period_ms = 5000,
+};
+
+static void evaluate(void);
+
+int ha_state(void)
+{
+	return ha.state;
+}
+
+static uint64_t dead_ms(void)
+{
+	return (uint64_t)ha.cfg->dead_after * ha.cfg->advert_ms;
+}
+
+/* ---- heartbeat out ---- */
+
+static void send_hb(uint8_t flags)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_addr = c->peer,
+		.sin_port = htons(c->port),
+	};
+	struct hb_msg m = {
+		.state = ha.state,
+		.priority = c->priority,
+		.flags = flags,
+		.node_id = c->node_id,
+		.interval_ms = c->advert_ms,
+		.epoch = ha.epoch,
+		.seq = ++ha.seq,
+		.timestamp_ms = wall_ms(),
+	};
+	uint8_t buf[HB_LEN];
+
+	if (ha.sock.fd < 0)
+		return;
+	hb_encode(&m, c->key, buf);
+	if (sendto(ha.sock.fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		ha.tx_err++;
+		log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", inet_ntoa(c->peer),
+		       strerror(errno));
+		return;
+	}
+	ha.tx++;
+}
+
+/* ---- state ---- */
+
+static void run_scripts(int st, int old, const char *reason)
+{
+	const struct nlbsd_config *c = ha.cfg;
+
+	if (c->notify[0])
+		script_queue(c->notify, state_name(st), state_name(old), reason,
+			     c->script_timeout_ms);
+	if (c->state_script[st][0])
+		script_queue(c->state_script[st], state_name(st), state_name(old), reason,
+			     c->script_timeout_ms);
+}
+
+/* Our state changed (by us or by the kernel): log, scripts, tell the peer. */
+static void changed(int old, const char *reason, const char *by)
+{
+	log_info("state %s -> %s (%s%s)", state_name(old), state_name(ha.state), by,
+		 reason ? reason : "");
+	ha.state_since = now_ms();
+	ha.preempt_since = 0;
+	run_scripts(ha.state, old, reason);
+	send_hb(ha.leaving ? HB_F_LEAVING : 0);
+}
+
+static void set_state(int st, const char *reason)
+{
+	int old = ha.state, ret;
+
+	if (st == old)
+		return;
+	ret = kern_state(st, st == ST_ACTIVE ? ha.cfg->lease_ms : 0);
+	if (ret < 0) {
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "kernel refused %s: %s", state_name(st),
+		       kern_error());
+		if (st != ST_ACTIVE)
+			return;
+		/* could not serve: be inop until the kernel accepts the config again */
+		ha.kernel_ok = false;
+		ha.kernel_retry_ms = now_ms() + 1000;
+		st = ST_INOP;
+		reason = "kernel refused active";
+		if (old == ST_INOP || kern_state(ST_INOP, 0) < 0)
+			return;
+	}
+	ha.state = st;
+	if (st == ST_ACTIVE)
+		ha.renewed_ms = now_ms();
+	changed(old, reason, "");
+}
+
+static void reannounce(const char *reason)
+{
+	log_info("re-announcing the NLBS address (%s)", reason);
+	if (kern_state(ST_STANDBY, 0) < 0 || kern_state(ST_ACTIVE, ha.cfg->lease_ms) < 0)
+		log_err("re-announce: %s", kern_error());
+	ha.renewed_ms = now_ms();
+}
+
+static void renew_lease(void)
+{
+	uint64_t now = now_ms();
+
+	if (ha.state != ST_ACTIVE)
+		return;
+	if (now - ha.renewed_ms > ha.cfg->lease_ms) {
+		/* we were stalled longer than the lease: the kernel is standby now */
+		int old = ha.state;
+
+		log_warn("lease of %u ms lapsed (%llu ms since the last renewal)",
+			 ha.cfg->lease_ms, (unsigned long long)(now - ha.renewed_ms));
+		kern_state(ST_STANDBY, 0);
+		ha.state = ST_STANDBY;
+		changed(old, "lease lapsed", "");
+		return;
+	}
+	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms) < 0) {
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "lease renewal: %s", kern_error());
+		return;
+	}
+	ha.renewed_ms = now;
+}
+
+/* ---- health: devices, kernel configuration, reachability ---- */
+
+static bool dev_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(ha.sock.fd, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+static void check_devices(void)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	bool ok = true;
+
+	if (c->check_devices && ha.sock.fd >= 0)
+		ok = dev_up(c->access_dev) && dev_up(c->server_dev);
+	if (ok != ha.devices_ok)
+		log_info("devices %s, %s: %s", c->access_dev, c->server_dev,
+			 ok ? "up" : "down or missing");
+	ha.devices_ok = ok;
+	if (!ha.kernel_ok && ok && now_ms() >= ha.kernel_retry_ms) {
+		if (kern_config(c) < 0) {
+			log_rl(&ha.rl_kern, LOG_LVL_ERR, "%s", kern_error());
+			ha.kernel_retry_ms = now_ms() + 1000;
+		} else {
+			ha.kernel_ok = true;
+		}
+	}
+}
+
+static void reach_changed(struct checker *ck)
+{
+	bool all = true, any = false, ok;
+	size_t i;
+
+	(void)ck;
+	for (i = 0; i < ha.ntargets; i++) {
+		if (ha.targets[i].up != 0)
+			any = true;
+		else
+			all = false;
+	}
+	ok = !ha.ntargets || (ha.cfg->require_all ? all : any);
+	if (ok != ha.reach_ok)
+		log_info("reachability: %s", ok ? "ok" : "failed");
+	ha.reach_ok = ok;
+	evaluate();
+}
+
+static void start_targets(const struct nlbsd_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < ha.ntargets; i++)
+		checker_stop(&ha.targets[i]);
+	free(ha.targets);
+	ha.targets = NULL;
+	ha.ntargets = 0;
+	ha.reach_ok = true;
+	if (!c->ntargets)
+		return;
+	ha.targets = calloc(c->ntargets, sizeof(*ha.targets));
+	if (!ha.targets) {
+		log_err("out of memory");
+		return;
+	}
+	ha.ntargets = c->ntargets;
+	for (i = 0; i < c->ntargets; i++) {
+		struct checker *ck = &ha.targets[i];
+
+		ck->spec = c->targets[i];
+		snprintf(ck->label, sizeof(ck->label), "target %s %s",
+			 check_type_name(ck->spec.type), inet_ntoa(ck->spec.addr));
+		ck->changed = reach_changed;
+		checker_start(ck, 0);
+	}
+}
+
+/* ---- election ---- */
+
+static void wake(struct timer *t)
+{
+	(void)t;
+	evaluate();
+}
+
+static void evaluate(void)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	uint64_t now = now_ms();
+	struct elect_in in = {
+		.self = ha.state,
+		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
+		.prio = c->priority,
+		.addr = ntohl(c->address.s_addr),
+		.preempt = c->preempt,
+		.preempt_delay_over = !c->preempt_delay_ms ||
+				      (ha.preempt_since &&
+				       now - ha.preempt_since >= c->preempt_delay_ms),
+		.peer_alive = now - ha.peer_rx_ms < dead_ms(),
+		.peer_state = ha.peer_state,
+		.peer_prev_state = ha.peer_prev_state,
+		.peer_leaving = ha.peer_leaving,
+		.peer_prio = ha.peer_prio,
+		.peer_addr = ntohl(c->peer.s_addr),
+	};
+	struct elect_out out;
+
+	if (ha.leaving)
+		return;
+	elect(&in, &out);
+	if (out.preempt_wait && !ha.preempt_since) {
+		ha.preempt_since = now;
+		log_info("peer active with lower priority: preempting in %u ms",
+			 c->preempt_delay_ms);
+		ha.wake.fn = wake;
+		timer_arm(&ha.wake, now + c->preempt_delay_ms);
+	} else if (!out.preempt_wait) {
+		ha.preempt_since = 0;
+	}
+	if (out.reannounce) {
+		ha.peer_prev_state = ha.peer_state;
+		reannounce(out.reason);
+	}
+	if (out.next != ha.state)
+		set_state(out.next, out.reason);
+}
+
+static void peer_dead(struct timer *t)
+{
+	(void)t;
+	log_info("peer %s silent for %u intervals", inet_ntoa(ha.cfg->peer),
+		 ha.cfg->dead_after);
+	evaluate();
+}
+
+static void tick(struct timer *t)
+{
+	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
+							   : now_ms() + ha.cfg->advert_ms);
+	renew_lease();
+	send_hb(0);
+	check_devices();
+	evaluate();
+}
+
+/* ---- heartbeat in ---- */
+
+static void accept_hb(const struct hb_msg *m)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	int restarted;
+	enum hb_result r = hb_replay_check(&ha.replay, m, &restarted);
+
+	if (r != HB_OK) {
+		ha.rx_replay++;
+		log_rl(&ha.rl_replay, LOG_LVL_WARN, "heartbeat from %s ignored: %s (%lu so far)",
+		       inet_ntoa(c->peer), hb_result_str(r), ha.rx_replay);
+		return;
+	}
+	ha.rx_ok++;
+	if (restarted)
+		log_info("peer %s restarted (new epoch)", inet_ntoa(c->peer));
+	if (m->interval_ms != c->advert_ms && !ha.warned_interval) {
+		log_warn("peer advert-interval %u ms differs from ours (%u ms)",
+			 m->interval_ms, c->advert_ms);
+		ha.warned_interval = true;
+	}
+	if (m->state != ha.peer_state || m->priority != ha.peer_prio ||
+	    !!(m->flags & HB_F_LEAVING) != ha.peer_leaving)
+		log_info("peer %s: %s, priority %u%s", inet_ntoa(c->peer), state_name(m->state),
+			 m->priority, m->flags & HB_F_LEAVING ? ", leaving" : "");
+	if (m->state != ha.peer_state)
+		ha.peer_prev_state = ha.peer_state;
+	ha.peer_state = m->state;
+	ha.peer_prio = m->priority;
+	ha.peer_leaving = m->flags & HB_F_LEAVING;
+	ha.peer_rx_ms = now_ms();
+	ha.dead.fn = peer_dead;
+	timer_arm(&ha.dead, ha.peer_rx_ms + dead_ms());
+	evaluate();
+}
+
+static void hb_readable(struct loop_fd *lf, uint32_t events)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	struct sockaddr_in from;
+	socklen_t fl;
+	uint8_t buf[512];
+	struct hb_msg m;
+	enum hb_result r;
+	ssize_t n;
+
+	(void)events;
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(lf->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		if (from.sin_addr.s_addr != c->peer.s_addr) {
+			ha.rx_foreign++;
+			log_rl(&ha.rl_bad, LOG_LVL_WARN,
+			       "heartbeat port: datagram from %s, not the peer, ignored (%lu so far)",
+			       inet_ntoa(from.sin_addr), ha.rx_foreign);
+			continue;
+		}
+		r = hb_decode(buf, n, c->key, &m);
+		if (r == HB_ERR_AUTH) {
+			ha.rx_auth++;
+			log_rl(&ha.rl_auth, LOG_LVL_WARN,
+			       "heartbeat from %s: %s (%lu so far)", inet_ntoa(from.sin_addr),
+			       hb_result_str(r), ha.rx_auth);
+			continue;
+		}
+		if (r != HB_OK) {
+			ha.rx_bad++;
+			log_rl(&ha.rl_bad, LOG_LVL_WARN, "heartbeat from %s: %s (%lu so far)",
+			       inet_ntoa(from.sin_addr), hb_result_str(r), ha.rx_bad);
+			continue;
+		}
+		if (m.node_id == c->node_id) {
+			ha.rx_bad++;
+			log_rl(&ha.rl_bad, LOG_LVL_WARN,
+			       "heartbeat from %s carries our own node id %u: check [node] id",
+			       inet_ntoa(from.sin_addr), m.node_id);
+			continue;
+		}
+		accept_hb(&m);
+	}
+}
+
+static int open_socket(const struct nlbsd_config *c)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr = c->address,
+		.sin_port = htons(c->port),
+	};
+	int one = 1, tos = 0xc0, prio = 6, fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static int set_socket(const struct nlbsd_config *c)
+{
+	int fd = open_socket(c);
+
+	if (fd < 0) {
+		log_err("heartbeat socket %s:%u: %s", inet_ntoa(c->address), c->port,
+			strerror(-fd));
+		return fd;
+	}
+	if (ha.sock.fd >= 0) {
+		loop_del(&ha.sock);
+		close(ha.sock.fd);
+	}
+	ha.sock.fd = fd;
+	ha.sock.fn = hb_readable;
+	return loop_add(&ha.sock, EPOLLIN);
+}
+
+/* ---- kernel events ---- */
+
+static void kstate(int st, const char *reason)
+{
+	int old = ha.state;
+
+	if (st == ha.state || ha.leaving)
+		return;
+	/* the kernel moved by itself: lease expiry, device loss */
+	ha.state = st;
+	changed(old, reason && *reason ? reason : "kernel", "kernel: ");
+	if (st == ST_INOP)
+		ha.devices_ok = false;
+	evaluate();
+}
+
+static void kdevice(const char *reason)
+{
+	log_info("kernel: device event: %s", reason && *reason ? reason : "?");
+	/* the kernel released the device: configure it again once it is back */
+	ha.kernel_ok = false;
+	ha.kernel_retry_ms = 0;
+	check_devices();
+	evaluate();
+}
+
+static void kev_readable(struct loop_fd *lf, uint32_t events)
+{
+	static const struct kern_events ev = { .state = kstate, .device = kdevice };
+	int ret;
+
+	(void)lf;
+	(void)events;
+	ret = kern_event_read(&ev);
+	if (ret == -ENOBUFS)
+		log_warn("kernel events lost (socket overrun)");
+	else if (ret < 0)
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "kernel events: %s", strerror(-ret));
+}
+
+void ha_kernel_events(void)
+{
+	kev_readable(&ha.kev, EPOLLIN);
+}
+
+/* ---- lifecycle ---- */
+
+int ha_start(const struct nlbsd_config *c)
+{
+	uint64_t now = now_ms();
+	int ret;
+
+	ha.cfg = c;
+	ha.state = ST_INIT;
+	ha.state_since = now;
+	/* epoch: wall clock at start, so a restarted peer always moves forward */
+	ha.epoch = wall_ms() * 1000 + randombytes_uniform(1000);
+	ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
+	ha.peer_rx_ms = now;	/* listen for dead-after before taking over */
+	ha.devices_ok = true;
+	ha.reach_ok = true;
+	ret = set_socket(c);
+	if (ret < 0)
+		return ret;
+	ha.kev.fd = kern_event_fd();
+	ha.kev.fn = kev_readable;
+	if (ha.kev.fd >= 0 && loop_add(&ha.kev, EPOLLIN) < 0)
+		return -errno;
+	/* the kernel may still be active from a daemon that died: start over */
+	if (kern_state(ST_INIT, 0) < 0)
+		log_warn("%s", kern_error());
+	ret = kern_config(c);
+	ha.kernel_ok = ret >= 0;
+	if (ret < 0) {
+		log_err("%s", kern_error());
+		ha.kernel_retry_ms = now + 1000;
+	}
+	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
+		 inet_ntoa(c->address), c->priority, inet_ntoa(c->peer), c->port, c->advert_ms,
+		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
+	run_scripts(ST_INIT, ST_INIT, "started");
+	start_targets(c);
+	check_devices();
+	ha.dead.fn = peer_dead;
+	timer_arm(&ha.dead, now + dead_ms());
+	ha.tick.fn = tick;
+	timer_arm(&ha.tick, now + c->advert_ms);
+	evaluate();
+	return 0;
+}
+
+int ha_reload(const struct nlbsd_config *c)
+{
+	const struct nlbsd_config *old = ha.cfg;
+
+	if (c->address.s_addr != old->address.s_addr || c->port != old->port) {
+		ha.cfg = c;
+		if (set_socket(c) < 0) {
+			ha.cfg = old;
+			return -1;
+		}
+	}
+	ha.cfg = c;
+	if (strcmp(c->access_dev, old->access_dev) || strcmp(c->server_dev, old->server_dev) ||
+	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr || c->garp_count != old->garp_count ||
+	    c->garp_interval_ms != old->garp_interval_ms || c->hash_seed != old->hash_seed) {
+		if (kern_config(c) < 0) {
+			log_err("%s", kern_error());
+			ha.kernel_ok = false;
+			ha.kernel_retry_ms = now_ms() + 1000;
+		}
+	}
+	if (c->peer.s_addr != old->peer.s_addr) {
+		memset(&ha.replay, 0, sizeof(ha.replay));
+		ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
+		ha.peer_rx_ms = now_ms();
+	}
+	start_targets(c);
+	timer_cancel(&ha.tick);
+	timer_arm(&ha.tick, now_ms() + c->advert_ms);
+	check_devices();
+	evaluate();
+	return 0;
+}
+
+void ha_leave(void)
+{
+	int old = ha.state;
+
+	ha.leaving = true;
+	if (ha.state == ST_ACTIVE) {
+		if (kern_state(ST_STANDBY, 0) < 0)
+			log_err("%s", kern_error());
+		ha.state = ST_STANDBY;
+		changed(old, "shutting down", "");	/* sends a leaving heartbeat */
+	} else {
+		send_hb(HB_F_LEAVING);
+	}
+	send_hb(HB_F_LEAVING);	/* one more in case the first is lost */
+}
+
+void ha_stop(void)
+{
+	start_targets(&(struct nlbsd_config){ .ntargets = 0 });
+	timer_cancel(&ha.tick);
+	timer_cancel(&ha.dead);
+	timer_cancel(&ha.wake);
+	if (ha.sock.fd >= 0) {
+		loop_del(&ha.sock);
+		close(ha.sock.fd);
+		ha.sock.fd = -1;
+	}
+	if (ha.kev.fd >= 0)
+		loop_del(&ha.kev);
+	ha.kev.fd = -1;
+}
+
+void ha_dump(void)
+{
+	log_info("status: %s for %llu ms; peer %s %s prio %u, last heard %llu ms ago; "
+		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, bad %lu, foreign %lu",
+		 state_name(ha.state), (unsigned long long)(now_ms() - ha.state_since),
+		 inet_ntoa(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
+		 (unsigned long long)(now_ms() - ha.peer_rx_ms), ha.tx, ha.tx_err, ha.rx_ok,
+		 ha.rx_auth, ha.rx_replay, ha.rx_bad, ha.rx_foreign);
+}

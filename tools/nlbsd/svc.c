@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd: services and servers. The kernel's table follows the configuration;
+ * each server's health check and the kernel's per-server packet counters
+ * decide the weight pushed (weight.c), damped so it does not flap.
+ *
+ * Load is measured as the packets the kernel forwarded to a server per
+ * interval: with a flow table-less data plane the packet delta is our proxy
+ * for new plus active connections.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "kernel.h"
+#include "loop.h"
+#include "probe.h"
+#include "weight.h"
+
+struct srv_rt {
+	struct cfg_server cfg;
+	struct svc_rt *svc;
+	struct checker ck;
+	bool in_kernel;
+	uint32_t kweight;	/* what the kernel has */
+	uint64_t pushed_ms;
+	uint64_t packets;	/* kernel counter at the last poll */
+	bool have_packets;
+	double load_share;	/* -1: unknown */
+	bool force;		/* configured weight changed by a reload */
+};
+
+struct svc_rt {
+	struct cfg_service cfg;	/* servers pointer not used: see srv */
+	struct srv_rt *srv;
+	size_t n;
+};
+
+static struct svc_rt *svcs;
+static size_t nsvcs;
+static const struct nlbsd_config *cur;
+static struct timer wtimer;
+
+static const char *addr_str(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+static uint32_t effective(const struct srv_rt *r)
+{
+	const struct svc_rt *s = r->svc;
+	double best = -1, total_w = 0;
+	struct wt_in in;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct srv_rt *o = &s->srv[i];
+
+		total_w += o->cfg.weight;
+		if (o->ck.up != 0 && o->ck.rt_ewma >= 0 && (best < 0 || o->ck.rt_ewma < best))
+			best = o->ck.rt_ewma;
+	}
+	in = (struct wt_in){
+		.weight = r->cfg.weight,
+		.up = r->ck.up != 0,
+		.dynamic = s->cfg.dynamic,
+		.rt_ms = r->ck.rt_ewma,
+		.rt_best_ms = best,
+		.load_share = r->load_share,
+		.weight_share = total_w > 0 ? r->cfg.weight / total_w : 0,
+	};
+	return wt_effective(&in);
+}
+
+/* Bring the kernel in line with what this server should be. */
+static void push(struct srv_rt *r, bool force)
+{
+	const struct cfg_service *s = &r->svc->cfg;
+	uint64_t now = now_ms();
+	uint32_t w = effective(r);
+	bool want = !(s->on_fail == ONFAIL_REMOVE && r->ck.up == 0);
+
+	if (want && !r->in_kernel) {
+		if (kern_server_add(s, &r->cfg, w) < 0) {
+			log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
+			return;
+		}
+		log_info("server %s of %s: added, weight %u", addr_str(r->cfg.addr), s->name, w);
+		r->in_kernel = true;
+		r->kweight = w;
+		r->pushed_ms = now;
+		return;
+	}
+	if (!want && r->in_kernel) {
+		if (kern_server_del(s, r->cfg.addr) < 0)
+			log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
+		log_info("server %s of %s: removed (down)", addr_str(r->cfg.addr), s->name);
+		r->in_kernel = false;
+		return;
+	}
+	if (!r->in_kernel)
+		return;
+	if (!force && !wt_should_push(r->kweight, w, now - r->pushed_ms, cur->hysteresis_pct,
+				      cur->weight_min_interval_ms))
+		return;
+	if (w == r->kweight)
+		return;
+	if (kern_server_set(s, r->cfg.addr, w) < 0) {
+		log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
+		return;
+	}
+	log_info("server %s of %s: weight %u -> %u", addr_str(r->cfg.addr), s->name,
+		 r->kweight, w);
+	r->kweight = w;
+	r->pushed_ms = now;
+}
+
+static void health_changed(struct checker *ck)
+{
+	push(container_of(ck, struct srv_rt, ck), false);
+}
+
+struct poll_ctx {
+	struct svc_rt *s;
+	uint64_t total;
+	uint64_t *delta;
+};
+
+static void stat_one(void *arg, struct in_addr addr, uint64_t packets)
+{
+	struct poll_ctx *p = arg;
+	size_t i;
+
+	for (i = 0; i < p->s->n; i++) {
+		struct srv_rt *r = &p->s->srv[i];
+
+		if (r->cfg.addr.s_addr != addr.s_addr)
+			continue;
+		if (r->have_packets && packets >= r->packets) {
+			p->delta[i] = packets - r->packets;
+			p->total += p->delta[i];
+		}
+		r->packets = packets;
+		r->have_packets = true;
+	}
+}
+
+/* Every [weights] interval: load shares from the kernel, then damped pushes. */
+static void weights_tick(struct timer *t)
+{
+	uint64_t *delta;
+	size_t i, j;
+
+	timer_arm(t, now_ms() + cur->weight_interval_ms);
+	for (i = 0; i < nsvcs; i++) {
+		struct svc_rt *s = &svcs[i];
+		struct poll_ctx p = { .s = s };
+
+		if (!s->n)
+			continue;
+		delta = calloc(s->n, sizeof(*delta));
+		if (!delta)
+			return;
+		p.delta = delta;
+		if (s->cfg.dynamic && kern_server_stats(&s->cfg, stat_one, &p) < 0)
+			log_dbg("%s", kern_error());
+		for (j = 0; j < s->n; j++) {
+			/* too few packets say nothing about load */
+			s->srv[j].load_share = p.total >= 100 ? (double)delta[j] / p.total : -1;
+			push(&s->srv[j], false);
+		}
+		free(delta);
+	}
+}
+
+static struct svc_rt *find_svc(struct svc_rt *arr, size_t n, const struct cfg_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (service_same_key(&arr[i].cfg, s))
+			return &arr[i];
+	return NULL;
+}
+
+static struct srv_rt *find_srv(struct svc_rt *s, struct in_addr a)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->n; i++)
+		if (s->srv[i].cfg.addr.s_addr == a.s_addr)
+			return &s->srv[i];
+	return NULL;
+}
+
+static bool same_check(const struct check_spec *a, const struct check_spec *b)
+{
+	return a->type == b->type && a->port == b->port && a->status == b->status &&
+	       !strcmp(a->path, b->path) && !strcmp(a->name, b->name) &&
+	       a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms &&
+	       a->rise == b->rise && a->fall == b->fall;
+}
+
+static void free_rt(struct svc_rt *arr, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < arr[i].n; j++)
+			checker_stop(&arr[i].srv[j].ck);
+		free(arr[i].srv);
+	}
+	free(arr);
+}
+
+/* Build the runtime of @c, carrying over what the old one knew. */
+int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c)
+{
+	struct svc_rt *arr, *os;
+	struct srv_rt *r, *or;
+	uint64_t spread = 0;
+	size_t i, j;
+
+	(void)old;
+	arr = calloc(c->nservices ? c->nservices : 1, sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	if (!svcs && kern_service_prune(c) < 0)
+		log_err("%s", kern_error());
+	/* services that are gone */
+	for (i = 0; i < nsvcs; i++) {
+		bool keep = false;
+
+		for (j = 0; j < c->nservices; j++)
+			keep |= service_same_key(&svcs[i].cfg, &c->services[j]);
+		if (!keep) {
+			if (kern_service_del(&svcs[i].cfg) < 0)
+				log_err("%s", kern_error());
+			else
+				log_info("service %s: removed", svcs[i].cfg.name);
+		}
+	}
+	for (i = 0; i < c->nservices; i++) {
+		struct svc_rt *s = &arr[i];
+
+		s->cfg = c->services[i];
+		s->cfg.servers = NULL;
+		s->n = c->services[i].nservers;
+		s->srv = calloc(s->n ? s->n : 1, sizeof(*s->srv));
+		if (!s->srv) {
+			free_rt(arr, c->nservices);
+			return -ENOMEM;
+		}
+		os = find_svc(svcs, nsvcs, &s->cfg);
+		if (!os) {
+			int ret = kern_service_add(&s->cfg);
+
+			if (ret < 0 && ret != -EEXIST)
+				log_err("service %s: %s", s->cfg.name, kern_error());
+			else
+				log_info("service %s: %s", s->cfg.name,
+					 ret == -EEXIST ? "present" : "added");
+		}
+		/* servers of the old service that are gone */
+		for (j = 0; os && j < os->n; j++) {
+			size_t k;
+			bool keep = false;
+
+			for (k = 0; k < s->n; k++)
+				keep |= c->services[i].servers[k].addr.s_addr ==
+					os->srv[j].cfg.addr.s_addr;
+			if (!keep && os->srv[j].in_kernel) {
+				if (kern_server_del(&s->cfg, os->srv[j].cfg.addr) < 0)
+					log_err("%s", kern_error());
+				else
+					log_info("server %s of %s: removed (configuration)",
+						 addr_str(os->srv[j].cfg.addr), s->cfg.name);
+			}
+		}
+		for (j = 0; j < s->n; j++) {
+			r = &s->srv[j];
+			r->cfg = c->services[i].servers[j];
+			r->svc = s;
+			r->load_share = -1;
+			r->ck.spec = s->cfg.check;
+			r->ck.spec.addr = r->cfg.addr;
+			if (!r->ck.spec.port)
+				r->ck.spec.port = s->cfg.port;
+			snprintf(r->ck.label, sizeof(r->ck.label), "server %s of %s",
+				 addr_str(r->cfg.addr), s->cfg.name);
+			r->ck.changed = health_changed;
+			or = find_srv(os, r->cfg.addr);
+			if (or && (or->cfg.has_mac != r->cfg.has_mac ||
+				   memcmp(or->cfg.mac, r->cfg.mac, 6)) && or->in_kernel) {
+				/* the MAC is set at add time only */
+				kern_server_del(&s->cfg, r->cfg.addr);
+				or->in_kernel = false;
+			}
+			/* spread the first probes over one interval */
+			checker_start(&r->ck, (spread++ * 10) % (s->cfg.check.interval_ms / 2 + 1));
+			if (or) {
+				r->force = or->cfg.weight != r->cfg.weight;
+				r->in_kernel = or->in_kernel;
+				r->kweight = or->kweight;
+				r->pushed_ms = or->pushed_ms;
+				r->packets = or->packets;
+				r->have_packets = or->have_packets;
+				if (same_check(&or->ck.spec, &r->ck.spec)) {
+					r->ck.up = or->ck.up;
+					r->ck.ok_run = or->ck.ok_run;
+					r->ck.fail_run = or->ck.fail_run;
+					r->ck.rt_ewma = or->ck.rt_ewma;
+				}
+			}
+		}
+	}
+	free_rt(svcs, nsvcs);
+	svcs = arr;
+	nsvcs = c->nservices;
+	cur = c;
+	/* configured weight changes are pushed at once, the rest damped */
+	for (i = 0; i < nsvcs; i++)
+		for (j = 0; j < svcs[i].n; j++)
+			push(&svcs[i].srv[j], svcs[i].srv[j].force);
+	wtimer.fn = weights_tick;
+	timer_cancel(&wtimer);
+	timer_arm(&wtimer, now_ms() + c->weight_interval_ms);
+	return 0;
+}
+
+void svc_stop(void)
+{
+	timer_cancel(&wtimer);
+	free_rt(svcs, nsvcs);
+	svcs = NULL;
+	nsvcs = 0;
+}
+
+void svc_dump(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < nsvcs; i++)
+		for (j = 0; j < svcs[i].n; j++) {
+			struct srv_rt *r = &svcs[i].srv[j];
+
+			log_info("status: server %s of %s: %s, weight %u/%u%s, rt %.1f ms",
+				 addr_str(r->cfg.addr), svcs[i].cfg.name,
+				 r->ck.up < 0 ? "unknown" : r->ck.up ? "up" : "down",
+				 r->kweight, r->cfg.weight, r->in_kernel ? "" : " (not in kernel)",
+				 r->ck.rt_ewma);
+		}
+}
