@@ -155,7 +155,7 @@ static void set_state(int st, const char *reason)
 
 	if (st == old)
 		return;
-	ret = kern_state(st, st == ST_ACTIVE ? ha.cfg->lease_ms : 0);
+	ret = kern_state(st, st == ST_ACTIVE ? ha.cfg->lease_ms : 0, false);
 	if (ret < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "kernel refused %s: %s", state_name(st),
 		       kern_error());
@@ -166,7 +166,7 @@ static void set_state(int st, const char *reason)
 		ha.kernel_retry_ms = now_ms() + 1000;
 		st = ST_INOP;
 		reason = "kernel refused active";
-		if (old == ST_INOP || kern_state(ST_INOP, 0) < 0)
+		if (old == ST_INOP || kern_state(ST_INOP, 0, false) < 0)
 			return;
 	}
 	ha.state = st;
@@ -178,7 +178,7 @@ static void set_state(int st, const char *reason)
 static void reannounce(const char *reason)
 {
 	log_info("re-announcing the NLBS address (%s)", reason);
-	if (kern_state(ST_STANDBY, 0) < 0 || kern_state(ST_ACTIVE, ha.cfg->lease_ms) < 0)
+	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms, true) < 0)
 		log_err("re-announce: %s", kern_error());
 	ha.renewed_ms = now_ms();
 }
@@ -195,12 +195,12 @@ static void renew_lease(void)
 
 		log_warn("lease of %u ms lapsed (%llu ms since the last renewal)",
 			 ha.cfg->lease_ms, (unsigned long long)(now - ha.renewed_ms));
-		kern_state(ST_STANDBY, 0);
+		kern_state(ST_STANDBY, 0, false);
 		ha.state = ST_STANDBY;
 		changed(old, "lease lapsed", "");
 		return;
 	}
-	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms) < 0) {
+	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms, false) < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "lease renewal: %s", kern_error());
 		return;
 	}
@@ -553,7 +553,7 @@ int ha_start(const struct nlbsd_config *c)
 	if (ha.kev.fd >= 0 && loop_add(&ha.kev, EPOLLIN) < 0)
 		return -errno;
 	/* the kernel may still be active from a daemon that died: start over */
-	if (kern_state(ST_INIT, 0) < 0)
+	if (kern_state(ST_INIT, 0, false) < 0)
 		log_warn("%s", kern_error());
 	ret = kern_config(c);
 	ha.kernel_ok = ret >= 0;
@@ -615,7 +615,7 @@ void ha_leave(void)
 
 	ha.leaving = true;
 	if (ha.state == ST_ACTIVE) {
-		if (kern_state(ST_STANDBY, 0) < 0)
+		if (kern_state(ST_STANDBY, 0, false) < 0)
 			log_err("%s", kern_error());
 		ha.state = ST_STANDBY;
 		changed(old, "shutting down", "");	/* sends a leaving heartbeat */

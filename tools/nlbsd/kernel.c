@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel.h"
@@ -108,11 +109,12 @@ int kern_config(const struct nlbsd_config *c)
 	return note(nlbs_config_set(req, &kc), "config set");
 }
 
-int kern_state(int state, uint32_t lease_ms)
+int kern_state(int state, uint32_t lease_ms, bool announce)
 {
 	if (dry)
 		return 0;
-	return note(nlbs_state_set(req, state, lease_ms ? &lease_ms : NULL), "state set");
+	return note(nlbs_state_set(req, state, lease_ms ? &lease_ms : NULL, announce),
+		    "state set");
 }
 
 static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)

@@ -16,8 +16,11 @@ const char *kern_error(void);
 
 /* Devices by name, NLBS address, garp, hash seed. */
 int kern_config(const struct nlbsd_config *c);
-/* lease_ms 0: no lease attribute. */
-int kern_state(int state, uint32_t lease_ms);
+/*
+ * lease_ms 0: no lease attribute. announce (active while already active):
+ * the kernel sends its gratuitous ARPs again.
+ */
+int kern_state(int state, uint32_t lease_ms, bool announce);
 
 int kern_service_add(const struct cfg_service *s);
 int kern_service_del(const struct cfg_service *s);
