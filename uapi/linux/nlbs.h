@@ -8,9 +8,9 @@
  *
  * NLBS_CMD_CONFIG_SET  (admin)  any subset of the config attributes
  * NLBS_CMD_CONFIG_GET           reply: the same command with all of them
- *   NLBS_A_ACCESS_IFINDEX   u32   device the VIP traffic and ARP arrive on
+ *   NLBS_A_ACCESS_IFINDEX   u32   device the VIP traffic and ARP arrive on (>= 1)
  *   NLBS_A_ACCESS_IFNAME    str   (reply only)
- *   NLBS_A_SERVER_IFINDEX   u32   device the servers are reached on
+ *   NLBS_A_SERVER_IFINDEX   u32   device the servers are reached on (>= 1)
  *   NLBS_A_SERVER_IFNAME    str   (reply only)
  *   NLBS_A_NLBS_ADDR_BE     be32  the NLBS address, answered in ARP when active
  *   NLBS_A_GARP_COUNT       u32   gratuitous ARPs sent on becoming active, 0..100
@@ -20,7 +20,8 @@
  * NLBS_CMD_STATE_SET   (admin)
  *   NLBS_A_STATE            u8    enum nlbs_state (required)
  *   NLBS_A_LEASE_MS         u32   with ACTIVE: leave ACTIVE for STANDBY unless
- *                                 renewed within this many ms (0: no lease)
+ *                                 renewed within this many ms (0: no lease,
+ *                                 at most 3600000)
  *   NLBS_A_ANNOUNCE         flag  with ACTIVE while already active: send the
  *                                 gratuitous ARP announcements again
  * NLBS_CMD_STATE_GET            reply and NLBS_CMD_STATE_NTF event:
