@@ -30,7 +30,7 @@ struct parse_ctx {
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
 	int key_file_line, lease_line, advert_line;
-	char err[512];
+	char err[PATH_MAX + 512];
 };
 
 static int fail(struct parse_ctx *p, const char *fmt, ...)

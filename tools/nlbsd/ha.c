@@ -117,7 +117,7 @@ static void send_hb(uint8_t flags)
 	hb_encode(&m, c->key, buf);
 	if (sendto(ha.sock.fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		ha.tx_err++;
-		log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", inet_ntoa(c->peer),
+		log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", ip4(c->peer),
 		       strerror(errno));
 		return;
 	}
@@ -282,7 +282,7 @@ static void start_targets(const struct nlbsd_config *c)
 
 		ck->spec = c->targets[i];
 		snprintf(ck->label, sizeof(ck->label), "target %s %s",
-			 check_type_name(ck->spec.type), inet_ntoa(ck->spec.addr));
+			 check_type_name(ck->spec.type), ip4(ck->spec.addr));
 		ck->changed = reach_changed;
 		checker_start(ck, 0);
 	}
@@ -341,7 +341,7 @@ static void evaluate(void)
 static void peer_dead(struct timer *t)
 {
 	(void)t;
-	log_info("peer %s silent for %u intervals", inet_ntoa(ha.cfg->peer),
+	log_info("peer %s silent for %u intervals", ip4(ha.cfg->peer),
 		 ha.cfg->dead_after);
 	evaluate();
 }
@@ -367,12 +367,12 @@ static void accept_hb(const struct hb_msg *m)
 	if (r != HB_OK) {
 		ha.rx_replay++;
 		log_rl(&ha.rl_replay, LOG_LVL_WARN, "heartbeat from %s ignored: %s (%lu so far)",
-		       inet_ntoa(c->peer), hb_result_str(r), ha.rx_replay);
+		       ip4(c->peer), hb_result_str(r), ha.rx_replay);
 		return;
 	}
 	ha.rx_ok++;
 	if (restarted)
-		log_info("peer %s restarted (new epoch)", inet_ntoa(c->peer));
+		log_info("peer %s restarted (new epoch)", ip4(c->peer));
 	if (m->interval_ms != c->advert_ms && !ha.warned_interval) {
 		log_warn("peer advert-interval %u ms differs from ours (%u ms)",
 			 m->interval_ms, c->advert_ms);
@@ -380,7 +380,7 @@ static void accept_hb(const struct hb_msg *m)
 	}
 	if (m->state != ha.peer_state || m->priority != ha.peer_prio ||
 	    !!(m->flags & HB_F_LEAVING) != ha.peer_leaving)
-		log_info("peer %s: %s, priority %u%s", inet_ntoa(c->peer), state_name(m->state),
+		log_info("peer %s: %s, priority %u%s", ip4(c->peer), state_name(m->state),
 			 m->priority, m->flags & HB_F_LEAVING ? ", leaving" : "");
 	if (m->state != ha.peer_state)
 		ha.peer_prev_state = ha.peer_state;
@@ -413,28 +413,28 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 			ha.rx_foreign++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat port: datagram from %s, not the peer, ignored (%lu so far)",
-			       inet_ntoa(from.sin_addr), ha.rx_foreign);
+			       ip4(from.sin_addr), ha.rx_foreign);
 			continue;
 		}
 		r = hb_decode(buf, n, c->key, &m);
 		if (r == HB_ERR_AUTH) {
 			ha.rx_auth++;
 			log_rl(&ha.rl_auth, LOG_LVL_WARN,
-			       "heartbeat from %s: %s (%lu so far)", inet_ntoa(from.sin_addr),
+			       "heartbeat from %s: %s (%lu so far)", ip4(from.sin_addr),
 			       hb_result_str(r), ha.rx_auth);
 			continue;
 		}
 		if (r != HB_OK) {
 			ha.rx_bad++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN, "heartbeat from %s: %s (%lu so far)",
-			       inet_ntoa(from.sin_addr), hb_result_str(r), ha.rx_bad);
+			       ip4(from.sin_addr), hb_result_str(r), ha.rx_bad);
 			continue;
 		}
 		if (m.node_id == c->node_id) {
 			ha.rx_bad++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat from %s carries our own node id %u: check [node] id",
-			       inet_ntoa(from.sin_addr), m.node_id);
+			       ip4(from.sin_addr), m.node_id);
 			continue;
 		}
 		accept_hb(&m);
@@ -471,7 +471,7 @@ static int set_socket(const struct nlbsd_config *c)
 	int fd = open_socket(c);
 
 	if (fd < 0) {
-		log_err("heartbeat socket %s:%u: %s", inet_ntoa(c->address), c->port,
+		log_err("heartbeat socket %s:%u: %s", ip4(c->address), c->port,
 			strerror(-fd));
 		return fd;
 	}
@@ -562,7 +562,7 @@ int ha_start(const struct nlbsd_config *c)
 		ha.kernel_retry_ms = now + 1000;
 	}
 	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
-		 inet_ntoa(c->address), c->priority, inet_ntoa(c->peer), c->port, c->advert_ms,
+		 ip4(c->address), c->priority, ip4(c->peer), c->port, c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
 	run_scripts(ST_INIT, ST_INIT, "started");
 	start_targets(c);
@@ -646,7 +646,7 @@ void ha_dump(void)
 	log_info("status: %s for %llu ms; peer %s %s prio %u, last heard %llu ms ago; "
 		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, bad %lu, foreign %lu",
 		 state_name(ha.state), (unsigned long long)(now_ms() - ha.state_since),
-		 inet_ntoa(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
+		 ip4(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
 		 (unsigned long long)(now_ms() - ha.peer_rx_ms), ha.tx, ha.tx_err, ha.rx_ok,
 		 ha.rx_auth, ha.rx_replay, ha.rx_bad, ha.rx_foreign);
 }

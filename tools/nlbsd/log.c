@@ -2,6 +2,7 @@
 /*
  * nlbsd: one line per event on stderr, optionally syslog; state names, clocks.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <syslog.h>
 #include <time.h>
@@ -23,6 +24,15 @@ const char *state_name(int st)
 	if (st >= 0 && st < ST_COUNT)
 		return state_names[st];
 	return "unknown";
+}
+
+const char *ip4(struct in_addr a)
+{
+	static char buf[8][INET_ADDRSTRLEN];
+	static unsigned int i;
+
+	i = (i + 1) % 8;
+	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
 }
 
 static uint64_t clock_ms(clockid_t id)

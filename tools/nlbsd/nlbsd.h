@@ -25,6 +25,10 @@ enum nlbsd_state {
 
 const char *state_name(int st);
 
+struct in_addr;
+/* Dotted quad in one of 8 rotating static buffers (several per printf). */
+const char *ip4(struct in_addr a);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
 /* CLOCK_REALTIME in milliseconds. */

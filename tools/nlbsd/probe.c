@@ -135,7 +135,7 @@ static void send_request(struct checker *ck)
 		len = snprintf((char *)pkt, sizeof(pkt),
 			       "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: nlbsd/" NLBSD_VERSION
 			       "\r\nConnection: close\r\n\r\n",
-			       ck->spec.path, inet_ntoa(ck->spec.addr));
+			       ck->spec.path, ip4(ck->spec.addr));
 		break;
 	case CHECK_DNS:
 		len = dns_query(ck, pkt, sizeof(pkt));

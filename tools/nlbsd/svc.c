@@ -44,15 +44,6 @@ static size_t nsvcs;
 static const struct nlbsd_config *cur;
 static struct timer wtimer;
 
-static const char *addr_str(struct in_addr a)
-{
-	static char buf[4][INET_ADDRSTRLEN];
-	static int i;
-
-	i = (i + 1) % 4;
-	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
-}
-
 static uint32_t effective(const struct srv_rt *r)
 {
 	const struct svc_rt *s = r->svc;
@@ -89,10 +80,10 @@ static void push(struct srv_rt *r, bool force)
 
 	if (want && !r->in_kernel) {
 		if (kern_server_add(s, &r->cfg, w) < 0) {
-			log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
+			log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
 			return;
 		}
-		log_info("server %s of %s: added, weight %u", addr_str(r->cfg.addr), s->name, w);
+		log_info("server %s of %s: added, weight %u", ip4(r->cfg.addr), s->name, w);
 		r->in_kernel = true;
 		r->kweight = w;
 		r->pushed_ms = now;
@@ -100,8 +91,8 @@ static void push(struct srv_rt *r, bool force)
 	}
 	if (!want && r->in_kernel) {
 		if (kern_server_del(s, r->cfg.addr) < 0)
-			log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
-		log_info("server %s of %s: removed (down)", addr_str(r->cfg.addr), s->name);
+			log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
+		log_info("server %s of %s: removed (down)", ip4(r->cfg.addr), s->name);
 		r->in_kernel = false;
 		return;
 	}
@@ -113,10 +104,10 @@ static void push(struct srv_rt *r, bool force)
 	if (w == r->kweight)
 		return;
 	if (kern_server_set(s, r->cfg.addr, w) < 0) {
-		log_err("server %s of %s: %s", addr_str(r->cfg.addr), s->name, kern_error());
+		log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
 		return;
 	}
-	log_info("server %s of %s: weight %u -> %u", addr_str(r->cfg.addr), s->name,
+	log_info("server %s of %s: weight %u -> %u", ip4(r->cfg.addr), s->name,
 		 r->kweight, w);
 	r->kweight = w;
 	r->pushed_ms = now;
@@ -281,7 +272,7 @@ int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c)
 					log_err("%s", kern_error());
 				else
 					log_info("server %s of %s: removed (configuration)",
-						 addr_str(os->srv[j].cfg.addr), s->cfg.name);
+						 ip4(os->srv[j].cfg.addr), s->cfg.name);
 			}
 		}
 		for (j = 0; j < s->n; j++) {
@@ -294,7 +285,7 @@ int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c)
 			if (!r->ck.spec.port)
 				r->ck.spec.port = s->cfg.port;
 			snprintf(r->ck.label, sizeof(r->ck.label), "server %s of %s",
-				 addr_str(r->cfg.addr), s->cfg.name);
+				 ip4(r->cfg.addr), s->cfg.name);
 			r->ck.changed = health_changed;
 			or = find_srv(os, r->cfg.addr);
 			if (or && (or->cfg.has_mac != r->cfg.has_mac ||
@@ -352,7 +343,7 @@ void svc_dump(void)
 			struct srv_rt *r = &svcs[i].srv[j];
 
 			log_info("status: server %s of %s: %s, weight %u/%u%s, rt %.1f ms",
-				 addr_str(r->cfg.addr), svcs[i].cfg.name,
+				 ip4(r->cfg.addr), svcs[i].cfg.name,
 				 r->ck.up < 0 ? "unknown" : r->ck.up ? "up" : "down",
 				 r->kweight, r->cfg.weight, r->in_kernel ? "" : " (not in kernel)",
 				 r->ck.rt_ewma);
