@@ -119,13 +119,6 @@ int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 	return 0;
 }
 
-u32 nlbs_lease_remaining(const struct nlbs_instance *inst)
-{
-	long left = inst->lease_expires - jiffies;
-
-	return left > 0 ? jiffies_to_msecs(left) : 0;
-}
-
 /* The daemon that holds the lease stopped renewing it: step down. */
 static void nlbs_lease_work(struct work_struct *work)
 {

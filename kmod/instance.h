@@ -28,7 +28,6 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 		    struct netlink_ext_ack *extack);
 int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 		   bool announce, struct netlink_ext_ack *extack);
-u32 nlbs_lease_remaining(const struct nlbs_instance *inst);
 
 struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
 				       u8 proto, u16 port);
