@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -444,6 +445,8 @@ const struct nlbs_nl_error *nlbs_nl_error(const struct nlbs_nl *nl)
 int nlbs_nl_join_events(struct nlbs_nl *nl)
 {
 	int grp = (int)nl->events_grp;
+	int rcvbuf = NLBS_EVENTS_RCVBUF;
+	int fd = mnl_socket_get_fd(nl->sk);
 
 	set_err(&nl->err, 0, NULL);
 	if (!grp) {
@@ -451,6 +454,11 @@ int nlbs_nl_join_events(struct nlbs_nl *nl)
 			NLBS_GENL_NAME, NLBS_MCGRP_EVENTS);
 		return -ENOENT;
 	}
+	/* Bursts (a batch of 10,000 servers) must not overrun a listener:
+	 * the forced size needs CAP_NET_ADMIN, else rmem_max caps it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		set_err(&nl->err, errno, NULL);

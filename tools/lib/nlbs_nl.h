@@ -87,7 +87,11 @@ struct nlmsghdr *nlbs_nl_req(struct nlbs_nl *nl, uint8_t cmd, uint16_t flags);
 int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 		void *data);
 
-/* Join the "events" multicast group. Returns 0 or -errno. */
+#define NLBS_EVENTS_RCVBUF	(8 << 20)
+
+/* Join the "events" multicast group, after raising the socket's receive
+ * buffer to NLBS_EVENTS_RCVBUF (best effort). Returns 0 or -errno. Use a
+ * handle of its own for events: requests on it would see them too. */
 int nlbs_nl_join_events(struct nlbs_nl *nl);
 
 /*
