@@ -25,6 +25,7 @@ struct parse_ctx {
 	struct nlbsd_config *c;
 	FILE *f;
 	int lineno;
+	int section_line;	/* line of the last [section] header */
 	bool long_line;
 	char section[200];
 	struct cfg_service *svc;	/* current [service ...] */
@@ -558,7 +559,7 @@ static int start_service(struct parse_ctx *p, const char *section)
 		if (service_same_key(&c->services[k], &s))
 			return fail(p, "duplicate [%s] (first at line %d)", section,
 				    c->services[k].line);
-	s.line = p->lineno;
+	s.line = p->section_line;
 	s.dynamic = true;
 	s.check.type = s.proto == IPPROTO_TCP ? CHECK_TCP : CHECK_NONE;
 	s.check.interval_ms = 2000;
@@ -589,9 +590,16 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (strcmp(section, p->section)) {
 		snprintf(p->section, sizeof(p->section), "%s", section);
 		p->svc = NULL;
-		if (!strncmp(section, "service", 7) && (!section[7] || isspace((unsigned char)section[7])))
-			if (!start_service(p, section))
+		if (!strncmp(section, "service", 7) &&
+		    (!section[7] || isspace((unsigned char)section[7]))) {
+			int line = p->lineno, ok;
+
+			p->lineno = p->section_line;	/* errors name the header */
+			ok = start_service(p, section);
+			p->lineno = line;
+			if (!ok)
 				return 0;
+		}
 	}
 	if (p->svc)
 		return service_key(p, name, value);
@@ -621,6 +629,8 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	p->lineno++;
 	p->long_line = false;
+	if (str[strspn(str, " \t")] == '[')
+		p->section_line = p->lineno;
 	n = strlen(str);
 	if (n && str[n - 1] != '\n' && !feof(p->f)) {
 		p->long_line = true;

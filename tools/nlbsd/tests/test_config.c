@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlbsd host tests: the nlbsd.conf parser, good files and bad files, each bad
+ * one with the line the error must name.
+ */
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "ktap.h"
+
+static char dir[] = "/tmp/nlbsd-test-XXXXXX";
+static char keyfile[300], conffile[300];
+
+#define HEAD \
+	"[node]\n"			/* 1 */ \
+	"access = acc0\n"		/* 2 */ \
+	"servers = srv0\n"		/* 3 */ \
+	"address = 10.10.0.11\n"	/* 4 */ \
+	"nlbs = 10.10.0.100\n"		/* 5 */ \
+	"[peer]\n"			/* 6 */ \
+	"address = 10.10.0.12\n"	/* 7 */ \
+	"key-file = key\n"		/* 8 */
+
+static struct nlbsd_config *load(const char *text, char *err, size_t errlen)
+{
+	struct nlbsd_config *c;
+	FILE *f = fopen(conffile, "w");
+
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+	if (config_load(conffile, &c, err, errlen) < 0)
+		return NULL;
+	return c;
+}
+
+static void write_key(const char *text)
+{
+	FILE *f = fopen(keyfile, "w");
+
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+	chmod(keyfile, 0600);
+}
+
+static void test_minimal(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD, err, sizeof(err));
+
+	ktap_ok(c != NULL, "minimal config parses%s%s", c ? "" : ": ", err);
+	if (!c)
+		return;
+	ktap_ok(!strcmp(c->access_dev, "acc0") && !strcmp(c->server_dev, "srv0"),
+		"devices");
+	ktap_ok(c->priority == 100 && c->preempt && c->advert_ms == 100 &&
+		c->dead_after == 3 && c->lease_ms == 300 && c->port == 7405,
+		"defaults: priority 100, preempt, 100ms, dead-after 3, lease 300ms, port 7405");
+	ktap_ok(c->node_id == ntohl(inet_addr("10.10.0.11")), "node id derived from address");
+	ktap_ok(c->key[0] == 0x01 && c->key[31] == 0x20, "base64 key decoded");
+	ktap_ok(c->ntargets == 0 && c->nservices == 0 && c->require_all && c->check_devices,
+		"no targets, no services, require all, devices checked");
+	config_free(c);
+}
+
+static void test_full(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD
+		"port = 9000\n"
+		"[node]\n"
+		"priority = 200\n"
+		"preempt = no\n"
+		"preempt-delay = 2s\n"
+		"advert-interval = 10ms\n"
+		"dead-after = 4\n"
+		"garp-count = 5\n"
+		"hash-seed = 42\n"
+		"[reachability]\n"
+		"target = icmp 10.10.0.254\n"
+		"target = tcp 10.10.0.1 port 179\n"
+		"interval = 2s\n"
+		"require = any\n"
+		"[scripts]\n"
+		"notify = /bin/true\n"
+		"active = act.sh\n"
+		"timeout = 3s\n"
+		"[weights]\n"
+		"hysteresis = 20\n"
+		"[service 198.51.100.10 tcp 80]\n"
+		"check = http /health status 204 port 8080\n"
+		"interval = 500ms\n"
+		"timeout = 200ms\n"
+		"rise = 1\n"
+		"fall = 2\n"
+		"on-fail = remove\n"
+		"dynamic = no\n"
+		"server = 10.20.0.21 weight 3\n"
+		"server = 10.20.0.22 weight 0 mac 02:00:00:00:00:22\n"
+		"[service 198.51.100.10 udp 53]\n"
+		"check = dns name example.org\n"
+		"server = 10.20.0.23\n"
+		"[service 198.51.100.10]\n"
+		"server = 10.20.0.23\n", err, sizeof(err));
+	struct cfg_service *s;
+
+	ktap_ok(c != NULL, "full config parses%s%s", c ? "" : ": ", err);
+	if (!c)
+		return;
+	ktap_ok(c->port == 9000 && c->priority == 200 && !c->preempt &&
+		c->preempt_delay_ms == 2000 && c->advert_ms == 10 && c->dead_after == 4 &&
+		c->lease_ms == 40, "node and peer keys, lease = dead-after x interval");
+	ktap_ok(c->garp_count_set && c->garp_count == 5 && !c->garp_interval_set &&
+		c->hash_seed_set && c->hash_seed == 42, "garp-count and hash-seed");
+	ktap_ok(c->ntargets == 2 && c->targets[0].type == CHECK_ICMP &&
+		c->targets[1].type == CHECK_TCP && c->targets[1].port == 179 &&
+		c->targets[1].interval_ms == 2000 && !c->require_all,
+		"reachability targets with shared timing, require any");
+	ktap_ok(!strcmp(c->notify, "/bin/true") &&
+		!strcmp(c->state_script[ST_ACTIVE] + strlen(dir), "/act.sh") &&
+		c->script_timeout_ms == 3000, "scripts: absolute and relative paths, timeout");
+	ktap_ok(c->hysteresis_pct == 20 && c->weight_min_interval_ms == 5000, "weights");
+	ktap_ok(c->nservices == 3, "three services");
+	if (c->nservices != 3)
+		goto out;
+	s = &c->services[0];
+	ktap_ok(s->proto == IPPROTO_TCP && s->port == 80 && s->check.type == CHECK_HTTP &&
+		!strcmp(s->check.path, "/health") && s->check.status == 204 &&
+		s->check.port == 8080 && s->check.interval_ms == 500 &&
+		s->check.timeout_ms == 200 && s->check.rise == 1 && s->check.fall == 2 &&
+		s->on_fail == ONFAIL_REMOVE && !s->dynamic, "tcp service with http check");
+	ktap_ok(s->nservers == 2 && s->servers[0].weight == 3 && !s->servers[0].has_mac &&
+		s->servers[1].weight == 0 && s->servers[1].has_mac && s->servers[1].mac[5] == 0x22,
+		"servers with weight and mac");
+	s = &c->services[1];
+	ktap_ok(s->proto == IPPROTO_UDP && s->check.type == CHECK_DNS &&
+		!strcmp(s->check.name, "example.org") && s->nservers == 1 && s->dynamic &&
+		s->check.interval_ms == 2000, "udp service with dns check, defaults");
+	s = &c->services[2];
+	ktap_ok(s->proto == 0 && s->port == 0 && s->check.type == CHECK_NONE &&
+		!strcmp(s->name, "198.51.100.10"), "whole-VIP service, no check");
+out:
+	config_free(c);
+}
+
+static void test_hex_key(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c;
+
+	write_key("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+	c = load(HEAD, err, sizeof(err));
+	ktap_ok(c && c->key[1] == 1 && c->key[31] == 0x1f, "hex key%s%s", c ? "" : ": ", err);
+	config_free(c);
+}
+
+struct bad {
+	const char *name;
+	const char *text;
+	int line;		/* 0: no line number */
+	const char *msg;
+};
+
+static const struct bad bad[] = {
+	{ "unknown key", HEAD "bogus = 1\n", 9, "unknown key 'bogus' in [peer]" },
+	{ "priority out of range", HEAD "[node]\npriority = 300\n", 10, "bad priority '300'" },
+	{ "advert-interval below 10ms", HEAD "[node]\nadvert-interval = 5ms\n", 10,
+	  "bad advert-interval" },
+	{ "bad time unit", HEAD "[node]\npreempt-delay = 3h\n", 10, "bad preempt-delay" },
+	{ "lease shorter than two intervals", HEAD "[node]\nlease = 100\n", 10,
+	  "lease (100ms) must be at least 2 x advert-interval" },
+	{ "dead-after 1", HEAD "[node]\ndead-after = 1\n", 10, "bad dead-after" },
+	{ "bad boolean", HEAD "[node]\npreempt = maybe\n", 10, "bad preempt 'maybe'" },
+	{ "multicast NLBS address", "[node]\nnlbs = 224.0.0.1\n", 2, "bad NLBS address" },
+	{ "syntax error", HEAD "this line has no equals\n", 9, "syntax error" },
+	{ "unknown section", HEAD "[nodes]\nx = 1\n", 10, "unknown section [nodes]" },
+	{ "key outside a section", "x = 1\n" HEAD, 1, "'x' outside of any section" },
+	{ "missing peer section", "[node]\naccess = a\nservers = b\naddress = 10.0.0.1\n"
+	  "nlbs = 10.0.0.100\n", 0, "missing [peer] section" },
+	{ "missing access", "[node]\nservers = b\naddress = 10.0.0.1\nnlbs = 10.0.0.100\n",
+	  2, "'access' (access device) is required" },
+	{ "peer address is ours", "[node]\naccess = a\nservers = b\naddress = 10.0.0.1\n"
+	  "nlbs = 10.0.0.100\n[peer]\naddress = 10.0.0.1\nkey-file = key\n", 7,
+	  "address equals [node] address" },
+	{ "missing key file", HEAD "[peer]\nkey-file = nokey\n", 10, "nokey: No such file" },
+	{ "bad service header", HEAD "[service 198.51.100]\nserver = 10.20.0.21\n", 9,
+	  "expected [service VIP]" },
+	{ "bad service protocol", HEAD "[service 198.51.100.10 sctp 80]\nserver = 10.20.0.21\n",
+	  9, "protocol must be tcp or udp" },
+	{ "duplicate service", HEAD "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21\n"
+	  "[service 198.51.100.10 udp 80]\nserver = 10.20.0.21\n"
+	  "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21\n", 13,
+	  "duplicate [service 198.51.100.10 tcp 80] (first at line 9)" },
+	{ "duplicate server", HEAD "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21\n"
+	  "server = 10.20.0.22\nserver = 10.20.0.21 weight 2\n", 12,
+	  "duplicate server 10.20.0.21 (first on line 10)" },
+	{ "server weight too big", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "server = 10.20.0.21 weight 70000\n", 10, "bad weight '70000'" },
+	{ "multicast server mac", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "server = 10.20.0.21 mac 01:00:5e:00:00:01\n", 10, "bad mac" },
+	{ "http check without path", HEAD "[service 198.51.100.10 tcp 80]\ncheck = http\n", 10,
+	  "http check needs a path" },
+	{ "unknown check", HEAD "[service 198.51.100.10 tcp 80]\ncheck = smtp\n", 10,
+	  "unknown check 'smtp'" },
+	{ "bad on-fail", HEAD "[service 198.51.100.10 tcp 80]\non-fail = panic\n", 10,
+	  "bad on-fail 'panic'" },
+	{ "whole VIP tcp check without port", HEAD "[service 198.51.100.10]\ncheck = tcp\n"
+	  "server = 10.20.0.21\n", 9, "needs 'port N'" },
+	{ "check timeout above interval", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "interval = 1s\ntimeout = 2s\nserver = 10.20.0.21\n", 9, "timeout exceeds interval" },
+	{ "target without address", HEAD "[reachability]\ntarget = icmp\n", 10,
+	  "target needs a unicast IPv4 address" },
+	{ "tcp target without port", HEAD "[reachability]\ntarget = tcp 10.10.0.1\n", 10,
+	  "tcp target needs 'port N'" },
+	{ "unknown script key", HEAD "[scripts]\nfault = /bin/true\n", 10,
+	  "unknown key 'fault' in [scripts]" },
+	{ "overlong line", HEAD "[node]\nid = 1                                                 "
+	  "                                                                                "
+	  "                                                                                "
+	  "       ; long\n", 10, "line longer than" },
+};
+
+static void test_bad(void)
+{
+	char err[600], want[700];
+	struct nlbsd_config *c;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		c = load(bad[i].text, err, sizeof(err));
+		if (bad[i].line)
+			snprintf(want, sizeof(want), "%s:%d: ", conffile, bad[i].line);
+		else
+			snprintf(want, sizeof(want), "%s: ", conffile);
+		ktap_ok(!c && !strncmp(err, want, strlen(want)) && strstr(err, bad[i].msg),
+			"bad: %s", bad[i].name);
+		if (c || strncmp(err, want, strlen(want)) || !strstr(err, bad[i].msg))
+			ktap_diag("got \"%s\", want \"%s...%s\"", err, want, bad[i].msg);
+		config_free(c);
+	}
+}
+
+static void test_bad_key(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c;
+
+	write_key("too short\n");
+	c = load(HEAD, err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":8: key-file") && strstr(err, "expected a 32-byte key"),
+		"bad key content names the key-file line");
+	config_free(c);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0 || !mkdtemp(dir))
+		return 1;
+	snprintf(keyfile, sizeof(keyfile), "%s/key", dir);
+	snprintf(conffile, sizeof(conffile), "%s/nlbsd.conf", dir);
+	write_key("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n");
+	log_init(false, LOG_LVL_ERR);
+	test_minimal();
+	test_full();
+	test_bad();
+	test_bad_key();
+	test_hex_key();
+	unlink(keyfile);
+	unlink(conffile);
+	rmdir(dir);
+	return ktap_done("nlbsd config parser");
+}
