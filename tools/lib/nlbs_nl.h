@@ -98,7 +98,8 @@ int nlbs_nl_join_events(struct nlbs_nl *nl);
  * Receive notifications and call cb for each until cb returns MNL_CB_STOP
  * (returns 0) or something fails (-errno). An overrun of the socket buffer
  * (ENOBUFS: events were lost) is returned as -ENOBUFS; the caller may call
- * again to go on listening.
+ * again to go on listening. On a non-blocking socket (nlbs_nl_fd()),
+ * -EAGAIN means every pending event has been handled.
  */
 int nlbs_nl_listen(struct nlbs_nl *nl, nlbs_msg_cb cb, void *data);
 
