@@ -65,7 +65,7 @@ struct ha {
 	bool leaving;
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_bad, rx_foreign;
-	struct ratelimit rl_auth, rl_replay, rl_bad, rl_tx, rl_kern;
+	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern;
 };
 
 static struct ha ha = {
@@ -73,6 +73,7 @@ static struct ha ha = {
 	.kev.fd = -1,
 	.rl_auth.period_ms = 5000,
 	.rl_replay.period_ms = 5000,
+	.rl_stale.period_ms = 5000,
 	.rl_bad.period_ms = 5000,
 	.rl_tx.period_ms = 5000,
 	.rl_kern.period_ms = 5000,
@@ -338,9 +339,24 @@ static void evaluate(void)
 		set_state(out.next, out.reason);
 }
 
+static void hb_readable(struct loop_fd *lf, uint32_t events);
+
+/*
+ * Read what is queued before judging the peer: after a stall of our own,
+ * timers fire before the loop gets to the socket.
+ */
+static void drain(void)
+{
+	if (ha.sock.fd >= 0)
+		hb_readable(&ha.sock, EPOLLIN);
+}
+
 static void peer_dead(struct timer *t)
 {
 	(void)t;
+	drain();
+	if (now_ms() - ha.peer_rx_ms < dead_ms())
+		return;		/* heard meanwhile: the timer was re-armed */
 	log_info("peer %s silent for %u intervals", ip4(ha.cfg->peer),
 		 ha.cfg->dead_after);
 	evaluate();
@@ -352,6 +368,7 @@ static void tick(struct timer *t)
 							   : now_ms() + ha.cfg->advert_ms);
 	renew_lease();
 	send_hb(0);
+	drain();
 	check_devices();
 	evaluate();
 }
@@ -366,7 +383,8 @@ static void accept_hb(const struct hb_msg *m)
 
 	if (r != HB_OK) {
 		ha.rx_replay++;
-		log_rl(&ha.rl_replay, LOG_LVL_WARN, "heartbeat from %s ignored: %s (%lu so far)",
+		log_rl(r == HB_ERR_REPLAY ? &ha.rl_replay : &ha.rl_stale, LOG_LVL_WARN,
+		       "heartbeat from %s ignored: %s (%lu so far)",
 		       ip4(c->peer), hb_result_str(r), ha.rx_replay);
 		return;
 	}

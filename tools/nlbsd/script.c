@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nlbsd: notify scripts. fork+exec, no shell; the child gets an empty signal
- * mask, /dev/null on stdin and its own process group so a timeout kills
- * whatever it started. Exits are reaped from SIGCHLD (signalfd in main.c).
+ * nlbsd: notify scripts. posix_spawn, no shell; the child gets an empty
+ * signal mask, default dispositions, /dev/null on stdin, a minimal
+ * environment and its own process group so a timeout kills whatever it
+ * started. Exits are reaped from SIGCHLD (signalfd in main.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@ struct job {
 	uint32_t timeout_ms;
 	struct job *next;
 };
+
+extern char **environ;
 
 static struct job *head, *tail;
 static struct job *running;
@@ -43,26 +47,52 @@ static void on_timeout(struct timer *t)
 	kill(-running_pid, SIGKILL);
 }
 
-static void child(struct job *j)
+/* posix_spawn (vfork-like): cheap even for a large address space (ASan). */
+static pid_t spawn(struct job *j)
 {
-	sigset_t all;
-	int fd;
+	char *argv[] = { j->path, j->state, j->old, j->reason, NULL };
+	char e_state[48], e_old[48], e_reason[128];
+	posix_spawn_file_actions_t fa;
+	char **envp;
+	size_t n = 0, k = 0;
+	posix_spawnattr_t at;
+	sigset_t none;
+	pid_t pid;
+	int err;
 
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	setpgid(0, 0);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		if (fd > 2)
-			close(fd);
+	/* our environment, minus any NLBSD_*, plus ours */
+	while (environ[n])
+		n++;
+	envp = calloc(n + 4, sizeof(*envp));
+	if (!envp)
+		return -1;
+	for (n = 0; environ[n]; n++)
+		if (strncmp(environ[n], "NLBSD_", 6))
+			envp[k++] = environ[n];
+	envp[k++] = e_state;
+	envp[k++] = e_old;
+	envp[k++] = e_reason;
+	snprintf(e_state, sizeof(e_state), "NLBSD_STATE=%s", j->state);
+	snprintf(e_old, sizeof(e_old), "NLBSD_OLD_STATE=%s", j->old);
+	snprintf(e_reason, sizeof(e_reason), "NLBSD_REASON=%s", j->reason);
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &none);
+	err = posix_spawn(&pid, j->path, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	free(envp);
+	if (err) {
+		errno = err;
+		return -1;
 	}
-	setenv("NLBSD_STATE", j->state, 1);
-	setenv("NLBSD_OLD_STATE", j->old, 1);
-	setenv("NLBSD_REASON", j->reason, 1);
-	execl(j->path, j->path, j->state, j->old, j->reason, (char *)NULL);
-	fprintf(stderr, "nlbsd: error: exec %s: %s\n", j->path, strerror(errno));
-	_exit(127);
+	return pid;
 }
 
 static void start_next(void)
@@ -75,16 +105,13 @@ static void start_next(void)
 		head = j->next;
 		if (!head)
 			tail = NULL;
-		pid = fork();
+		pid = spawn(j);
 		if (pid < 0) {
-			log_err("script %s: fork: %s", j->path, strerror(errno));
+			log_err("script %s: %s", j->path, strerror(errno));
 			free(j->path);
 			free(j);
 			continue;
 		}
-		if (pid == 0)
-			child(j);
-		setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
 		running = j;
 		running_pid = pid;
 		running_since = now_ms();

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Heartbeat tool for nlbsd tests: forge, capture and replay heartbeats.
+
+  hbtool.py forge KEYFILE SRC DST PORT STATE PRIO [EPOCH SEQ]
+      send one heartbeat signed with KEYFILE (HMAC-SHA512-256, as libsodium
+      crypto_auth) from SRC to DST:PORT
+  hbtool.py capture IFACE PORT OUTFILE
+      wait (5 s max) for one UDP datagram to PORT on IFACE, save its payload
+  hbtool.py send SRC DST PORT INFILE
+      send a saved payload again (a replay)
+"""
+import base64
+import binascii
+import hashlib
+import hmac
+import socket
+import struct
+import sys
+import time
+
+STATES = {"init": 0, "active": 1, "standby": 2, "inop": 3}
+
+
+def read_key(path):
+    text = open(path).read().strip()
+    if len(text) == 64:
+        return binascii.unhexlify(text)
+    return base64.b64decode(text)
+
+
+def send(src, dst, port, payload):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.sendto(payload, (dst, int(port)))
+
+
+def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None):
+    key = read_key(keyfile)
+    now = int(time.time() * 1000)
+    epoch = int(epoch) if epoch is not None else now * 1000 + 999
+    seq = int(seq) if seq is not None else 1
+    body = struct.pack(">IBBBBIIQQQ", 0x4E4C4248, 1, STATES[state], int(prio), 0,
+                       0x0a0a00fe, 100, epoch, seq, now)
+    tag = hmac.new(key, body, hashlib.sha512).digest()[:32]
+    send(src, dst, port, body + tag)
+
+
+def capture(iface, port, out):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.bind((iface, 0))
+    s.settimeout(5)
+    end = time.time() + 5
+    while time.time() < end:
+        frame = s.recv(2048)
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 17:
+            continue
+        udp = ip[ihl:]
+        if struct.unpack(">H", udp[2:4])[0] != int(port):
+            continue
+        open(out, "wb").write(udp[8:])
+        return 0
+    return 1
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "forge" and len(argv) in (8, 10):
+        forge(*argv[2:])
+        return 0
+    if cmd == "capture" and len(argv) == 5:
+        return capture(*argv[2:])
+    if cmd == "send" and len(argv) == 6:
+        send(argv[2], argv[3], argv[4], open(argv[5], "rb").read())
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,264 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Two nlbsd daemons in network namespaces on the host, without the kernel
+# module (--no-kernel): heartbeat, election, failover on SIGKILL and SIGTERM,
+# preemption, forged and replayed heartbeats, reload, notify scripts and a
+# health-checked server. KTAP output; exit 0 pass, 1 fail, 4 skip.
+#
+#   nsA                                   nsB
+#   acc0 10.10.0.11/24 ---- veth ---- acc0 10.10.0.12/24
+#   srv0 10.20.0.11/24 ---- veth ---- eth0 10.20.0.21/24  nsS (HTTP :8080)
+#                                     srv0 -- veth -- srv0p, both in nsB
+#
+# Usage: netns.sh [NLBSD_BINARY]
+set -u
+
+NLBSD=$(readlink -f "${1:-$(dirname "$0")/../nlbsd}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+HBTOOL="python3 $HERE/hbtool.py"
+A=nlbsd-a-$$ B=nlbsd-b-$$ S=nlbsd-s-$$
+DIR=$(mktemp -d /tmp/nlbsd-netns.XXXXXX)
+PIDA= PIDB= PIDS=
+N=0 FAILED=0
+ADVERT=100 DEAD=3	# lease 300 ms: the host is shared and busy
+
+ok() {   # ok COND-EXIT-STATUS NAME
+	N=$((N + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $N $2"; else echo "not ok $N $2"; FAILED=$((FAILED + 1)); fi
+}
+diag() { echo "# $*"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_log FILE PATTERN [TIMEOUT_MS]: poll until PATTERN appears (counted from
+# the byte offset stored in ${FILE}.mark), print elapsed ms
+mark() { stat -c %s "$1" > "$1.mark"; }
+wait_log() {
+	local f=$1 pat=$2 to=${3:-5000} start off
+	start=$(now_ms)
+	off=$(cat "$f.mark" 2>/dev/null || echo 0)
+	while :; do
+		if tail -c +$((off + 1)) "$f" | grep -q -- "$pat"; then
+			echo $(($(now_ms) - start))
+			return 0
+		fi
+		[ $(($(now_ms) - start)) -gt "$to" ] && return 1
+		sleep 0.01
+	done
+}
+
+cleanup() {
+	for p in $PIDA $PIDB $PIDS; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$A" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+	ip netns del "$S" 2>/dev/null
+	if [ "$FAILED" -ne 0 ]; then
+		for f in "$DIR"/*.log; do diag "---- $f"; sed 's/^/# /' "$f"; done
+	fi
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+if [ "$(id -u)" -ne 0 ] || ! ip netns add "$A" 2>/dev/null; then
+	echo "1..0 # SKIP needs root and network namespaces"
+	exit 4
+fi
+if ! command -v python3 >/dev/null; then
+	echo "1..0 # SKIP needs python3"
+	exit 4
+fi
+echo "1..24"
+
+ip netns add "$B"
+ip netns add "$S"
+ip -n "$A" link add acc0 type veth peer name acc0 netns "$B"
+ip -n "$A" link add srv0 type veth peer name eth0 netns "$S"
+ip -n "$B" link add srv0 type veth peer name srv0p
+for ns in "$A" "$B" "$S"; do ip -n "$ns" link set lo up; done
+ip -n "$A" addr add 10.10.0.11/24 dev acc0
+ip -n "$B" addr add 10.10.0.12/24 dev acc0
+ip -n "$A" addr add 10.20.0.11/24 dev srv0
+ip -n "$S" addr add 10.20.0.21/24 dev eth0
+ip -n "$A" link set acc0 up
+ip -n "$B" link set acc0 up
+ip -n "$A" link set srv0 up
+ip -n "$B" link set srv0 up
+ip -n "$B" link set srv0p up
+ip -n "$S" link set eth0 up
+
+"$NLBSD" --genkey > "$DIR/key"
+"$NLBSD" --genkey > "$DIR/wrongkey"
+chmod 600 "$DIR/key" "$DIR/wrongkey"
+cat > "$DIR/notify.sh" <<'EOS'
+#!/bin/sh
+echo "$1 $2 $NLBSD_REASON" >> "$(dirname "$0")/$NODE.notify"
+EOS
+chmod +x "$DIR/notify.sh"
+
+conf() { # conf NAME ADDR PEER PRIO
+	cat <<EOC
+[node]
+access = acc0
+servers = srv0
+address = $2
+nlbs = 10.10.0.100
+priority = $4
+preempt = yes
+advert-interval = ${ADVERT}ms
+dead-after = $DEAD
+[peer]
+address = $3
+key-file = key
+[scripts]
+notify = notify.sh
+timeout = 2s
+[weights]
+interval = 500ms
+[service 198.51.100.10 tcp 80]
+check = http / status 200 port 8080
+interval = 300ms
+timeout = 250ms
+rise = 2
+fall = 2
+server = 10.20.0.21 weight 5
+EOC
+}
+conf A 10.10.0.11 10.10.0.12 200 > "$DIR/a.conf"
+conf B 10.10.0.12 10.10.0.11 100 > "$DIR/b.conf"
+
+# real-time priority as nlbsd.service sets it: the host is shared and busy
+RT=""
+chrt -r 1 true 2>/dev/null && RT="chrt -r 1"
+start_a() { NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel -c "$DIR/a.conf" 2>>"$DIR/a.log" & PIDA=$!; }
+start_b() { NODE=b ip netns exec "$B" $RT "$NLBSD" --no-kernel -c "$DIR/b.conf" 2>>"$DIR/b.log" & PIDB=$!; }
+http_up() {
+	mkdir -p "$DIR/www"; echo ok > "$DIR/www/index.html"
+	ip netns exec "$S" python3 -m http.server --bind 10.20.0.21 --directory "$DIR/www" 8080 \
+		>/dev/null 2>&1 & PIDS=$!
+}
+last_state() { grep -o 'state [a-z]* -> [a-z]*' "$1" | tail -n1 | awk '{print $4}'; }
+
+# carrier (IFF_RUNNING) comes through linkwatch, up to a second later
+for i in $(seq 100); do
+	[ "$(ip netns exec "$B" cat /sys/class/net/srv0/operstate)" = up ] &&
+	[ "$(ip netns exec "$B" cat /sys/class/net/acc0/operstate)" = up ] &&
+	[ "$(ip netns exec "$A" cat /sys/class/net/srv0/operstate)" = up ] && break
+	sleep 0.05
+done
+touch "$DIR/a.log" "$DIR/b.log"
+"$NLBSD" -t -c "$DIR/a.conf" >/dev/null
+ok $? "check-config accepts the test configuration"
+
+http_up
+mark "$DIR/a.log"; mark "$DIR/b.log"
+start_b
+sleep 0.3
+start_a
+t=$(wait_log "$DIR/a.log" "state standby -> active" 3000)
+ok $? "higher priority node becomes active (${t:-?} ms after start)"
+sleep 0.5
+[ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
+ok $? "exactly one active: A active, B standby"
+
+wait_log "$DIR/a.log" "server 10.20.0.21 of 198.51.100.10 tcp 80: up" 3000 >/dev/null
+ok $? "http check: server up"
+
+# forged: right format, wrong key, claims active with top priority
+mark "$DIR/a.log"
+for i in 1 2 3; do
+	ip netns exec "$B" $HBTOOL forge "$DIR/wrongkey" 10.10.0.12 10.10.0.11 7405 active 254
+done
+wait_log "$DIR/a.log" "authentication failed (wrong key or forged)" 2000 >/dev/null
+ok $? "forged heartbeat (wrong key) logged"
+sleep 0.3
+[ "$(last_state "$DIR/a.log")" = active ] && ! tail -c +$(($(cat "$DIR/a.log.mark") + 1)) "$DIR/a.log" | grep -q "state active"
+ok $? "forged heartbeat does not change the election"
+
+# replayed: a real heartbeat of B captured on A's side and sent again
+ip netns exec "$A" $HBTOOL capture acc0 7405 "$DIR/hb.bin" && sleep 0.2 &&
+	ip netns exec "$B" $HBTOOL send 10.10.0.12 10.10.0.11 7405 "$DIR/hb.bin"
+wait_log "$DIR/a.log" "replayed (sequence number not increasing)" 2000 >/dev/null
+ok $? "replayed heartbeat rejected and logged"
+# an authentic heartbeat from an older epoch (peer's past life)
+ip netns exec "$B" $HBTOOL forge "$DIR/key" 10.10.0.12 10.10.0.11 7405 active 254 1000 99
+wait_log "$DIR/a.log" "replayed (stale epoch)" 2000 >/dev/null
+ok $? "heartbeat of an older epoch rejected"
+sleep 0.3
+[ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
+ok $? "election unchanged after replays"
+
+# health: stop the service: drained within fall x interval (+ timeout)
+mark "$DIR/a.log"
+kill "$PIDS"; wait "$PIDS" 2>/dev/null; PIDS=
+t=$(wait_log "$DIR/a.log" "weight 5 -> 0" 3000)
+ok $? "server drained after the service stopped (${t:-?} ms, fall x interval + timeout = 850 ms)"
+mark "$DIR/a.log"
+http_up
+t=$(wait_log "$DIR/a.log" "weight 0 -> 5" 5000)
+ok $? "server back after rise successes (${t:-?} ms after restart)"
+
+# SIGKILL of the active daemon: B takes over after dead-after
+mark "$DIR/b.log"
+kill -9 "$PIDA"; wait "$PIDA" 2>/dev/null; PIDA=
+t=$(wait_log "$DIR/b.log" "state standby -> active" 3000)
+ok $? "SIGKILL of active: peer takes over"
+diag "failover after SIGKILL: ${t:-?} ms (dead-after $DEAD x ${ADVERT} ms)"
+[ -n "$t" ] && [ "$t" -lt $((DEAD * ADVERT * 4)) ]
+ok $? "takeover within a few intervals (${t:-?} ms < $((DEAD * ADVERT * 4)) ms)"
+
+# A comes back with the higher priority: preempts, B steps down, A re-announces
+mark "$DIR/a.log"; mark "$DIR/b.log"
+start_a
+wait_log "$DIR/b.log" "state active -> standby" 3000 >/dev/null
+ok $? "restarted higher-priority node preempts: B steps down"
+wait_log "$DIR/a.log" "re-announcing" 3000 >/dev/null
+ok $? "winner re-announces after the loser left active"
+sleep 0.3
+[ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
+ok $? "one active after preemption"
+
+# reload: a bad file keeps the running configuration
+cp "$DIR/b.conf" "$DIR/b.conf.good"
+printf '[node]\npriority = 999\n' >> "$DIR/b.conf"
+mark "$DIR/b.log"
+kill -HUP "$PIDB"
+wait_log "$DIR/b.log" "reload failed, keeping the running configuration: .*b.conf:[0-9]*: bad priority" 2000 >/dev/null
+ok $? "SIGHUP with a bad file: error with file and line, old config kept"
+cp "$DIR/b.conf.good" "$DIR/b.conf"
+kill -HUP "$PIDB"
+wait_log "$DIR/b.log" "configuration .* reloaded" 2000 >/dev/null
+ok $? "SIGHUP with a good file reloads"
+
+# SIGTERM of the active: it says so, the peer takes over at once
+mark "$DIR/b.log"
+kill -TERM "$PIDA"
+t=$(wait_log "$DIR/b.log" "state standby -> active (peer leaving)" 3000)
+ok $? "SIGTERM of active: immediate handover (${t:-?} ms)"
+wait "$PIDA"
+ok $? "SIGTERM: exit status 0 (no sanitizer report)"
+PIDA=
+
+# notify scripts: one run per transition, in order
+sleep 0.3
+nlog=$(grep -c 'state [a-z]* -> [a-z]*' "$DIR/a.log")
+nstarts=$(grep -c 'starting with' "$DIR/a.log")
+nnot=$(wc -l < "$DIR/a.notify")
+[ "$nnot" -eq $((nlog + nstarts)) ]
+ok $? "A: notify script ran once per transition ($nnot runs = $nlog transitions + $nstarts starts)"
+grep -o 'state [a-z]* -> [a-z]*' "$DIR/a.log" | awk '{print $4, $2}' > "$DIR/a.expect"
+grep -v '^init init ' "$DIR/a.notify" | awk '{print $1, $2}' > "$DIR/a.got"
+cmp -s "$DIR/a.expect" "$DIR/a.got" || { diag "expected:" $(cat "$DIR/a.expect"); diag "got:" $(cat "$DIR/a.got"); false; }
+ok $? "A: notify arguments are NEW OLD state in transition order"
+
+kill -TERM "$PIDB"
+wait "$PIDB"
+ok $? "B: clean exit on SIGTERM"
+PIDB=
+grep -q "ERROR: AddressSanitizer\|runtime error" "$DIR"/*.log
+[ $? -ne 0 ]
+ok $? "no sanitizer reports in the logs"
+
+echo "# totals: pass:$((N - FAILED)) fail:$FAILED skip:0"
+[ "$FAILED" -eq 0 ]
