@@ -504,16 +504,26 @@ static int set_socket(const struct nlbsd_config *c)
 
 /* ---- kernel events ---- */
 
+/*
+ * A state event: ours (reason "set by request") or the kernel's own (lease
+ * expired, device lost). Events can lag behind our requests, so ask the
+ * kernel where it is now and adopt that if it differs from what we think.
+ */
 static void kstate(int st, const char *reason)
 {
-	int old = ha.state;
+	int old = ha.state, now_st;
 
-	if (st == ha.state || ha.leaving)
+	if (ha.leaving || !strcmp(reason ? reason : "", "set by request"))
 		return;
-	/* the kernel moved by itself: lease expiry, device loss */
-	ha.state = st;
+	if (kern_state_get(&now_st) < 0) {
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "%s", kern_error());
+		now_st = st;
+	}
+	if (now_st == ha.state)
+		return;
+	ha.state = now_st;
 	changed(old, reason && *reason ? reason : "kernel", "kernel: ");
-	if (st == ST_INOP)
+	if (now_st == ST_INOP)
 		ha.devices_ok = false;
 	evaluate();
 }

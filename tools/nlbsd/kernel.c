@@ -117,6 +117,19 @@ int kern_state(int state, uint32_t lease_ms, bool announce)
 		    "state set");
 }
 
+int kern_state_get(int *state)
+{
+	struct nlbs_state_info st;
+	int ret;
+
+	if (dry)
+		return -EOPNOTSUPP;
+	ret = note(nlbs_state_get(req, &st), "state get");
+	if (ret >= 0)
+		*state = st.state;
+	return ret;
+}
+
 static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)
 {
 	memset(ns, 0, sizeof(*ns));

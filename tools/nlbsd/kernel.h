@@ -22,6 +22,9 @@ int kern_config(const struct nlbsd_config *c);
  */
 int kern_state(int state, uint32_t lease_ms, bool announce);
 
+/* The kernel's current state (dry run: -EOPNOTSUPP). */
+int kern_state_get(int *state);
+
 int kern_service_add(const struct cfg_service *s);
 int kern_service_del(const struct cfg_service *s);
 /* Delete every service the kernel has that @c does not configure. */
