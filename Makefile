@@ -60,7 +60,7 @@ check:
 demo:
 	@CHECK_KERNEL='$(KERNEL)' CHECK_HOST='$(HOST)' selftests/vm/check.sh --demo
 
-STYLE_FILES = $(wildcard kmod/*.c kmod/*.h) $(shell find uapi -name '*.h' 2>/dev/null)
+STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) $(shell find uapi -name '*.h' 2>/dev/null)
 
 style: $(CHECKPATCH)
 	@rc=0; for f in $(STYLE_FILES); do \

@@ -23,6 +23,7 @@
 #define NLBS_VERSION		"0.1.0"
 
 #define NLBS_SVC_HASH_BITS	8
+#define NLBS_SRV_HASH_BITS	12
 #define NLBS_MAX_SERVICES	4096
 #define NLBS_MAX_SERVERS	65535	/* per service: slots are u16 */
 #define NLBS_WEIGHT_MAX		65535
@@ -42,6 +43,8 @@ struct nlbs_server_counters {
 
 struct nlbs_server {
 	struct list_head	node;		/* svc->servers, RTNL */
+	struct hlist_node	hnode;		/* inst->srv_hash, RTNL */
+	struct nlbs_service	*svc;
 	struct rcu_head		rcu;
 	__be32			addr;
 	u32			weight;		/* RTNL: read when tables are built */
@@ -72,6 +75,7 @@ struct nlbs_service {
 	u8			proto;		/* 0: every protocol of the VIP */
 	u16			port;
 	u32			nservers;
+	u32			neligible;	/* servers with weight > 0 */
 	bool			dirty;		/* table rebuild pending */
 	struct list_head	servers;
 	struct nlbs_table __rcu	*table;
@@ -105,6 +109,7 @@ struct nlbs_instance {
 
 	struct hlist_head	svc_hash[1 << NLBS_SVC_HASH_BITS];
 	struct list_head	services;
+	struct hlist_head	srv_hash[1 << NLBS_SRV_HASH_BITS];
 	u32			nservices;
 	u32			genid;		/* bumped on every change, for dumps */
 

@@ -13,7 +13,7 @@
 #include "stats.h"
 
 /* Tables up to this size are rebuilt in the request; larger ones deferred. */
-#define NLBS_SYNC_TABLE_MAX	65537
+#define NLBS_SYNC_TABLE_MAX	16411
 #define NLBS_REBUILD_DELAY_MS	20
 
 static const char * const nlbs_state_names[] = {
@@ -338,14 +338,9 @@ static void nlbs_rebuild_work(struct work_struct *work)
 static void nlbs_service_changed(struct nlbs_instance *inst,
 				 struct nlbs_service *svc)
 {
-	struct nlbs_server *srv;
-	u32 n = 0;
-
 	inst->genid++;
-	list_for_each_entry(srv, &svc->servers, node)
-		n += !!srv->weight;
 	svc->dirty = true;
-	if (nlbs_table_size_for(n) <= NLBS_SYNC_TABLE_MAX &&
+	if (nlbs_table_size_for(svc->neligible) <= NLBS_SYNC_TABLE_MAX &&
 	    !nlbs_service_rebuild(svc))
 		return;
 	mod_delayed_work(system_wq, &inst->rebuild_work,
@@ -409,6 +404,7 @@ static void nlbs_service_destroy(struct nlbs_instance *inst,
 	nlbs_service_publish(svc, NULL);
 	list_for_each_entry_safe(srv, tmp, &svc->servers, node) {
 		list_del(&srv->node);
+		hlist_del(&srv->hnode);
 		call_rcu(&srv->rcu, nlbs_server_free_rcu);
 	}
 	call_rcu(&svc->rcu, nlbs_service_free_rcu);
@@ -420,12 +416,21 @@ void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc)
 	nlbs_service_destroy(inst, svc);
 }
 
-struct nlbs_server *nlbs_server_find(struct nlbs_service *svc, __be32 addr)
+static struct hlist_head *nlbs_srv_bucket(struct nlbs_instance *inst,
+					  struct nlbs_service *svc, __be32 addr)
+{
+	u32 h = hash_32((__force u32)addr ^ hash_ptr(svc, 32), NLBS_SRV_HASH_BITS);
+
+	return &inst->srv_hash[h];
+}
+
+struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,
+				     struct nlbs_service *svc, __be32 addr)
 {
 	struct nlbs_server *srv;
 
-	list_for_each_entry(srv, &svc->servers, node)
-		if (srv->addr == addr)
+	hlist_for_each_entry(srv, nlbs_srv_bucket(inst, svc, addr), hnode)
+		if (srv->svc == svc && srv->addr == addr)
 			return srv;
 	return NULL;
 }
@@ -436,7 +441,7 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 {
 	struct nlbs_server *srv;
 
-	if (nlbs_server_find(svc, addr)) {
+	if (nlbs_server_find(inst, svc, addr)) {
 		NL_SET_ERR_MSG_MOD(extack, "server already exists in this service");
 		return -EEXIST;
 	}
@@ -449,6 +454,7 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		kfree(srv);
 		return -ENOMEM;
 	}
+	srv->svc = svc;
 	srv->addr = addr;
 	srv->weight = weight;
 	if (mac) {
@@ -456,7 +462,9 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		ether_addr_copy(srv->mac, mac);
 	}
 	list_add_tail(&srv->node, &svc->servers);
+	hlist_add_head(&srv->hnode, nlbs_srv_bucket(inst, svc, addr));
 	svc->nservers++;
+	svc->neligible += !!weight;
 	nlbs_service_changed(inst, svc);
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_ADD);
 	return 0;
@@ -468,6 +476,7 @@ void nlbs_server_set_weight(struct nlbs_instance *inst,
 {
 	if (srv->weight == weight)
 		return;
+	svc->neligible += !!weight - !!srv->weight;
 	srv->weight = weight;
 	nlbs_service_changed(inst, svc);
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_SET);
@@ -483,7 +492,9 @@ void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 {
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_DEL);
 	list_del(&srv->node);
+	hlist_del(&srv->hnode);
 	svc->nservers--;
+	svc->neligible -= !!srv->weight;
 	inst->genid++;
 	if (nlbs_service_rebuild(svc)) {
 		nlbs_service_publish(svc, NULL);
@@ -517,6 +528,8 @@ int nlbs_instance_init(struct nlbs_instance *inst, struct net *net)
 	INIT_LIST_HEAD(&inst->services);
 	for (i = 0; i < ARRAY_SIZE(inst->svc_hash); i++)
 		INIT_HLIST_HEAD(&inst->svc_hash[i]);
+	for (i = 0; i < ARRAY_SIZE(inst->srv_hash); i++)
+		INIT_HLIST_HEAD(&inst->srv_hash[i]);
 	INIT_DELAYED_WORK(&inst->garp_work, nlbs_garp_work);
 	INIT_DELAYED_WORK(&inst->lease_work, nlbs_lease_work);
 	INIT_DELAYED_WORK(&inst->rebuild_work, nlbs_rebuild_work);

@@ -35,7 +35,8 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 		     u16 port, struct netlink_ext_ack *extack);
 void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc);
 
-struct nlbs_server *nlbs_server_find(struct nlbs_service *svc, __be32 addr);
+struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,
+				     struct nlbs_service *svc, __be32 addr);
 int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		    __be32 addr, u32 weight, const u8 *mac,
 		    struct netlink_ext_ack *extack);

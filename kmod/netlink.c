@@ -405,7 +405,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 				      info->extack);
 		goto out;
 	}
-	srv = nlbs_server_find(svc, req.addr);
+	srv = nlbs_server_find(inst, svc, req.addr);
 	if (!srv) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NLBS_A_SERVER],
 				    "no such server in this service");

@@ -109,10 +109,14 @@ int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst)
 	return 0;
 }
 
-static struct sk_buff *nlbs_event_new(u8 cmd, void **hdr)
+static struct sk_buff *nlbs_event_new(struct nlbs_instance *inst, u8 cmd,
+				      void **hdr)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *skb;
 
+	if (inst->dying || !genl_has_listeners(&nlbs_genl_family, inst->net, 0))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	*hdr = genlmsg_put(skb, 0, 0, &nlbs_genl_family, 0, cmd);
@@ -140,9 +144,7 @@ void nlbs_notify_state(struct nlbs_instance *inst, const char *reason)
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (inst->dying)
-		return;
-	skb = nlbs_event_new(NLBS_CMD_STATE_NTF, &hdr);
+	skb = nlbs_event_new(inst, NLBS_CMD_STATE_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
 				nlbs_put_state(skb, inst) ?:
@@ -155,9 +157,7 @@ void nlbs_notify_service(struct nlbs_instance *inst, struct nlbs_service *svc,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (inst->dying)
-		return;
-	skb = nlbs_event_new(NLBS_CMD_SERVICE_NTF, &hdr);
+	skb = nlbs_event_new(inst, NLBS_CMD_SERVICE_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
 				nlbs_put_service(skb, svc, event));
@@ -169,9 +169,7 @@ void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (inst->dying)
-		return;
-	skb = nlbs_event_new(NLBS_CMD_SERVER_NTF, &hdr);
+	skb = nlbs_event_new(inst, NLBS_CMD_SERVER_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
 				nlbs_put_service(skb, svc, 0) ?:
@@ -184,9 +182,7 @@ void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (inst->dying)
-		return;
-	skb = nlbs_event_new(NLBS_CMD_DEVICE_NTF, &hdr);
+	skb = nlbs_event_new(inst, NLBS_CMD_DEVICE_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
 				nla_put_u32(skb, attr, ifindex) ?:
