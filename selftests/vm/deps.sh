@@ -12,6 +12,7 @@ PKGS=(
 	libmnl-dev libjson-c-dev libsodium-dev libinih-dev
 	iproute2 tcpdump socat arping iputils-ping
 	python3 python3-yaml python3-scapy
+	keepalived lighttpd apache2-utils wrk curl
 )
 
 installed() {
