@@ -11,6 +11,7 @@
 
 static bool log_syslog;
 static int log_verbosity = LOG_LVL_INFO;
+static bool log_ts;
 
 static const char *const state_names[ST_COUNT] = {
 	[ST_INIT] = "init",
@@ -53,8 +54,9 @@ uint64_t wall_ms(void)
 	return clock_ms(CLOCK_REALTIME);
 }
 
-void log_init(bool use_syslog, int verbosity)
+void log_init(bool use_syslog, int verbosity, bool timestamps)
 {
+	log_ts = timestamps;
 	log_syslog = use_syslog;
 	log_verbosity = verbosity;
 	if (use_syslog)
@@ -70,7 +72,14 @@ static void log_v(int lvl, const char *fmt, va_list ap)
 	if (lvl > log_verbosity)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "nlbsd: %s%s\n", tag[lvl], line);
+	if (log_ts) {
+		uint64_t t = now_ms();
+
+		fprintf(stderr, "[%llu.%03llu] nlbsd: %s%s\n", (unsigned long long)(t / 1000),
+			(unsigned long long)(t % 1000), tag[lvl], line);
+	} else {
+		fprintf(stderr, "nlbsd: %s%s\n", tag[lvl], line);
+	}
 	if (log_syslog)
 		syslog(prio[lvl], "%s%s", tag[lvl], line);
 }

@@ -37,7 +37,7 @@ static struct timer reload_timer;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: nlbsd [-c FILE] [--no-kernel] [--syslog] [-v]\n"
+		"Usage: nlbsd [-c FILE] [--no-kernel] [--syslog] [-v] [-T]\n"
 		"       nlbsd [-c FILE] --check-config\n"
 		"       nlbsd --genkey\n"
 		"  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"  -n, --no-kernel    drive no kernel instance (dry run, for tests)\n"
 		"  -s, --syslog       log to syslog as well as stderr\n"
 		"  -v, --verbose      log each probe result too\n"
+		"  -T, --timestamps   prefix log lines with CLOCK_MONOTONIC seconds\n"
 		"      --genkey       print a new random key for key-file\n"
 		"  -h, --help, -V, --version\n");
 }
@@ -152,17 +153,18 @@ int main(int argc, char **argv)
 		{ "no-kernel", no_argument, NULL, 'n' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "timestamps", no_argument, NULL, 'T' },
 		{ "genkey", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool check = false, dry = false, use_syslog = false;
+	bool check = false, dry = false, use_syslog = false, ts = false;
 	int verbosity = LOG_LVL_INFO, opt, ret = 1;
 	char err[600];
 	sigset_t mask;
 
-	while ((opt = getopt_long(argc, argv, "c:tnsvhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:tnsvThV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			cfg_path = optarg;
@@ -178,6 +180,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbosity = LOG_LVL_DEBUG;
+			break;
+		case 'T':
+			ts = true;
 			break;
 		case 'g':
 			if (sodium_init() < 0)
@@ -202,7 +207,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nlbsd: libsodium initialisation failed\n");
 		return 1;
 	}
-	log_init(use_syslog, verbosity);
+	log_init(use_syslog, verbosity, ts);
 	if (check)
 		return check_config();
 	if (config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {

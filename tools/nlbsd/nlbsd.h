@@ -37,7 +37,8 @@ uint64_t wall_ms(void);
 /* ---- log.c ---- */
 enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-void log_init(bool use_syslog, int verbosity);
+/* timestamps: prefix stderr lines with CLOCK_MONOTONIC seconds */
+void log_init(bool use_syslog, int verbosity, bool timestamps);
 void log_msg(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

@@ -60,14 +60,16 @@ static pid_t spawn(struct job *j)
 	pid_t pid;
 	int err;
 
-	/* our environment, minus any NLBSD_*, plus ours */
+	/* our environment, with our three variables replaced */
 	while (environ[n])
 		n++;
 	envp = calloc(n + 4, sizeof(*envp));
 	if (!envp)
 		return -1;
 	for (n = 0; environ[n]; n++)
-		if (strncmp(environ[n], "NLBSD_", 6))
+		if (strncmp(environ[n], "NLBSD_STATE=", 12) &&
+		    strncmp(environ[n], "NLBSD_OLD_STATE=", 16) &&
+		    strncmp(environ[n], "NLBSD_REASON=", 13))
 			envp[k++] = environ[n];
 	envp[k++] = e_state;
 	envp[k++] = e_old;

@@ -79,7 +79,17 @@ static void push(struct srv_rt *r, bool force)
 	bool want = !(s->on_fail == ONFAIL_REMOVE && r->ck.up == 0);
 
 	if (want && !r->in_kernel) {
-		if (kern_server_add(s, &r->cfg, w) < 0) {
+		int ret = kern_server_add(s, &r->cfg, w);
+
+		if (ret == -EEXIST && !r->cfg.has_mac) {
+			/* left by a previous run of the daemon: take it over */
+			ret = kern_server_set(s, r->cfg.addr, w);
+		} else if (ret == -EEXIST) {
+			/* the MAC is set at add time only: add it again */
+			kern_server_del(s, r->cfg.addr);
+			ret = kern_server_add(s, &r->cfg, w);
+		}
+		if (ret < 0) {
 			log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
 			return;
 		}

@@ -269,7 +269,7 @@ int main(void)
 	snprintf(keyfile, sizeof(keyfile), "%s/key", dir);
 	snprintf(conffile, sizeof(conffile), "%s/nlbsd.conf", dir);
 	write_key("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n");
-	log_init(false, LOG_LVL_ERR);
+	log_init(false, LOG_LVL_ERR, false);
 	test_minimal();
 	test_full();
 	test_bad();

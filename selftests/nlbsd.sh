@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nlbsd driving two real nlbs instances (nlb1, nlb2 of the reference
+# topology, lib.sh topo_setup): one active is elected; SIGKILL of the active's
+# daemon makes its kernel lease run out (it leaves active by itself) while the
+# peer takes over, and the time from the kill to the first datagram reaching
+# a server through the new active is printed; the old node preempts back when
+# restarted and re-announces; forged and replayed heartbeats change nothing;
+# a server whose service stops is drained within fall x interval and returns
+# after rise; SIGTERM hands over at once; notify scripts ran once per
+# transition with the right states.
+#
+#   NLBSD=path (default tools/nlbsd/nlbsd), NLBSD_ADVERT=ms (default 200)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dp.sh"
+
+HBTOOL="python3 $NLBS_TOP/tools/nlbsd/tests/hbtool.py"
+ADVERT=${NLBSD_ADVERT:-200}
+DEAD=3
+LEASE=$((DEAD * ADVERT))
+CHECK_INT=500 CHECK_TO=400 RISE=2 FALL=2
+
+[ -r "$NLBS_KO" ] || ktap_skip_all "$NLBS_KO not built (make)"
+[ -x "$NLBSD" ] || ktap_skip_all "$NLBSD not built (make)"
+command -v python3 >/dev/null || ktap_skip_all "python3 missing"
+
+now_ms() { date +%s%3N; }
+# CLOCK_MONOTONIC-ish ms (the daemons' -T timestamps; no suspend in a VM)
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# log_ms NODE PATTERN: the -T timestamp (ms) of the last line matching
+log_ms() {
+	grep -- "$2" "$D/$1.log" | tail -n 1 | sed -n 's/^\[\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p'
+}
+D=$DP_TMP
+
+ktap_check "build the topology" topo_setup || ktap_finished
+ktap_check "load the module" nlbs_load || ktap_finished
+dmesg_mark nlbsd
+
+# HTTP on every server's private address (the health checks) and a UDP sink
+# on the VIP (the traffic that must follow the active NLB).
+mkdir -p "$D/www" && echo ok > "$D/www/index.html"
+http_start() { # http_start I
+	ip netns exec "$(dp_ns "srv$1")" python3 -m http.server --bind "${SRV_IPS[$1 - 1]}" \
+		--directory "$D/www" 80 >/dev/null 2>&1 &
+	eval "HTTP_$1=$!"
+	defer kill "$!"
+}
+for i in 1 2 3; do http_start $i; done
+
+"$NLBSD" --genkey > "$D/key"
+"$NLBSD" --genkey > "$D/wrongkey"
+chmod 600 "$D/key" "$D/wrongkey"
+cat > "$D/notify.sh" <<'EOS'
+#!/bin/sh
+echo "$1 $2" >> "$NLBSD_TEST_DIR/$NLBSD_NODE.notify"
+EOS
+chmod +x "$D/notify.sh"
+
+conf() { # conf I PRIO
+	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
+	cat <<EOC
+[node]
+access = acc
+servers = srv
+address = $me
+nlbs = $NLBS_ADDR
+priority = $2
+preempt = yes
+advert-interval = ${ADVERT}ms
+dead-after = $DEAD
+hash-seed = 7
+[peer]
+address = $peer
+key-file = $D/key
+[reachability]
+target = icmp $FW_ACC_VIP
+interval = 1s
+timeout = 800ms
+[scripts]
+notify = $D/notify.sh
+timeout = 5s
+[weights]
+interval = 1s
+[service $VIP tcp 80]
+check = http / status 200
+interval = ${CHECK_INT}ms
+timeout = ${CHECK_TO}ms
+rise = $RISE
+fall = $FALL
+dynamic = no
+EOC
+	for s in "${SRV_IPS[@]}"; do echo "server = $s weight 1"; done
+	echo "[service $VIP udp 53]"
+	echo "check = none"
+	for s in "${SRV_IPS[@]}"; do echo "server = $s weight 1"; done
+}
+conf 1 200 > "$D/nlb1.conf"
+conf 2 100 > "$D/nlb2.conf"
+ktap_check "nlbsd --check-config" "$NLBSD" --check-config -c "$D/nlb1.conf"
+
+# real-time priority, as nlbsd.service sets it: TCG guests stall ordinary tasks
+RT=""
+chrt -r 10 true 2>/dev/null && RT="chrt -r 10"
+declare -A PID
+start() { # start I
+	NLBSD_TEST_DIR=$D NLBSD_NODE=nlb$1 ip netns exec "$(dp_ns "nlb$1")" \
+		$RT "$NLBSD" -T -c "$D/nlb$1.conf" 2>>"$D/nlb$1.log" &
+	PID[$1]=$!
+	defer kill -9 "$!"
+}
+kstate_is() { dp_genl "$1" state show | grep -q "state $2"; }
+log_has() { grep -q -- "$2" "$D/$1.log"; }
+weight_of() { # weight_of NODE ADDR: its weight in service VIP tcp 80
+	dp_genl "$1" server show "$VIP" tcp 80 |
+		awk -v a="$2" '{ for (i = 1; i < NF; i++) if ($i == a) f = 1; if (f) { for (i = 1; i < NF; i++) if ($i == "weight") print $(i + 1); exit } }'
+}
+weight_is() { [ "$(weight_of "$1" "$2")" = "$3" ]; }
+
+touch "$D/nlb1.log" "$D/nlb2.log"
+start 2
+start 1
+ktap_check "nlb1 (priority 200) becomes active" busywait 10000 kstate_is nlb1 active
+ktap_check "nlb2 (priority 100) is standby" busywait 10000 kstate_is nlb2 standby
+sleep 1
+ktap_check "still exactly one active" sh -c "$NLBS_GENL -n $nlb1 state show | grep -q 'state active' &&
+	$NLBS_GENL -n $nlb2 state show | grep -q 'state standby'"
+ktap_check "nlbsd loaded the services into both kernels" sh -c "
+	[ \$($NLBS_GENL -n $nlb1 server show | grep -c weight) = 6 ] &&
+	[ \$($NLBS_GENL -n $nlb2 server show | grep -c weight) = 6 ]"
+ktap_check "the active holds a lease" sh -c "$NLBS_GENL -j -n $nlb1 state show | grep -q lease_ms"
+ktap_check "fw1 resolves the NLBS address to nlb1" \
+	fw1 arping -q -c 1 -w 2 -I acc "$NLBS_ADDR"
+ktap_check "health checks: all servers up on nlb1" busywait 10000 \
+	sh -c "[ \$(grep -c 'of $VIP tcp 80: up' $D/nlb1.log) -ge 3 ]"
+
+# ---- forged and replayed heartbeats ------------------------------------
+N1=$(grep -c 'state [a-z]* -> ' "$D/nlb1.log")
+for i in 1 2 3; do
+	nlb2 $HBTOOL forge "$D/wrongkey" "${NLB_ACC_IPS[1]}" "${NLB_ACC_IPS[0]}" 7405 active 254
+done
+ktap_check "forged heartbeat (wrong key) is logged" \
+	busywait 5000 log_has nlb1 "authentication failed (wrong key or forged)"
+nlb1 $HBTOOL capture acc 7405 "$D/hb.bin" && sleep 0.5 &&
+	nlb2 $HBTOOL send "${NLB_ACC_IPS[1]}" "${NLB_ACC_IPS[0]}" 7405 "$D/hb.bin"
+ktap_check "replayed heartbeat is rejected and logged" \
+	busywait 5000 log_has nlb1 "replayed (sequence number not increasing)"
+nlb2 $HBTOOL forge "$D/key" "${NLB_ACC_IPS[1]}" "${NLB_ACC_IPS[0]}" 7405 active 254 1000 5
+ktap_check "heartbeat of a past epoch is rejected" \
+	busywait 5000 log_has nlb1 "replayed (stale epoch)"
+sleep 1
+ktap_check "the election did not change" sh -c "$NLBS_GENL -n $nlb1 state show | grep -q 'state active' &&
+	$NLBS_GENL -n $nlb2 state show | grep -q 'state standby' &&
+	[ \$(grep -c 'state [a-z]* -> ' $D/nlb1.log) = $N1 ]"
+
+# ---- drain and return ----------------------------------------------------
+ktap_check "srv2 weight 1 on both NLBs" sh -c "
+	[ \"\$($NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -c '${SRV_IPS[1]} weight 1')\" = 1 ]"
+t0=$(now_ms)
+kill "$HTTP_2"; wait "$HTTP_2" 2>/dev/null
+ktap_check "srv2 stopped: drained (weight 0) on both NLBs" \
+	busywait $((FALL * CHECK_INT + CHECK_TO + 5000)) \
+	sh -c "$NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 0' &&
+	       $NLBS_GENL -n $nlb2 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 0'"
+t=$(($(now_ms) - t0))
+log "drained after $t ms (fall x interval = $((FALL * CHECK_INT)) ms, + timeout $CHECK_TO ms)"
+ktap_check "drained within fall x interval + timeout (+1 s slack): $t ms" \
+	test "$t" -le $((FALL * CHECK_INT + CHECK_TO + 1000))
+http_start 2
+t0=$(now_ms)
+ktap_check "srv2 back: weight 1 again after rise successes" busywait 10000 \
+	sh -c "$NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 1'"
+log "back after $(($(now_ms) - t0)) ms (rise x interval = $((RISE * CHECK_INT)) ms)"
+
+# ---- SIGKILL of the active's daemon ------------------------------------
+dp_py stream "$client" "$VIP" 53 5 120 &
+STREAM=$!
+defer kill $STREAM
+flowing_through() {
+	local f
+	f=$(dp_stat "$1" forwarded) || return 1
+	busywait 10000 dp_stat_ge "$1" forwarded $((f + 5))
+}
+ktap_check "UDP stream flows through nlb1" flowing_through nlb1
+cap_start kill "$sw" nlb2-srv "udp and dst host $VIP and dst port 53" ||
+	ktap_fail "capture"
+t0=$(date +%s%N)
+u0=$(uptime_ms)
+kill -9 "${PID[1]}"
+ktap_check "nlb2 takes over" busywait 10000 kstate_is nlb2 active
+t_take=$(( ($(date +%s%N) - t0) / 1000000 ))
+ktap_check "nlb1's kernel leaves active by itself (lease ${LEASE} ms)" busywait 10000 kstate_is nlb1 standby
+t_lease=$(( ($(date +%s%N) - t0) / 1000000 ))
+ktap_check "nlb1's kernel log says the lease expired" sh -c "dmesg | grep -q 'active -> standby (lease expired)'"
+ktap_check "traffic reaches servers through nlb2" busywait 10000 cap_has kill 1
+ts=$(cap_show kill -tt -c 1 | awk '{ print $1 }')
+cap_stop kill
+if [ -n "$ts" ]; then
+	t_first=$(( (${ts/./} - t0 / 1000) / 1000 ))
+	u_take=$(log_ms nlb2 "state standby -> active")
+	log "failover after SIGKILL of nlb1's daemon (advert ${ADVERT} ms, dead-after $DEAD, lease ${LEASE} ms):"
+	log "  nlb2 active $((u_take - u0)) ms after the kill (its log), first datagram through nlb2 on a server port ${t_first} ms after the kill; nlb1's kernel standby (lease expiry) seen by polling at ~$t_lease ms"
+fi
+ktap_check "stream flows through nlb2" flowing_through nlb2
+
+# ---- restart: preemption and re-announcement ------------------------------
+start 1
+ktap_check "restarted nlb1 preempts: nlb1 active" busywait 10000 kstate_is nlb1 active
+ktap_check "nlb2 steps down" busywait 10000 kstate_is nlb2 standby
+ktap_check "nlb1 re-announced after nlb2 left active" busywait 5000 log_has nlb1 "re-announcing"
+ktap_check "fw1's entry follows: nlb1's MAC" busywait 10000 \
+	sh -c "[ \"\$(ip -n $fw1 neigh show $NLBS_ADDR dev acc | awk '{print \$3}')\" = '$(dp_mac nlb1 acc)' ]"
+ktap_check "stream flows through nlb1 again" flowing_through nlb1
+
+# ---- SIGTERM: immediate handover --------------------------------------------
+u0=$(uptime_ms)
+kill -TERM "${PID[1]}"
+ktap_check "SIGTERM of the active: nlb2 takes over" busywait 10000 kstate_is nlb2 active
+log "handover after SIGTERM: nlb2 active $(($(log_ms nlb2 "state standby -> active (peer leaving)") - u0)) ms after the signal (its log)"
+ktap_check "nlb1 exited with status 0" wait "${PID[1]}"
+ktap_check "nlb1's kernel is standby" kstate_is nlb1 standby
+ktap_check "nlb2 logged the peer leaving" log_has nlb2 "peer leaving"
+kill $STREAM 2>/dev/null
+
+# ---- notify scripts -----------------------------------------------------------
+notify_ok() { # notify_ok NODE: one run per logged transition, same states in order
+	local n=$1
+	grep -o 'state [a-z]* -> [a-z]*' "$D/$n.log" | awk '{ print $4, $2 }' > "$D/$n.expect"
+	grep -v '^init init' "$D/$n.notify" > "$D/$n.got"
+	cmp -s "$D/$n.expect" "$D/$n.got" && return 0
+	log "$n expected: $(tr '\n' ',' < "$D/$n.expect")"
+	log "$n got:      $(tr '\n' ',' < "$D/$n.got")"
+	return 1
+}
+sleep 1
+ktap_check "nlb1: notify script ran once per transition, right states" notify_ok nlb1
+kill -TERM "${PID[2]}"
+wait "${PID[2]}"
+ktap_check "nlb2: notify script ran once per transition, right states" notify_ok nlb2
+ktap_check "no sanitizer report in the daemons' logs" \
+	sh -c "! grep -q 'AddressSanitizer\|runtime error' $D/nlb1.log $D/nlb2.log"
+ktap_check "kernel log clean" dmesg_clean
+if [ "$KTAP_FAIL" -gt 0 ]; then
+	for n in nlb1 nlb2; do
+		grep -E "state|peer|lease|kernel|error|warn|start|exit|re-ann" "$D/$n.log" |
+			sed "s/^/# $n: /" | head -n 150
+	done
+fi
+ktap_finished
