@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nlbsd: notify scripts. posix_spawn, no shell; the child gets an empty
- * signal mask, default dispositions, /dev/null on stdin, a minimal
- * environment and its own process group so a timeout kills whatever it
- * started. Exits are reaped from SIGCHLD (signalfd in main.c).
+ * nlbsd: notify scripts. fork+exec, no shell; the child gets an empty signal
+ * mask, /dev/null on stdin, our environment plus NLBSD_STATE,
+ * NLBSD_OLD_STATE, NLBSD_REASON, and its own process group so a timeout
+ * kills whatever it started. Exits are reaped from SIGCHLD (signalfd).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +25,6 @@ struct job {
 	uint32_t timeout_ms;
 	struct job *next;
 };
-
-extern char **environ;
 
 static struct job *head, *tail;
 static struct job *running;
@@ -47,53 +44,41 @@ static void on_timeout(struct timer *t)
 	kill(-running_pid, SIGKILL);
 }
 
-/* posix_spawn (vfork-like): cheap even for a large address space (ASan). */
+/*
+ * fork, not posix_spawn: posix_spawn's vfork keeps the parent waiting until
+ * the child's execve is done, and loading a script and its interpreter from
+ * a slow file system must not hold up heartbeats and lease renewals.
+ */
+static void child(struct job *j)
+{
+	sigset_t none;
+	int fd;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setpgid(0, 0);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	setenv("NLBSD_STATE", j->state, 1);
+	setenv("NLBSD_OLD_STATE", j->old, 1);
+	setenv("NLBSD_REASON", j->reason, 1);
+	execl(j->path, j->path, j->state, j->old, j->reason, (char *)NULL);
+	fprintf(stderr, "nlbsd: error: exec %s: %s\n", j->path, strerror(errno));
+	_exit(127);
+}
+
 static pid_t spawn(struct job *j)
 {
-	char *argv[] = { j->path, j->state, j->old, j->reason, NULL };
-	char e_state[48], e_old[48], e_reason[128];
-	posix_spawn_file_actions_t fa;
-	char **envp;
-	size_t n = 0, k = 0;
-	posix_spawnattr_t at;
-	sigset_t none;
-	pid_t pid;
-	int err;
+	pid_t pid = fork();
 
-	/* our environment, with our three variables replaced */
-	while (environ[n])
-		n++;
-	envp = calloc(n + 4, sizeof(*envp));
-	if (!envp)
-		return -1;
-	for (n = 0; environ[n]; n++)
-		if (strncmp(environ[n], "NLBSD_STATE=", 12) &&
-		    strncmp(environ[n], "NLBSD_OLD_STATE=", 16) &&
-		    strncmp(environ[n], "NLBSD_REASON=", 13))
-			envp[k++] = environ[n];
-	envp[k++] = e_state;
-	envp[k++] = e_old;
-	envp[k++] = e_reason;
-	snprintf(e_state, sizeof(e_state), "NLBSD_STATE=%s", j->state);
-	snprintf(e_old, sizeof(e_old), "NLBSD_OLD_STATE=%s", j->old);
-	snprintf(e_reason, sizeof(e_reason), "NLBSD_REASON=%s", j->reason);
-	sigemptyset(&none);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &none);
-	err = posix_spawn(&pid, j->path, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	free(envp);
-	if (err) {
-		errno = err;
-		return -1;
-	}
+	if (pid == 0)
+		child(j);
+	if (pid > 0)
+		setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
 	return pid;
 }
 

@@ -9,8 +9,15 @@
       wait (5 s max) for one UDP datagram to PORT on IFACE, save its payload
   hbtool.py send SRC DST PORT INFILE
       send a saved payload again (a replay)
+  hbtool.py attack RX_NS TX_NS IFACE PORT SRC DST KEYFILE WRONGKEYFILE
+      all of it in one process (python starts slowly in an emulated guest):
+      from TX_NS (netns name) three heartbeats with the wrong key claiming
+      active/254, then a real heartbeat captured on IFACE in RX_NS sent
+      again, then one with the right key from an old epoch
 """
 import base64
+import ctypes
+import os
 import binascii
 import hashlib
 import hmac
@@ -65,6 +72,30 @@ def capture(iface, port, out):
     return 1
 
 
+def enter(ns):
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + ns)
+    os.close(fd)
+
+
+def attack(rx_ns, tx_ns, iface, port, src, dst, key, wrongkey):
+    enter(tx_ns)
+    for _ in range(3):
+        forge(wrongkey, src, dst, port, "active", 254)
+    enter(rx_ns)
+    out = "/tmp/hbtool.%d" % os.getpid()
+    if capture(iface, port, out):
+        return 1
+    enter(tx_ns)
+    time.sleep(0.2)
+    send(src, dst, port, open(out, "rb").read())
+    os.unlink(out)
+    forge(key, src, dst, port, "active", 254, 1000, 5)
+    return 0
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "forge" and len(argv) in (8, 10):
@@ -72,6 +103,8 @@ def main(argv):
         return 0
     if cmd == "capture" and len(argv) == 5:
         return capture(*argv[2:])
+    if cmd == "attack" and len(argv) == 10:
+        return attack(*argv[2:])
     if cmd == "send" and len(argv) == 6:
         send(argv[2], argv[3], argv[4], open(argv[5], "rb").read())
         return 0
