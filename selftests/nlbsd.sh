@@ -11,12 +11,14 @@
 # after rise; SIGTERM hands over at once; notify scripts ran once per
 # transition with the right states.
 #
-#   NLBSD=path (default tools/nlbsd/nlbsd), NLBSD_ADVERT=ms (default 200)
+#   NLBSD=path (default tools/nlbsd/nlbsd), NLBSD_ADVERT=ms (default 500:
+#   an emulated guest on a busy host stalls for hundreds of ms at times, and
+#   a stall longer than the lease is a real lease lapse)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_dp.sh"
 
 HBTOOL="python3 $NLBS_TOP/tools/nlbsd/tests/hbtool.py"
-ADVERT=${NLBSD_ADVERT:-200}
+ADVERT=${NLBSD_ADVERT:-500}
 DEAD=3
 LEASE=$((DEAD * ADVERT))
 CHECK_INT=500 CHECK_TO=400 RISE=2 FALL=2
@@ -29,9 +31,11 @@ command -v busybox >/dev/null || ktap_skip_all "busybox missing"
 now_ms() { date +%s%3N; }
 # CLOCK_MONOTONIC-ish ms (the daemons' -T timestamps; no suspend in a VM)
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-# log_ms NODE PATTERN: the -T timestamp (ms) of the last line matching
+# log_ms NODE PATTERN T0: the -T timestamp (ms) of the first line matching
+# PATTERN at or after T0 (ms)
 log_ms() {
-	grep -- "$2" "$D/$1.log" | tail -n 1 | sed -n 's/^\[\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p'
+	grep -- "$2" "$D/$1.log" | sed -n 's/^\[\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' |
+		awk -v t0="$3" '$1 + 0 >= t0 + 0 { print $1 + 0; exit }'
 }
 D=$DP_TMP
 
@@ -137,7 +141,6 @@ ktap_check "health checks: all servers up on nlb1" busywait 10000 \
 	sh -c "[ \$(grep -c 'of $VIP tcp 80: up' $D/nlb1.log) -ge 3 ]"
 
 # ---- forged and replayed heartbeats ------------------------------------
-N1=$(grep -c 'state [a-z]* -> ' "$D/nlb1.log")
 $HBTOOL attack "$nlb1" "$nlb2" acc 7405 "${NLB_ACC_IPS[1]}" "${NLB_ACC_IPS[0]}" \
 	"$D/key" "$D/wrongkey" || log "hbtool attack failed"
 ktap_check "forged heartbeat (wrong key) is logged" \
@@ -146,10 +149,10 @@ ktap_check "replayed heartbeat is rejected and logged" \
 	busywait 5000 log_has nlb1 "replayed (sequence number not increasing)"
 ktap_check "heartbeat of a past epoch is rejected" \
 	busywait 5000 log_has nlb1 "replayed (stale epoch)"
-sleep 1
-ktap_check "the election did not change" sh -c "$NLBS_GENL -n $nlb1 state show | grep -q 'state active' &&
-	$NLBS_GENL -n $nlb2 state show | grep -q 'state standby' &&
-	[ \$(grep -c 'state [a-z]* -> ' $D/nlb1.log) = $N1 ]"
+ktap_check "the forged 'active, priority 254' was never believed" \
+	sh -c "! grep -q 'priority 254\\|dual-active, peer has higher' $D/nlb1.log"
+ktap_check "nlb1 still active, nlb2 standby" sh -c "$NLBS_GENL -n $nlb1 state show | grep -q 'state active' &&
+	$NLBS_GENL -n $nlb2 state show | grep -q 'state standby'"
 
 # ---- drain and return ----------------------------------------------------
 ktap_check "srv2 weight 1 on both NLBs" sh -c "
@@ -160,7 +163,7 @@ ktap_check "srv2 stopped: drained (weight 0) on both NLBs" \
 	busywait $((FALL * CHECK_INT + CHECK_TO + 10000)) \
 	sh -c "$NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 0' &&
 	       $NLBS_GENL -n $nlb2 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 0'"
-t=$(($(log_ms nlb1 "${SRV_IPS[1]} of $VIP tcp 80: weight 1 -> 0") - u0))
+t=$(($(log_ms nlb1 "${SRV_IPS[1]} of $VIP tcp 80: weight 1 -> 0" "$u0") - u0))
 log "drained $t ms after the service stopped (nlb1's log; fall x interval = $((FALL * CHECK_INT)) ms, + timeout $CHECK_TO ms)"
 ktap_check "drained within fall x interval + timeout (+1 s slack): $t ms" \
 	test "$t" -le $((FALL * CHECK_INT + CHECK_TO + 1000))
@@ -168,7 +171,7 @@ u0=$(uptime_ms)
 http_start 2
 ktap_check "srv2 back: weight 1 again after rise successes" busywait 20000 \
 	sh -c "$NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -q '${SRV_IPS[1]} weight 1'"
-log "back $(($(log_ms nlb1 "${SRV_IPS[1]} of $VIP tcp 80: weight 0 -> 1") - u0)) ms after the service restarted (rise x interval = $((RISE * CHECK_INT)) ms)"
+log "back $(($(log_ms nlb1 "${SRV_IPS[1]} of $VIP tcp 80: weight 0 -> 1" "$u0") - u0)) ms after the service restarted (rise x interval = $((RISE * CHECK_INT)) ms)"
 
 # ---- SIGKILL of the active's daemon ------------------------------------
 dp_py stream "$client" "$VIP" 53 5 120 &
@@ -195,7 +198,7 @@ ts=$(cap_show kill -tt -c 1 | awk '{ print $1 }')
 cap_stop kill
 if [ -n "$ts" ]; then
 	t_first=$(( (${ts/./} - t0 / 1000) / 1000 ))
-	u_take=$(log_ms nlb2 "state standby -> active")
+	u_take=$(log_ms nlb2 "state standby -> active" "$u0")
 	log "failover after SIGKILL of nlb1's daemon (advert ${ADVERT} ms, dead-after $DEAD, lease ${LEASE} ms):"
 	log "  nlb2 active $((u_take - u0)) ms after the kill (its log), first datagram through nlb2 on a server port ${t_first} ms after the kill; nlb1's kernel standby (lease expiry) seen by polling at ~$t_lease ms"
 fi
@@ -214,7 +217,7 @@ ktap_check "stream flows through nlb1 again" flowing_through nlb1
 u0=$(uptime_ms)
 kill -TERM "${PID[1]}"
 ktap_check "SIGTERM of the active: nlb2 takes over" busywait 10000 kstate_is nlb2 active
-log "handover after SIGTERM: nlb2 active $(($(log_ms nlb2 "state standby -> active (peer leaving)") - u0)) ms after the signal (its log)"
+log "handover after SIGTERM: nlb2 active $(($(log_ms nlb2 "state standby -> active (peer leaving)" "$u0") - u0)) ms after the signal (its log)"
 ktap_check "nlb1 exited with status 0" wait "${PID[1]}"
 ktap_check "nlb1's kernel is standby" kstate_is nlb1 standby
 ktap_check "nlb2 logged the peer leaving" log_has nlb2 "peer leaving"

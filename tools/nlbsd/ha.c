@@ -64,7 +64,7 @@ struct ha {
 	bool reach_ok;
 	bool leaving;
 
-	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_bad, rx_foreign;
+	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
 	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern;
 };
 
@@ -381,6 +381,11 @@ static void accept_hb(const struct hb_msg *m)
 	int restarted;
 	enum hb_result r = hb_replay_check(&ha.replay, m, &restarted);
 
+	if (r == HB_ERR_REORDERED) {
+		ha.rx_reordered++;
+		log_dbg("heartbeat from %s: %s", ip4(c->peer), hb_result_str(r));
+		return;
+	}
 	if (r != HB_OK) {
 		ha.rx_replay++;
 		log_rl(r == HB_ERR_REPLAY ? &ha.rl_replay : &ha.rl_stale, LOG_LVL_WARN,
@@ -672,9 +677,10 @@ void ha_stop(void)
 void ha_dump(void)
 {
 	log_info("status: %s for %llu ms; peer %s %s prio %u, last heard %llu ms ago; "
-		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, bad %lu, foreign %lu",
+		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, reordered %lu, bad %lu, "
+		 "foreign %lu",
 		 state_name(ha.state), (unsigned long long)(now_ms() - ha.state_since),
 		 ip4(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
 		 (unsigned long long)(now_ms() - ha.peer_rx_ms), ha.tx, ha.tx_err, ha.rx_ok,
-		 ha.rx_auth, ha.rx_replay, ha.rx_bad, ha.rx_foreign);
+		 ha.rx_auth, ha.rx_replay, ha.rx_reordered, ha.rx_bad, ha.rx_foreign);
 }

@@ -45,9 +45,10 @@ const char *hb_result_str(enum hb_result r)
 		[HB_ERR_VERSION] = "unsupported version",
 		[HB_ERR_REPLAY] = "replayed (sequence number not increasing)",
 		[HB_ERR_STALE_EPOCH] = "replayed (stale epoch)",
+		[HB_ERR_REORDERED] = "reordered (older than the newest)",
 	};
 
-	return r <= HB_ERR_STALE_EPOCH ? s[r] : "?";
+	return r <= HB_ERR_REORDERED ? s[r] : "?";
 }
 
 void hb_encode(const struct hb_msg *m, const uint8_t key[32], uint8_t out[HB_LEN])
@@ -89,14 +90,26 @@ enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
 
 enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int *restarted)
 {
+	uint64_t back;
+
 	*restarted = 0;
-	if (r->valid) {
-		if (m->epoch < r->epoch)
-			return HB_ERR_STALE_EPOCH;
-		if (m->epoch == r->epoch && m->seq <= r->seq)
+	if (r->valid && m->epoch < r->epoch)
+		return HB_ERR_STALE_EPOCH;
+	if (r->valid && m->epoch == r->epoch && m->seq <= r->seq) {
+		back = r->seq - m->seq;
+		if (back >= HB_WINDOW || (r->seen & (1ull << back)))
 			return HB_ERR_REPLAY;
-		*restarted = m->epoch != r->epoch;
+		r->seen |= 1ull << back;
+		return HB_ERR_REORDERED;
 	}
+	if (r->valid && m->epoch == r->epoch) {
+		back = m->seq - r->seq;
+		r->seen = back >= HB_WINDOW ? 0 : r->seen << back;
+	} else {
+		*restarted = r->valid;
+		r->seen = 0;
+	}
+	r->seen |= 1;
 	r->valid = 1;
 	r->epoch = m->epoch;
 	r->seq = m->seq;

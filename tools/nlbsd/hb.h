@@ -48,8 +48,9 @@ enum hb_result {
 	HB_ERR_MAGIC,		/* not a heartbeat at all */
 	HB_ERR_AUTH,		/* HMAC mismatch: wrong key or forged */
 	HB_ERR_VERSION,		/* authentic but unknown version */
-	HB_ERR_REPLAY,		/* seq not above the last one of this epoch */
+	HB_ERR_REPLAY,		/* seq seen before, or too old for the window */
 	HB_ERR_STALE_EPOCH,	/* epoch older than the current one */
+	HB_ERR_REORDERED,	/* authentic, new, but older than the newest seen */
 };
 
 const char *hb_result_str(enum hb_result r);
@@ -58,17 +59,22 @@ void hb_encode(const struct hb_msg *m, const uint8_t key[32], uint8_t out[HB_LEN
 enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
 			 struct hb_msg *m);
 
-/* Replay window of one peer. */
+/* Replay window of one peer: the newest sequence number and the 64 below it. */
+#define HB_WINDOW	64
 struct hb_replay {
 	int valid;
 	uint64_t epoch;
 	uint64_t seq;
+	uint64_t seen;		/* bit i: seq - i was received */
 };
 
 /*
- * Accept @m if it is newer than anything seen: a higher epoch (the peer
- * restarted), or the same epoch with a higher sequence number. Updates @r
- * only on HB_OK. *@restarted is set when a new epoch was accepted.
+ * HB_OK for a heartbeat newer than anything seen: a higher epoch (the peer
+ * restarted), or the same epoch with a higher sequence number. One within
+ * the window below the newest and not seen yet was reordered on the way
+ * (veth/bridge backlogs are per CPU): HB_ERR_REORDERED, remembered, to be
+ * ignored quietly (its news are older). Seen before or older than the
+ * window: HB_ERR_REPLAY. *@restarted is set when a new epoch was accepted.
  */
 enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int *restarted);
 

@@ -64,14 +64,27 @@ static void test_replay(void)
 	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_OK && !restarted,
 		"first heartbeat accepted");
 	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY, "same seq: replay");
-	m.seq = 4;
-	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY, "lower seq: replay");
 	m.seq = 9;
 	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_OK && r.seq == 9,
 		"higher seq accepted (gaps allowed)");
+	m.seq = 7;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REORDERED && r.seq == 9,
+		"lower seq not seen yet: reordered, newest unchanged");
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY,
+		"the same reordered seq again: replay");
+	m.seq = 5;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY, "first seq again: replay");
+	m.seq = 9 + 70;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_OK, "jump beyond the window");
+	m.seq = 9;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY,
+		"older than the window: replay");
+	m.seq = 9 + 70 - 63;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REORDERED,
+		"last slot of the window, unseen: reordered");
 	m.epoch = 999;
 	m.seq = 100;
-	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_STALE_EPOCH && r.seq == 9,
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_STALE_EPOCH && r.seq == 79,
 		"older epoch: stale, window unchanged");
 	m.epoch = 2000;
 	m.seq = 1;
