@@ -1,0 +1,317 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers of the data-plane tests (arp.sh, forward.sh, distribution.sh,
+# robust.sh). Source it after lib.sh:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	. "$(dirname "$0")/lib_dp.sh"
+#
+# Sections: scratch directory; nlbs instances and counters; packet captures;
+# traffic (one python3 helper, no scapy: fast under TCG).
+
+# ---- scratch ---------------------------------------------------------------
+DP_TMP=$(mktemp -d /tmp/nlbs-dp.XXXXXX)
+defer rm -rf "$DP_TMP"
+
+# ---- nlbs instances --------------------------------------------------------
+# dp_nlb I [CONFIG ARGS...]: configure nlb$I of the reference topology
+# (access acc, servers srv, the NLBS address) plus the extra config args.
+dp_nlb() {
+	local ns i=$1
+	shift
+	ns=$(dp_ns "nlb$i") || return 1
+	nlbs_genl_ns "$ns" config set access acc servers srv nlbs "$NLBS_ADDR" "$@"
+}
+
+# dp_ns NODE: the namespace name of a topology node (nlb1, srv2, ...)
+dp_ns() {
+	[ -n "${!1:-}" ] || { log "no node $1"; return 1; }
+	echo "${!1}"
+}
+
+# dp_genl NODE ARGS...: nlbs-genl in a topology node
+dp_genl() {
+	local ns
+	ns=$(dp_ns "$1") || return 1
+	shift
+	nlbs_genl_ns "$ns" "$@"
+}
+
+# dp_state NODE STATE: set the state
+dp_state() {
+	dp_genl "$1" state set "$2"
+}
+
+# dp_stat NODE COUNTER: one instance counter (nlbs-genl stats names:
+# rx forwarded arp-requests arp-replies garp-sent drop-inactive ...)
+dp_stat() {
+	local v
+	v=$(dp_genl "$1" stats | awk -v k="$2" '$1 == k && NF == 2 { print $2 }')
+	[ -n "$v" ] || { log "no counter $2 on $1"; return 1; }
+	echo "$v"
+}
+
+# dp_srv_pkts NODE ADDR [SERVICE WORDS...]: packets sent to server ADDR,
+# summed over its services (or only the service "VIP [tcp|udp PORT]")
+dp_srv_pkts() {
+	local node=$1 addr=$2
+	shift 2
+	dp_genl "$node" stats | awk -v a="$addr" -v s="$*" '
+		$1 == "service" {
+			for (i = 1; i <= NF; i++) if ($i == "server") break
+			svc = ""
+			for (j = 2; j < i; j++) svc = svc (j > 2 ? " " : "") $j
+			if ($(i + 1) != a || (s != "" && svc != s)) next
+			for (; i <= NF; i++) if ($i == "packets") n += $(i + 1)
+		}
+		END { print n + 0 }'
+}
+
+# dp_snap ARRAY NODE: all instance counters of NODE, in one call, into the
+# global associative array ARRAY (keys: counter names)
+dp_snap() {
+	local k v
+	declare -gA "$1"
+	local -n dp_snap_a=$1
+	dp_snap_a=()
+	while read -r k v; do
+		[ -n "$v" ] && dp_snap_a[$k]=$v
+	done <<<"$(dp_genl "$2" stats | awk 'NF == 2')"
+	[ -n "${dp_snap_a[rx]:-}" ]
+}
+
+# dp_stat_is NODE COUNTER VALUE: the counter has VALUE (for busywait)
+dp_stat_is() {
+	[ "$(dp_stat "$1" "$2")" = "$3" ]
+}
+
+# dp_stat_ge NODE COUNTER VALUE
+dp_stat_ge() {
+	local v
+	v=$(dp_stat "$1" "$2") || return 1
+	[ "$v" -ge "$3" ]
+}
+
+# dp_expect_delta NODE COUNTER BEFORE DELTA: counter == BEFORE + DELTA,
+# says what it saw otherwise
+dp_expect_delta() {
+	local v
+	v=$(dp_stat "$1" "$2") || return 1
+	[ "$v" = $(($3 + $4)) ] && return 0
+	log "$1 $2: $v, expected $3 + $4"
+	return 1
+}
+
+# dp_mac NODE DEV: the MAC of NODE's DEV
+dp_mac() {
+	ip -n "$(dp_ns "$1")" -br link show dev "$2" | awk '{ print $3 }'
+}
+
+# dp_neigh_mac NODE DEV ADDR: the lladdr of NODE's neighbour entry (empty if none)
+dp_neigh_mac() {
+	ip -n "$(dp_ns "$1")" neigh show "$3" dev "$2" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
+
+# ---- captures --------------------------------------------------------------
+declare -A DP_CAP_PID
+
+# cap_start NAME NS DEV [FILTER...]: tcpdump on DEV in NS into
+# $DP_TMP/NAME.pcap; returns once it listens.
+cap_start() {
+	local name=$1 ns=$2 dev=$3 f
+	shift 3
+	f=$DP_TMP/$name
+	ip netns exec "$ns" tcpdump -Z root -i "$dev" -nn -U --immediate-mode -B 4096 \
+		-s 2048 -w "$f.pcap" "$@" 2>"$f.err" &
+	DP_CAP_PID[$name]=$!
+	defer kill "$!"
+	busywait 15000 grep -q "listening on" "$f.err" ||
+		{ log "tcpdump $name did not start: $(cat "$f.err")"; return 1; }
+}
+
+# cap_stop NAME: stop a capture
+cap_stop() {
+	local pid=${DP_CAP_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "DP_CAP_PID[$1]"
+	return 0
+}
+
+# cap_show NAME [FILTER...]: the capture as text (-e: with MACs)
+cap_show() {
+	local name=$1
+	shift
+	tcpdump -r "$DP_TMP/$name.pcap" -nn -e "$@" 2>/dev/null
+}
+
+# cap_count NAME [FILTER...]: how many packets the capture holds (so far)
+cap_count() {
+	cap_show "$@" | wc -l
+}
+
+# cap_has NAME N [FILTER...]: the capture holds at least N packets
+cap_has() {
+	local name=$1 n=$2
+	shift 2
+	[ "$(cap_count "$name" "$@")" -ge "$n" ]
+}
+
+# cap_ip_hex NAME [FILTER...]: each packet's bytes after the Ethernet
+# header, in hex, one line each (the IP packet as it was on the wire)
+cap_ip_hex() {
+	local name=$1
+	shift
+	tcpdump -r "$DP_TMP/$name.pcap" -w "$DP_TMP/$name.sel.pcap" "$@" 2>/dev/null
+	dp_py pcaphex "$DP_TMP/$name.sel.pcap"
+}
+
+# ---- traffic ---------------------------------------------------------------
+# dp_py CMD ARGS...: the python3 helper below. Commands:
+#   pcaphex FILE                      frames of a pcap minus 14 bytes, hex
+#   udp NS DST PORT COUNT SPORT [STEP [LEN]]
+#                                     COUNT datagrams from NS, source port
+#                                     SPORT + i*STEP (STEP 0: one port)
+#   stream NS DST PORT INTERVAL_MS SECONDS
+#                                     one datagram each INTERVAL_MS, one
+#                                     source port, for SECONDS
+#   flows SRC_NS DST PORT COUNT SPORT RCV_NS...
+#                                     COUNT flows (one datagram each, source
+#                                     port SPORT + i), each received on a UDP
+#                                     socket bound to DST:PORT in one of the
+#                                     RCV_NS; prints "sport index" (index of
+#                                     the receiving namespace, -1: lost)
+#   send NS DEV FILE                  raw frames, one hex line each, on DEV
+dp_py() {
+	dp_py_file && /usr/bin/python3 "$DP_TMP/dp.py" "$@"
+}
+
+# dp_stream_start NS DST PORT INTERVAL_MS: dp_py stream in the background
+# (for at most 10 minutes); dp_stream_stop ends it
+dp_stream_start() {
+	dp_py_file || return 1
+	/usr/bin/python3 "$DP_TMP/dp.py" stream "$@" 600 &
+	DP_STREAM=$!
+	defer kill "$DP_STREAM"
+}
+dp_stream_stop() {
+	kill "$DP_STREAM" 2>/dev/null
+	wait "$DP_STREAM" 2>/dev/null
+	return 0
+}
+
+dp_py_file() {
+	[ -r "$DP_TMP/dp.py" ] || cat >"$DP_TMP/dp.py" <<'EOF'
+import ctypes, os, select, socket, struct, sys, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+def enter(ns):
+    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0:
+        raise OSError(ctypes.get_errno(), 'setns ' + ns)
+    os.close(fd)
+
+def pcaphex(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    magic = struct.unpack('<I', data[:4])[0]
+    e = '<' if magic in (0xa1b2c3d4, 0xa1b23c4d) else '>'
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(e + 'IIII', data[off:off + 16])[2]
+        off += 16
+        print(data[off + 14:off + incl].hex())
+        off += incl
+
+def udp(ns, dst, port, count, sport, step=1, ln=8):
+    enter(ns)
+    payload = b'nlbs' * (ln // 4) + b'x' * (ln % 4)
+    s = None
+    for i in range(count):
+        if s is None or step:
+            if s:
+                s.close()
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('', sport + i * step))
+        s.sendto(payload, (dst, port))
+
+def stream(ns, dst, port, interval, seconds):
+    enter(ns)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        try:
+            s.sendto(b'seq%d' % n, (dst, port))
+        except OSError:
+            pass
+        n += 1
+        time.sleep(interval / 1000)
+
+def flows(src, dst, port, count, sport, rcv):
+    socks = []
+    for ns in rcv:
+        enter(ns)
+        r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        r.bind((dst, port))
+        socks.append(r)
+    enter(src)
+    seen = {}
+    def drain(timeout):
+        rd, _, _ = select.select(socks, [], [], timeout)
+        for r in rd:
+            while True:
+                try:
+                    data, _ = r.recvfrom(64, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                seen[int(data)] = socks.index(r)
+        return bool(rd)
+    for i in range(count):
+        p = sport + i
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('', p))
+        s.sendto(b'%d' % p, (dst, port))
+        s.close()
+        if i % 50 == 49:
+            deadline = time.monotonic() + 2
+            while len(seen) < i + 1 and time.monotonic() < deadline:
+                drain(0.2)
+    deadline = time.monotonic() + 3
+    while len(seen) < count and time.monotonic() < deadline:
+        drain(0.2)
+    for i in range(count):
+        print(sport + i, seen.get(sport + i, -1))
+
+def send(ns, dev, path):
+    enter(ns)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((dev, 0))
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                s.send(bytes.fromhex(line))
+
+cmd, a = sys.argv[1], sys.argv[2:]
+if cmd == 'pcaphex':
+    pcaphex(a[0])
+elif cmd == 'udp':
+    udp(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), *[int(x) for x in a[5:]])
+elif cmd == 'stream':
+    stream(a[0], a[1], int(a[2]), float(a[3]), float(a[4]))
+elif cmd == 'flows':
+    flows(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), a[5:])
+elif cmd == 'send':
+    send(a[0], a[1], a[2])
+else:
+    sys.exit('dp.py: unknown command ' + cmd)
+EOF
+}
