@@ -255,13 +255,16 @@ mac_of() {
 	printf '02:00:%02x:%02x:%02x:%02x\n' "$a" "$b" "$c" "$d"
 }
 
-# topo_leg NODE IFNAME BRIDGE ADDR/LEN: a veth from NODE's IFNAME to BRIDGE
+# topo_leg NODE IFNAME BRIDGE ADDR/LEN: a veth from NODE's IFNAME to BRIDGE.
+# Only queues ip(8) batch lines (one ip process per namespace: TCG is slow).
 topo_leg() {
-	local node=$1 ifname=$2 br=$3 addr=$4 ns=${!1}
-	ip -n "$sw" link add "$node-$ifname" type veth peer name "$ifname" netns "$ns" || return 1
-	ip -n "$sw" link set "$node-$ifname" master "$br" up || return 1
-	ip -n "$ns" link set "$ifname" address "$(mac_of "${addr%/*}")" up || return 1
-	ip -n "$ns" addr add "$addr" dev "$ifname"
+	local node=$1 ifname=$2 br=$3 addr=$4
+	TOPO_BATCH[sw]+="link add $node-$ifname type veth peer name $ifname netns ${!node}
+link set $node-$ifname master $br up
+"
+	TOPO_BATCH[$node]+="link set $ifname address $(mac_of "${addr%/*}") up
+addr add $addr dev $ifname
+"
 }
 
 # topo_setup [--fw2] [--nlbs N] [--servers N]: build the topology (default:
@@ -287,44 +290,57 @@ topo_setup() {
 	for n in "${TOPO_NODES[@]}"; do
 		eval "$n() { ip netns exec \"\$$n\" \"\$@\"; }"
 	done
+	declare -gA TOPO_BATCH=()
+	local -A sysctls=()
 
 	for br in br-out br-acc br-srv; do
-		ip -n "$sw" link add "$br" type bridge forward_delay 0 stp_state 0 \
-			mcast_snooping 0 || return 1
-		ip -n "$sw" link set "$br" up || return 1
+		TOPO_BATCH[sw]+="link add $br type bridge forward_delay 0 stp_state 0 mcast_snooping 0
+link set $br up
+"
 	done
 
-	topo_leg client eth0 br-out "$CLIENT_IP/24" || return 1
-	client ip route add default via "$FW_OUT_VIP" || return 1
-
+	topo_leg client eth0 br-out "$CLIENT_IP/24"
+	TOPO_BATCH[client]+="route add default via $FW_OUT_VIP
+"
 	for ((i = 1; i <= fws; i++)); do
 		n=fw$i
-		topo_leg "$n" out br-out "${FW_OUT_IPS[i - 1]}/24" || return 1
-		topo_leg "$n" acc br-acc "${FW_ACC_IPS[i - 1]}/24" || return 1
-		topo_leg "$n" srv br-srv "${FW_SRV_IPS[i - 1]}/24" || return 1
+		topo_leg "$n" out br-out "${FW_OUT_IPS[i - 1]}/24"
+		topo_leg "$n" acc br-acc "${FW_ACC_IPS[i - 1]}/24"
+		topo_leg "$n" srv br-srv "${FW_SRV_IPS[i - 1]}/24"
+		TOPO_BATCH[$n]+="route add $VIP/32 via $NLBS_ADDR dev acc
+"
 		# Replies from the servers come in on srv with the VIP as source,
 		# which this router routes out of acc: no reverse-path filter.
-		$n sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.out.rp_filter=0 \
-			net.ipv4.conf.acc.rp_filter=0 net.ipv4.conf.srv.rp_filter=0 >/dev/null || return 1
-		$n ip route add "$VIP/32" via "$NLBS_ADDR" dev acc || return 1
+		sysctls[$n]="net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.out.rp_filter=0
+			net.ipv4.conf.acc.rp_filter=0 net.ipv4.conf.srv.rp_filter=0"
 	done
 	# The VRRP addresses, held by fw1 (no keepalived here).
-	fw1 ip addr add "$FW_OUT_VIP/24" dev out || return 1
-	fw1 ip addr add "$FW_ACC_VIP/24" dev acc || return 1
-	fw1 ip addr add "$FW_SRV_VIP/24" dev srv || return 1
-
+	TOPO_BATCH[fw1]+="addr add $FW_OUT_VIP/24 dev out
+addr add $FW_ACC_VIP/24 dev acc
+addr add $FW_SRV_VIP/24 dev srv
+"
 	for ((i = 1; i <= nlbs; i++)); do
-		topo_leg "nlb$i" acc br-acc "${NLB_ACC_IPS[i - 1]}/24" || return 1
-		topo_leg "nlb$i" srv br-srv "${NLB_SRV_IPS[i - 1]}/24" || return 1
+		topo_leg "nlb$i" acc br-acc "${NLB_ACC_IPS[i - 1]}/24"
+		topo_leg "nlb$i" srv br-srv "${NLB_SRV_IPS[i - 1]}/24"
 	done
-
 	for ((i = 1; i <= srvs; i++)); do
 		n=srv$i
-		topo_leg "$n" eth0 br-srv "${SRV_IPS[i - 1]}/24" || return 1
-		$n ip addr add "$VIP/32" dev lo || return 1
-		$n sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 >/dev/null || return 1
-		$n ip route add default via "$FW_SRV_VIP" || return 1
+		topo_leg "$n" eth0 br-srv "${SRV_IPS[i - 1]}/24"
+		TOPO_BATCH[$n]+="addr add $VIP/32 dev lo
+route add default via $FW_SRV_VIP
+"
+		sysctls[$n]="net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2"
+	done
+
+	# sw first: it creates the veths the others configure.
+	for n in "${TOPO_NODES[@]}"; do
+		[ -n "${TOPO_BATCH[$n]:-}" ] || continue
+		ip -n "${!n}" -b - <<<"${TOPO_BATCH[$n]}" || { log "topo_setup: ip batch in $n failed"; return 1; }
+	done
+	for n in "${!sysctls[@]}"; do
+		# shellcheck disable=SC2086
+		ip netns exec "${!n}" sysctl -qw ${sysctls[$n]} >/dev/null || return 1
 	done
 }

@@ -118,7 +118,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /mods/order); do insmod "/mods/$m" || fail "insmod $m"; done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /lower ||
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /lower ||
 	fail "cannot mount the host root over 9p"
 mount -t tmpfs -o mode=0755 tmpfs /upper
 mkdir /upper/data /upper/work
