@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The suite runner: runs every test selftests/<name>.sh (all *.sh here except
-# lib.sh, run.sh and demo.sh) one after the other, as root, each with the
+# lib*.sh, run.sh and demo.sh) one after the other, as root, each with the
 # module not loaded and a per-test timeout (settings), and prints KTAP: each
 # test's own output indented as a subtest, then "ok N name". Exit 1 if any
 # test failed.
@@ -26,7 +26,7 @@ tests=()
 want=("$@")
 [ ${#want[@]} = 0 ] && [ -n "${T:-}" ] && read -r -a want <<<"${T//,/ }"
 for f in *.sh; do
-	case "$f" in lib.sh|run.sh|demo.sh) continue ;; esac
+	case "$f" in lib*.sh|run.sh|demo.sh) continue ;; esac
 	name=${f%.sh}
 	if [ ${#want[@]} -gt 0 ]; then
 		hit=0
