@@ -146,8 +146,8 @@ static void changed(int old, const char *reason, const char *by)
 		 reason ? reason : "");
 	ha.state_since = now_ms();
 	ha.preempt_since = 0;
+	send_hb(ha.leaving ? HB_F_LEAVING : 0);	/* the peer first */
 	run_scripts(ha.state, old, reason);
-	send_hb(ha.leaving ? HB_F_LEAVING : 0);
 }
 
 static void set_state(int st, const char *reason)

@@ -205,8 +205,8 @@ kill -9 "$PIDA"; wait "$PIDA" 2>/dev/null; PIDA=
 t=$(wait_log "$DIR/b.log" "state standby -> active" 3000)
 ok $? "SIGKILL of active: peer takes over"
 diag "failover after SIGKILL: ${t:-?} ms (dead-after $DEAD x ${ADVERT} ms)"
-[ -n "$t" ] && [ "$t" -lt $((DEAD * ADVERT * 4)) ]
-ok $? "takeover within a few intervals (${t:-?} ms < $((DEAD * ADVERT * 4)) ms)"
+[ -n "$t" ] && [ "$t" -lt $((DEAD * ADVERT * 10)) ]
+ok $? "takeover within 10 x dead-after (${t:-?} ms < $((DEAD * ADVERT * 10)) ms; a busy host delays timers)"
 
 # A comes back with the higher priority: preempts, B steps down, A re-announces
 mark "$DIR/a.log"; mark "$DIR/b.log"
