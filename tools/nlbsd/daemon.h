@@ -21,8 +21,11 @@ void ha_dump(void);
 void ha_kernel_events(void);
 int ha_state(void);
 
-/* svc.c: reconcile the kernel's services and servers with @c (old: NULL at start). */
-int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c);
+/*
+ * svc.c: reconcile the kernel's services and servers with @c (against what
+ * the previous call applied; the first call also prunes services @c lacks).
+ */
+int svc_apply(const struct nlbsd_config *c);
 void svc_stop(void);
 void svc_dump(void);
 

@@ -65,7 +65,7 @@ static void reload(struct timer *t)
 		config_free(n);
 		return;
 	}
-	if (svc_apply(cfg, n) < 0)
+	if (svc_apply(n) < 0)
 		log_err("reload: services: out of memory");
 	config_free(cfg);
 	cfg = n;
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	log_info("nlbsd " NLBSD_VERSION " starting with %s", cfg_path);
 	if (ha_start(cfg) < 0)
 		goto out_kern;
-	svc_apply(NULL, cfg);
+	svc_apply(cfg);
 	ret = loop_run(&stop) < 0 ? 1 : 0;
 	ha_leave();
 	svc_stop();

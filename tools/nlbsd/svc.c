@@ -222,14 +222,13 @@ static void free_rt(struct svc_rt *arr, size_t n)
 }
 
 /* Build the runtime of @c, carrying over what the old one knew. */
-int svc_apply(const struct nlbsd_config *old, const struct nlbsd_config *c)
+int svc_apply(const struct nlbsd_config *c)
 {
 	struct svc_rt *arr, *os;
 	struct srv_rt *r, *or;
 	uint64_t spread = 0;
 	size_t i, j;
 
-	(void)old;
 	arr = calloc(c->nservices ? c->nservices : 1, sizeof(*arr));
 	if (!arr)
 		return -ENOMEM;
