@@ -44,10 +44,14 @@ step_not_ok() { n=$((n + 1)); echo "not ok $n $1${2:+ # $2}"; }
 # count FILE RC: add FILE's top-level KTAP results to the totals; a failed
 # run (RC != 0) with no failing test of its own counts as one failure.
 count() {
-	local p f s
+	local p f s planned
 	p=$(grep -cE '^ok [0-9]+ ' "$1")
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$1")
 	f=$(grep -cE '^not ok [0-9]+ ' "$1")
+	# Tests the plan announced but that never reported (the VM died or
+	# timed out) are failures too.
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$1" | head -n 1)
+	[ -n "$planned" ] && [ "$planned" -gt $((p + f)) ] && f=$((planned - p))
 	[ "$2" != 0 ] && [ "$f" = 0 ] && f=1
 	passed=$((passed + p - s)) skipped=$((skipped + s)) failed=$((failed + f))
 }
