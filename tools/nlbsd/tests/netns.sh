@@ -69,7 +69,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..24"
+echo "1..29"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -111,6 +111,12 @@ dead-after = $DEAD
 [peer]
 address = $3
 key-file = key
+[reachability]
+target = icmp 10.20.0.21
+interval = 200ms
+timeout = 150ms
+rise = 2
+fall = 2
 [scripts]
 notify = notify.sh
 timeout = 2s
@@ -126,7 +132,7 @@ server = 10.20.0.21 weight 5
 EOC
 }
 conf A 10.10.0.11 10.10.0.12 200 > "$DIR/a.conf"
-conf B 10.10.0.12 10.10.0.11 100 > "$DIR/b.conf"
+conf B 10.10.0.12 10.10.0.11 100 | sed 's/^target = icmp 10.20.0.21/target = icmp 10.10.0.12/' > "$DIR/b.conf"
 
 # real-time priority as nlbsd.service sets it: the host is shared and busy
 RT=""
@@ -164,6 +170,30 @@ ok $? "exactly one active: A active, B standby"
 
 wait_log "$DIR/a.log" "server 10.20.0.21 of 198.51.100.10 tcp 80: up" 3000 >/dev/null
 ok $? "http check: server up"
+
+# reachability: A's target disappears -> A inop, B takes over; back -> A preempts
+mark "$DIR/a.log"; mark "$DIR/b.log"
+ip -n "$S" addr del 10.20.0.21/24 dev eth0
+wait_log "$DIR/a.log" "state active -> inop (unhealthy)" 5000 >/dev/null
+ok $? "reachability target lost: active -> inop"
+wait_log "$DIR/b.log" "state standby -> active (peer inop)" 5000 >/dev/null
+ok $? "peer takes over from the inop node"
+mark "$DIR/a.log"; mark "$DIR/b.log"
+ip -n "$S" addr add 10.20.0.21/24 dev eth0
+wait_log "$DIR/a.log" "state inop -> standby (healthy again)" 5000 >/dev/null &&
+	wait_log "$DIR/a.log" "state standby -> active" 5000 >/dev/null
+ok $? "target back: inop -> standby -> active (preempts)"
+# a device down: inop as well (the heartbeats still flow on acc0)
+mark "$DIR/a.log"
+ip -n "$A" link set srv0 down
+wait_log "$DIR/a.log" "state active -> inop (unhealthy)" 5000 >/dev/null
+ok $? "server device down: active -> inop"
+mark "$DIR/a.log"
+ip -n "$A" link set srv0 up
+wait_log "$DIR/a.log" "state standby -> active" 8000 >/dev/null
+ok $? "server device up: back to active"
+wait_log "$DIR/a.log" "server 10.20.0.21 of 198.51.100.10 tcp 80: weight 0 -> 5" 8000 >/dev/null
+sleep 0.5
 
 # forged: right format, wrong key, claims active with top priority
 mark "$DIR/a.log"
