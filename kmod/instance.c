@@ -103,7 +103,7 @@ int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 	    nlbs_devices_missing(inst, extack))
 		return -ENODEV;
 
-	nlbs_enter_state(inst, state, "set by request");
+	/* The lease is in place before the state event reports it. */
 	if (state == NLBS_STATE_ACTIVE) {
 		inst->lease_ms = lease_ms;
 		if (lease_ms) {
@@ -116,6 +116,7 @@ int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 		if (announce && old == state)
 			nlbs_garp_start(inst);
 	}
+	nlbs_enter_state(inst, state, "set by request");
 	return 0;
 }
 
