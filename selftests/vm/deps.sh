@@ -11,7 +11,7 @@ PKGS=(
 	dkms sparse
 	libmnl-dev libjson-c-dev libsodium-dev libinih-dev
 	iproute2 tcpdump socat arping iputils-ping
-	python3 python3-yaml python3-scapy
+	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
 )
 
