@@ -245,9 +245,7 @@ static void nlbs_device_gone(struct nlbs_instance *inst, struct net_device *dev,
 	} else {
 		reason = access ? "access device down" : "server device down";
 	}
-	nlbs_notify_device(inst, access ? NLBS_A_ACCESS_IFINDEX :
-					  NLBS_A_SERVER_IFINDEX,
-			   dev->ifindex, reason);
+	nlbs_notify_device(inst, dev, access, reason);
 	nlbs_enter_state(inst, NLBS_STATE_INOP, reason);
 }
 

@@ -176,8 +176,8 @@ void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
 				nlbs_put_server(skb, srv, event, false));
 }
 
-void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
-			const char *reason)
+void nlbs_notify_device(struct nlbs_instance *inst, struct net_device *dev,
+			bool access, const char *reason)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -185,6 +185,11 @@ void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
 	skb = nlbs_event_new(inst, NLBS_CMD_DEVICE_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
-				nla_put_u32(skb, attr, ifindex) ?:
+				nla_put_u32(skb, access ? NLBS_A_ACCESS_IFINDEX :
+						  NLBS_A_SERVER_IFINDEX,
+					    dev->ifindex) ?:
+				nla_put_string(skb, access ? NLBS_A_ACCESS_IFNAME :
+						     NLBS_A_SERVER_IFNAME,
+					       dev->name) ?:
 				nla_put_string(skb, NLBS_A_REASON, reason));
 }

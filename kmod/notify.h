@@ -19,7 +19,7 @@ void nlbs_notify_service(struct nlbs_instance *inst, struct nlbs_service *svc,
 			 u8 event);
 void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
 			struct nlbs_server *srv, u8 event);
-void nlbs_notify_device(struct nlbs_instance *inst, int attr, int ifindex,
-			const char *reason);
+void nlbs_notify_device(struct nlbs_instance *inst, struct net_device *dev,
+			bool access, const char *reason);
 
 #endif /* _NLBS_NOTIFY_H */

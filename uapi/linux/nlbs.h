@@ -56,7 +56,8 @@
  * NLBS_CMD_STATS_RESET (admin)  instance and per-server counters to zero
  *
  * NLBS_CMD_DEVICE_NTF           event: a configured device went down or away
- *   NLBS_A_ACCESS_IFINDEX or NLBS_A_SERVER_IFINDEX, NLBS_A_REASON
+ *   NLBS_A_ACCESS_IFINDEX + NLBS_A_ACCESS_IFNAME, or NLBS_A_SERVER_IFINDEX +
+ *   NLBS_A_SERVER_IFNAME, and NLBS_A_REASON
  */
 #ifndef _UAPI_LINUX_NLBS_H
 #define _UAPI_LINUX_NLBS_H
