@@ -753,8 +753,10 @@ E2E_FAILS=0
 E2E_ROWS=()
 E2E_DIST=(0 0 0)
 
+E2E_T0=$(now_ms)
 e2e_title() {
-	if [ "$E2E_MODE" = demo ]; then printf '\n== %s\n' "$*"; else log "---- $*"; fi
+	local t=$(( ($(now_ms) - E2E_T0) / 1000 ))
+	if [ "$E2E_MODE" = demo ]; then printf '\n== %s  [%d s]\n' "$*" "$t"; else log "---- $* [at ${t} s]"; fi
 }
 
 e2e_say() {
@@ -848,20 +850,17 @@ e2e_cap_count() {
 
 # ---- scenario 0: the address count -------------------------------------------
 e2e_public_one() {
-	local list n
-	list=$(e2e_public_addrs)
-	n=$(grep -c . <<<"$list")
-	e2e_say "$n public address$([ "$n" = 1 ] || echo es) (prior art: 6): $(echo $list) on the access and server subnets"
-	E2E_PUBLIC=$n
-	[ "$list" = "$VIP" ]
+	[ "$E2E_PUBLIC_LIST" = "$VIP" ]
 }
 
 e2e_scn_addresses() {
+	local n
 	e2e_title "0. one public address for the whole cluster"
+	E2E_PUBLIC_LIST=$(e2e_public_addrs)
+	n=$(grep -c . <<<"$E2E_PUBLIC_LIST")
+	e2e_say "$n public address$([ "$n" = 1 ] || echo es) (prior art: 6): $(echo $E2E_PUBLIC_LIST) on the access and server subnets"
 	e2e_check "exactly one public address on the access and server subnets (the VIP)" e2e_public_one
-	[ "$E2E_MODE" = demo ] && e2e_public_one
-	e2e_row "0 public addresses" "$([ "${E2E_PUBLIC:-0}" = 1 ] && echo pass || echo FAIL)" \
-		"${E2E_PUBLIC:-?} public address (prior art: 6)"
+	e2e_row "0 public addresses" "$(e2e_verdict e2e_public_one)" "$n public address (prior art: 6)"
 }
 
 # ---- scenario 1: balance by weight -------------------------------------------
@@ -875,6 +874,14 @@ e2e_scn_balance() {
 		out=$(client curl -s -m 5 "http://$VIP/" --local-port $((40000 + k * 7)))
 		e2e_say "curl http://$VIP/ (client port $((40000 + k * 7))) -> ${out:-no answer}"
 	done
+	if [ "${E2E_CAPTURE:-1}" = 0 ]; then	# the demo: no tcpdump (time)
+		e2e_check "ab: $n requests on fresh connections, $c at a time, none failed" e2e_ab "$n" "$c"
+		e2e_say "ab: ${E2E_AB_RPS:-?} requests/s, ${E2E_AB_MS:-?} ms per request (TCG)"
+		e2e_say "answered by: $(e2e_dist_str)"
+		e2e_check "in proportion to the weights ${E2E_WEIGHTS[*]} (±20%)" e2e_dist_ok "${E2E_WEIGHTS[@]}" && ok=pass
+		e2e_row "1 balance 1:2:3 ($n ab requests)" "$ok" "$(e2e_dist_str); ${E2E_AB_RPS:-?} req/s"
+		return
+	fi
 	# Replies go from the servers to the firewall: captured on both NLBs'
 	# legs (frames to or from the NLB only) and on fw1's server leg.
 	for i in 1 2; do
@@ -939,7 +946,7 @@ e2e_nlb_event() {
 	e2e_report "$hold" "$t0"
 	e2e_say "$other active after ~$take ms (polled), $act left active after ~$left ms; every connection answered again within $back ms; longest stall ${R[stall_ms]} ms"
 	e2e_say "connections surviving: ${R[survived]}/${R[conns]}; new-connection requests failed: ${R[new_fail]}${R[why]:+ (${R[why]})}"
-	[ "$sig" = 9 ] && [ "$E2E_MODE" = demo ] && e2e_say "kernel log: $(dmesg | grep -o 'nlbs.*lease expired' | tail -n 1)"
+	[ "$sig" = 9 ] && [ "$E2E_MODE" = demo ] && e2e_say "kernel log: $(dmesg | grep -o 'nlbs.*lease expired)' | tail -n 1)"
 	e2e_check "all ${R[conns]} keep-alive connections survived ($what)" e2e_all_survived
 	[ "$sig" = 9 ] || e2e_check "nlbsd exited 0 after SIGTERM" test "${E2E_NLBSD_RC:-1}" = 0
 	e2e_row "2 NLB failover: $what $act" "$(e2e_verdict e2e_all_survived)" \
@@ -1047,7 +1054,7 @@ e2e_scn_drain() {
 	e2e_check "new connections reach srv$v again" e2e_wait 15000 e2e_hits_gt "$v" "$h0"
 	e2e_report s4 "$t0"
 	e2e_say "srv$v back in service after $back ms; connections broken by its return: ${R[broken]} (flows opened during the drain on slots that return to srv$v)"
-	e2e_row "4 srv$v returns" "$(e2e_verdict e2e_weight_is "$v" "$w")" "back ${back} ms, ${R[broken]} conns remapped"
+	e2e_row "4 srv$v returns" "$(e2e_verdict e2e_weight_is "$v" "$w")" "back ${back} ms; ${R[broken]} conns opened during the drain broke"
 	e2e_hold_stop s4
 }
 
@@ -1124,8 +1131,8 @@ e2e_demo() {
 	e2e_genl nlb1 server show "$VIP" tcp 80 | sed 's/^/   nlb1: /'
 	e2e_say "ready after $(( ($(now_ms) - t0) / 1000 )) s"
 	e2e_scn_addresses
-	e2e_scn_balance "${E2E_DEMO_N:-300}" 6
-	e2e_scn_nlb_failover 6 ${E2E_DEMO_TERM:+term}
+	E2E_CAPTURE=0 e2e_scn_balance "${NLBS_DEMO_N:-300}" 6
+	e2e_scn_nlb_failover 6 ${NLBS_DEMO_TERM:+term}
 	e2e_scn_drain
 	e2e_table
 	n=${#E2E_ROWS[@]}
