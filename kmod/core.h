@@ -14,6 +14,7 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/rtnetlink.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
@@ -51,6 +52,8 @@ struct nlbs_server {
 	bool			static_mac;
 	u8			mac[ETH_ALEN];	/* immutable once added */
 	struct nlbs_server_counters __percpu *stats;
+	refcount_t		ref;		/* the service's, and each flow's */
+	bool			dead;		/* removed: flows must move */
 	u64			base_packets;	/* snapshot at the last reset */
 	u64			base_bytes;
 };
@@ -81,6 +84,8 @@ struct nlbs_service {
 	struct nlbs_table __rcu	*table;
 };
 
+struct nlbs_flows;
+
 struct nlbs_instance {
 	struct net		*net;
 	bool			dying;
@@ -106,6 +111,9 @@ struct nlbs_instance {
 	u32			lease_ms;	/* 0: no lease */
 
 	struct delayed_work	rebuild_work;
+
+	struct nlbs_flows __rcu	*flows;		/* made with the first service */
+	struct delayed_work	flow_gc_work;
 
 	struct hlist_head	svc_hash[1 << NLBS_SVC_HASH_BITS];
 	struct list_head	services;

@@ -14,6 +14,7 @@
 #include <linux/ip.h>
 #include <net/ip.h>
 #include "arp.h"
+#include "flow.h"
 #include "fwd.h"
 #include "hook.h"
 #include "sched.h"
@@ -48,13 +49,14 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 				  struct sk_buff *skb)
 {
 	struct nlbs_service *svc;
+	struct nlbs_server *srv;
 	struct net_device *out;
 	struct nlbs_table *tbl;
 	const struct iphdr *iph;
 	unsigned int ihl, len;
 	__be32 ports = 0;
+	bool frag, is_vip, ported = false;
 	u16 dport = 0;
-	bool frag, is_vip;
 
 	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
 	    !READ_ONCE(inst->nservices))
@@ -63,16 +65,14 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		goto malformed;
 	skb_reset_network_header(skb);
 	iph = ip_hdr(skb);
-	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < sizeof(*iph))
-		goto malformed;
 	/* A cheap filter first: most traffic on the access side is not ours. */
 	nlbs_service_lookup_rcu(inst, iph->daddr, 0, 0, &is_vip);
 	if (!is_vip)
 		return NF_ACCEPT;
 
 	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
-	if (!pskb_may_pull(skb, ihl))
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(*iph) || !pskb_may_pull(skb, ihl))
 		goto malformed;
 	iph = ip_hdr(skb);
 	len = ntohs(iph->tot_len);
@@ -92,6 +92,7 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		iph = ip_hdr(skb);
 		ports = *(__be32 *)((u8 *)iph + ihl);
 		dport = ntohs(((__be16 *)&ports)[1]);
+		ported = true;
 	}
 
 	/* Fragments carry no ports: only the whole-VIP service takes them. */
@@ -104,16 +105,24 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		return NF_DROP;
 	}
 
+	/* A known flow keeps its server; a new one gets Maglev's choice. */
+	srv = ported ? nlbs_flow_get(inst, iph->saddr, iph->daddr, ports,
+				    iph->protocol) : NULL;
+	if (!srv) {
+		srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
+							    iph->protocol, ports,
+							    READ_ONCE(inst->seed)));
+		if (ported)
+			nlbs_flow_add(inst, iph->saddr, iph->daddr, ports,
+				      iph->protocol, srv);
+	}
+
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
 		return NF_STOLEN;
 	}
-	iph = ip_hdr(skb);
-	nlbs_fwd(inst, skb, out,
-		 nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
-						       iph->protocol, ports,
-						       READ_ONCE(inst->seed))));
+	nlbs_fwd(inst, skb, out, srv);
 	return NF_STOLEN;
 
 malformed:

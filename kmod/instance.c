@@ -6,6 +6,7 @@
  * device) or written with WRITE_ONCE (state, addresses, seed).
  */
 #include "arp.h"
+#include "flow.h"
 #include "hook.h"
 #include "instance.h"
 #include "notify.h"
@@ -285,14 +286,6 @@ struct notifier_block nlbs_netdev_notifier = {
 
 /* --- services and servers ---------------------------------------------- */
 
-static void nlbs_server_free_rcu(struct rcu_head *rcu)
-{
-	struct nlbs_server *srv = container_of(rcu, struct nlbs_server, rcu);
-
-	free_percpu(srv->stats);
-	kfree(srv);
-}
-
 static void nlbs_service_publish(struct nlbs_service *svc,
 				 struct nlbs_table *tbl)
 {
@@ -370,6 +363,8 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 		NL_SET_ERR_MSG_MOD(extack, "too many services");
 		return -ENOSPC;
 	}
+	if (nlbs_flows_init(inst))
+		return -ENOMEM;
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
 	if (!svc)
 		return -ENOMEM;
@@ -404,7 +399,8 @@ static void nlbs_service_destroy(struct nlbs_instance *inst,
 	list_for_each_entry_safe(srv, tmp, &svc->servers, node) {
 		list_del(&srv->node);
 		hlist_del(&srv->hnode);
-		call_rcu(&srv->rcu, nlbs_server_free_rcu);
+		WRITE_ONCE(srv->dead, true);
+		nlbs_server_put(srv);
 	}
 	call_rcu(&svc->rcu, nlbs_service_free_rcu);
 }
@@ -453,6 +449,7 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		kfree(srv);
 		return -ENOMEM;
 	}
+	refcount_set(&srv->ref, 1);
 	srv->svc = svc;
 	srv->addr = addr;
 	srv->weight = weight;
@@ -484,7 +481,8 @@ void nlbs_server_set_weight(struct nlbs_instance *inst,
 /*
  * A deleted server must leave every table before it is freed, so the new
  * table is built here whatever its size; if that fails the service serves
- * nothing rather than a freed server.
+ * nothing rather than a freed server. Its flows move on their next packet;
+ * the memory goes with the last flow's reference.
  */
 void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 		     struct nlbs_server *srv)
@@ -500,7 +498,8 @@ void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 		svc->dirty = true;
 		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
 	}
-	call_rcu(&srv->rcu, nlbs_server_free_rcu);
+	WRITE_ONCE(srv->dead, true);
+	nlbs_server_put(srv);
 }
 
 void nlbs_instance_stats_reset(struct nlbs_instance *inst)
@@ -532,6 +531,7 @@ int nlbs_instance_init(struct nlbs_instance *inst, struct net *net)
 	INIT_DELAYED_WORK(&inst->garp_work, nlbs_garp_work);
 	INIT_DELAYED_WORK(&inst->lease_work, nlbs_lease_work);
 	INIT_DELAYED_WORK(&inst->rebuild_work, nlbs_rebuild_work);
+	INIT_DELAYED_WORK(&inst->flow_gc_work, nlbs_flow_gc_work);
 	return nlbs_stats_init(inst);
 }
 
@@ -553,5 +553,6 @@ void nlbs_instance_exit(struct nlbs_instance *inst)
 	cancel_delayed_work_sync(&inst->rebuild_work);
 	/* The hook may still run on another CPU until the grace period ends. */
 	synchronize_net();
+	nlbs_flows_exit(inst);
 	nlbs_stats_free(inst);
 }

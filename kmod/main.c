@@ -4,6 +4,7 @@
  */
 #include <linux/module.h>
 #include <net/net_namespace.h>
+#include "flow.h"
 #include "instance.h"
 #include "netlink.h"
 
@@ -39,9 +40,12 @@ static int __init nlbs_init(void)
 		pr_err("table_min must be within 2..1000003\n");
 		return -EINVAL;
 	}
-	err = register_pernet_subsys(&nlbs_net_ops);
+	err = nlbs_flows_module_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&nlbs_net_ops);
+	if (err)
+		goto err_flows;
 	err = register_netdevice_notifier(&nlbs_netdev_notifier);
 	if (err)
 		goto err_pernet;
@@ -55,6 +59,9 @@ err_notifier:
 	unregister_netdevice_notifier(&nlbs_netdev_notifier);
 err_pernet:
 	unregister_pernet_subsys(&nlbs_net_ops);
+err_flows:
+	rcu_barrier();
+	nlbs_flows_module_exit();
 	return err;
 }
 
@@ -63,7 +70,8 @@ static void __exit nlbs_exit(void)
 	nlbs_genl_exit();
 	unregister_netdevice_notifier(&nlbs_netdev_notifier);
 	unregister_pernet_subsys(&nlbs_net_ops);
-	rcu_barrier();	/* tables, services and servers freed by call_rcu */
+	rcu_barrier();	/* tables, services, servers, flows freed by call_rcu */
+	nlbs_flows_module_exit();
 }
 
 module_init(nlbs_init);

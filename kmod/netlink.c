@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include "flow.h"
 #include "instance.h"
 #include "netlink.h"
 #include "notify.h"
@@ -532,6 +533,18 @@ out:
 	return skb->len;
 }
 
+static void *nlbs_flow_hdr(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &nlbs_genl_family, NLM_F_MULTI, NLBS_CMD_FLOW_GET);
+}
+
+static int nlbs_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return nlbs_flow_dump(skb, cb, nlbs_instance(sock_net(cb->skb->sk)),
+			      nlbs_flow_hdr);
+}
+
 #define NLBS_OP(_cmd, _doit, _policy, _flags) {				\
 	.cmd = (_cmd), .doit = (_doit), .policy = (_policy),		\
 	.maxattr = NLBS_A_MAX, .flags = (_flags),			\
@@ -570,6 +583,12 @@ static const struct genl_ops nlbs_genl_ops[] = {
 	NLBS_OP(NLBS_CMD_STATS_GET, nlbs_stats_get_doit, nlbs_empty_policy, 0),
 	NLBS_OP(NLBS_CMD_STATS_RESET, nlbs_stats_reset_doit, nlbs_empty_policy,
 		GENL_UNS_ADMIN_PERM),
+	{
+		.cmd = NLBS_CMD_FLOW_GET,
+		.dumpit = nlbs_flow_dumpit,
+		.policy = nlbs_empty_policy,
+		.maxattr = NLBS_A_MAX,
+	},
 };
 
 static const struct genl_multicast_group nlbs_mcgrps[] = {

@@ -55,6 +55,16 @@
  * NLBS_CMD_STATS_GET            NLBS_A_STATS nest of NLBS_STATS_A_* u64
  * NLBS_CMD_STATS_RESET (admin)  instance and per-server counters to zero
  *
+ * NLBS_CMD_FLOW_GET             dump of the flow table, one flow a message
+ *   NLBS_A_FLOW             nest
+ *     NLBS_FLOW_A_SADDR_BE   be32  client address
+ *     NLBS_FLOW_A_DADDR_BE   be32  VIP
+ *     NLBS_FLOW_A_PROTO      u8    IPPROTO_TCP or IPPROTO_UDP
+ *     NLBS_FLOW_A_SPORT      u16   client port
+ *     NLBS_FLOW_A_DPORT      u16   VIP port
+ *     NLBS_FLOW_A_SERVER_BE  be32  the server the flow goes to
+ *     NLBS_FLOW_A_IDLE_MS    u32   ms since its last packet
+ *
  * NLBS_CMD_DEVICE_NTF           event: a configured device went down or away
  *   NLBS_A_ACCESS_IFINDEX + NLBS_A_ACCESS_IFNAME, or NLBS_A_SERVER_IFINDEX +
  *   NLBS_A_SERVER_IFNAME, and NLBS_A_REASON
@@ -104,6 +114,7 @@ enum nlbs_cmd {
 	NLBS_CMD_SERVICE_NTF,
 	NLBS_CMD_SERVER_NTF,
 	NLBS_CMD_DEVICE_NTF,
+	NLBS_CMD_FLOW_GET,
 
 	__NLBS_CMD_MAX,
 	NLBS_CMD_MAX = __NLBS_CMD_MAX - 1
@@ -127,6 +138,7 @@ enum nlbs_attr {
 	NLBS_A_STATS,
 	NLBS_A_PAD,
 	NLBS_A_ANNOUNCE,
+	NLBS_A_FLOW,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
@@ -157,6 +169,20 @@ enum nlbs_server_attr {
 
 	__NLBS_SRV_A_MAX,
 	NLBS_SRV_A_MAX = __NLBS_SRV_A_MAX - 1
+};
+
+enum nlbs_flow_attr {
+	NLBS_FLOW_A_UNSPEC,
+	NLBS_FLOW_A_SADDR_BE,
+	NLBS_FLOW_A_DADDR_BE,
+	NLBS_FLOW_A_PROTO,
+	NLBS_FLOW_A_SPORT,
+	NLBS_FLOW_A_DPORT,
+	NLBS_FLOW_A_SERVER_BE,
+	NLBS_FLOW_A_IDLE_MS,
+
+	__NLBS_FLOW_A_MAX,
+	NLBS_FLOW_A_MAX = __NLBS_FLOW_A_MAX - 1
 };
 
 /* Instance counters, all u64, in NLBS_A_STATS. */
