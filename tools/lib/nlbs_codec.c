@@ -74,6 +74,7 @@ static const enum mnl_attr_data_type top_types[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= MNL_TYPE_NESTED,
 	[NLBS_A_SERVER]		= MNL_TYPE_NESTED,
 	[NLBS_A_STATS]		= MNL_TYPE_NESTED,
+	[NLBS_A_FLOW]		= MNL_TYPE_NESTED,
 };
 
 static const enum mnl_attr_data_type svc_types[NLBS_SVC_A_MAX + 1] = {
@@ -92,6 +93,16 @@ static const enum mnl_attr_data_type srv_types[NLBS_SRV_A_MAX + 1] = {
 	[NLBS_SRV_A_PACKETS]	= MNL_TYPE_U64,
 	[NLBS_SRV_A_BYTES]	= MNL_TYPE_U64,
 	[NLBS_SRV_A_EVENT]	= MNL_TYPE_U8,
+};
+
+static const enum mnl_attr_data_type flow_types[NLBS_FLOW_A_MAX + 1] = {
+	[NLBS_FLOW_A_SADDR_BE]	= MNL_TYPE_U32,
+	[NLBS_FLOW_A_DADDR_BE]	= MNL_TYPE_U32,
+	[NLBS_FLOW_A_PROTO]	= MNL_TYPE_U8,
+	[NLBS_FLOW_A_SPORT]	= MNL_TYPE_U16,
+	[NLBS_FLOW_A_DPORT]	= MNL_TYPE_U16,
+	[NLBS_FLOW_A_SERVER_BE]	= MNL_TYPE_U32,
+	[NLBS_FLOW_A_IDLE_MS]	= MNL_TYPE_U32,
 };
 
 struct attr_table {
@@ -247,6 +258,33 @@ int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 		srv->bytes = mnl_attr_get_u64(stb[NLBS_SRV_A_BYTES]);
 	if (stb[NLBS_SRV_A_EVENT])
 		srv->event = mnl_attr_get_u8(stb[NLBS_SRV_A_EVENT]);
+	return 0;
+}
+
+int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow)
+{
+	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
+	const struct nlattr *ftb[NLBS_FLOW_A_MAX + 1] = { NULL };
+	uint32_t present;
+
+	memset(flow, 0, sizeof(*flow));
+	if (parse_top(nlh, tb, &present) < 0)
+		return -EINVAL;
+	if (!tb[NLBS_A_FLOW])
+		return 0;
+	if (parse_nest(tb[NLBS_A_FLOW], flow_types, NLBS_FLOW_A_MAX, ftb,
+		       &flow->present) < 0)
+		return -EINVAL;
+	flow->saddr = get_u32(ftb[NLBS_FLOW_A_SADDR_BE]);
+	flow->daddr = get_u32(ftb[NLBS_FLOW_A_DADDR_BE]);
+	if (ftb[NLBS_FLOW_A_PROTO])
+		flow->proto = mnl_attr_get_u8(ftb[NLBS_FLOW_A_PROTO]);
+	if (ftb[NLBS_FLOW_A_SPORT])
+		flow->sport = mnl_attr_get_u16(ftb[NLBS_FLOW_A_SPORT]);
+	if (ftb[NLBS_FLOW_A_DPORT])
+		flow->dport = mnl_attr_get_u16(ftb[NLBS_FLOW_A_DPORT]);
+	flow->server = get_u32(ftb[NLBS_FLOW_A_SERVER_BE]);
+	flow->idle_ms = get_u32(ftb[NLBS_FLOW_A_IDLE_MS]);
 	return 0;
 }
 

@@ -144,6 +144,17 @@ struct nlbs_server {			/* present: NLBS_BIT(NLBS_SRV_A_*) */
 	uint8_t event;			/* enum nlbs_event */
 };
 
+struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
+	uint32_t present;
+	uint32_t saddr;			/* network byte order: the client */
+	uint32_t daddr;			/* network byte order: the VIP */
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t sport;			/* host byte order */
+	uint16_t dport;			/* host byte order */
+	uint32_t server;		/* network byte order */
+	uint32_t idle_ms;		/* since the flow's last packet */
+};
+
 struct nlbs_stats {			/* present: NLBS_BIT(NLBS_STATS_A_*) */
 	uint32_t present;
 	uint64_t val[NLBS_STATS_A_MAX + 1];
@@ -175,6 +186,8 @@ int nlbs_parse_service(const struct nlmsghdr *nlh, struct nlbs_service *svc);
 int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 		      struct nlbs_server *srv);
 int nlbs_parse_stats(const struct nlmsghdr *nlh, struct nlbs_stats *stats);
+/* One NLBS_A_FLOW nest of a NLBS_CMD_FLOW_GET dump message. */
+int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow);
 int nlbs_parse_device(const struct nlmsghdr *nlh,
 		      struct nlbs_device_event *dev);
 /* The genetlink command of a message of the family. */
@@ -209,5 +222,9 @@ int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data);
 /* filter NULL: all services; else only that service's servers. */
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data);
+typedef int (*nlbs_flow_cb)(const struct nlbs_flow *flow, void *data);
+/* The flow table, one flow a callback (a snapshot per hash bucket: flows
+ * may come and go during the dump). */
+int nlbs_flow_dump(struct nlbs_nl *nl, nlbs_flow_cb cb, void *data);
 
 #endif /* NLBS_NL_H */

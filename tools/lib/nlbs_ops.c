@@ -107,6 +107,7 @@ int nlbs_stats_reset(struct nlbs_nl *nl)
 struct dump_ctx {
 	nlbs_service_cb svc_cb;
 	nlbs_server_cb srv_cb;
+	nlbs_flow_cb flow_cb;
 	void *data;
 	int ret;
 };
@@ -162,5 +163,30 @@ int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 	if (filter)
 		nlbs_put_service(nlh, filter);
 	ret = nlbs_nl_run(nl, nlh, server_dump_cb, &d);
+	return ret < 0 ? ret : d.ret;
+}
+
+static int flow_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *d = data;
+	struct nlbs_flow flow;
+
+	if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET)
+		return MNL_CB_OK;
+	if (nlbs_parse_flow(nlh, &flow) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	d->ret = d->flow_cb(&flow, d->data);
+	return d->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int nlbs_flow_dump(struct nlbs_nl *nl, nlbs_flow_cb cb, void *data)
+{
+	struct dump_ctx d = { .flow_cb = cb, .data = data };
+	int ret;
+
+	ret = nlbs_nl_run(nl, nlbs_nl_req(nl, NLBS_CMD_FLOW_GET, NLM_F_DUMP),
+			  flow_dump_cb, &d);
 	return ret < 0 ? ret : d.ret;
 }

@@ -3,8 +3,8 @@
  * nlbs-genl: configure the nlbs module over generic netlink.
  *
  * main.c holds the option parsing, the table of objects, and batch mode.
- * Each object (config, state, service, server, show, stats, monitor) lives
- * in its own file with a parse() and a run().
+ * Each object (config, state, service, server, show, stats, monitor, flow)
+ * lives in its own file with a parse() and a run().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +26,7 @@ static const struct cli_object objects[] = {
 	{ "show",    show_parse,    show_run,    show_usage },
 	{ "stats",   stats_parse,   stats_run,   stats_usage },
 	{ "monitor", monitor_parse, monitor_run, monitor_usage },
+	{ "flow",    flow_parse,    flow_run,    flow_usage },
 	{ NULL }
 };
 
@@ -37,7 +38,8 @@ void cli_usage(FILE *f)
 	      "       nlbs-genl [OPTIONS] -b FILE\n"
 	      "OPTIONS := { -j[son] [-p[retty]] | -n[etns] NETNS | -b[atch] FILE |\n"
 	      "             -h[elp] | -V[ersion] }\n"
-	      "OBJECT := { config | state | service | server | show | stats | monitor }\n\n",
+	      "OBJECT := { config | state | service | server | show | stats | monitor |\n"
+	      "            flow }\n\n",
 	      f);
 	for (o = objects; o->name; o++)
 		o->usage(f);

@@ -42,6 +42,7 @@ enum nlbs_op {
 	OP_STATS_SHOW,
 	OP_STATS_RESET,
 	OP_MONITOR,
+	OP_FLOW_SHOW,
 };
 
 struct cli_object;
@@ -116,13 +117,15 @@ struct nlbs_nl *cli_nl(struct cli *cli);
 int cli_nl_error(struct cli *cli, const char *what);
 int run_simple(struct cli *cli, const struct nlbs_req *req);
 
-/* Shared printers (service.c, server.c, config.c, state.c, stats.c). */
+/* Shared printers (service.c, server.c, config.c, state.c, stats.c,
+ * flow.c). */
 void print_service_key(const struct nlbs_service *svc);
 void print_service(const struct nlbs_service *svc);
 void print_server(const struct nlbs_server *srv);
 void print_config(const struct nlbs_config *cfg);
 void print_state(const struct nlbs_state_info *st);
 void print_stats(const struct nlbs_stats *stats);
+void print_flow(const struct nlbs_flow *flow);
 const char *proto_name(uint8_t proto);
 const char *ipv4_str(uint32_t addr, char *buf);	/* buf: 16 bytes */
 
@@ -151,5 +154,6 @@ NLBS_OBJECT(server);
 NLBS_OBJECT(show);
 NLBS_OBJECT(stats);
 NLBS_OBJECT(monitor);
+NLBS_OBJECT(flow);
 
 #endif /* NLBS_GENL_H */

@@ -49,6 +49,7 @@ static const char *const cmd_names[NLBS_CMD_MAX + 1] = {
 	[NLBS_CMD_SERVER_ADD] = "SERVER_ADD", [NLBS_CMD_SERVER_SET] = "SERVER_SET",
 	[NLBS_CMD_SERVER_DEL] = "SERVER_DEL", [NLBS_CMD_SERVER_GET] = "SERVER_GET",
 	[NLBS_CMD_STATS_GET] = "STATS_GET", [NLBS_CMD_STATS_RESET] = "STATS_RESET",
+	[NLBS_CMD_FLOW_GET] = "FLOW_GET",
 };
 
 struct out {
@@ -241,6 +242,8 @@ static const struct good_case good[] = {
 	{ "stats show", "STATS_GET ack" },
 	{ "stats reset", "STATS_RESET ack" },
 	{ "show", "CONFIG_GET ack" },
+	{ "flow", "FLOW_GET dump" },
+	{ "flow show", "FLOW_GET dump" },
 };
 
 struct bad_case {
@@ -317,6 +320,8 @@ static const struct bad_case bad[] = {
 	{ "stats show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "show all", CLI_USAGE, "unexpected argument \"all\"" },
 	{ "monitor state", CLI_USAGE, "unexpected argument \"state\"" },
+	{ "flow bogus", CLI_USAGE, "flow: unknown command \"bogus\"" },
+	{ "flow show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "config help extra", CLI_USAGE, "unexpected argument \"extra\"" },
 };
 
@@ -371,6 +376,12 @@ static void test_help(void)
 	result(!ret && req.op == OP_HELP && !req.obj, "parse: help");
 	ret = parse_line(&cli, &req, "monitor");
 	result(!ret && req.op == OP_MONITOR, "parse: monitor");
+	ret = parse_line(&cli, &req, "flow");
+	result(!ret && req.op == OP_FLOW_SHOW && req.obj &&
+	       !strcmp(req.obj->name, "flow"), "parse: flow is flow show");
+	ret = parse_line(&cli, &req, "flow help");
+	result(!ret && req.op == OP_HELP && req.obj &&
+	       !strcmp(req.obj->name, "flow"), "parse: flow help");
 }
 
 /* ---- decoders and printers ---------------------------------------------------- */
@@ -504,6 +515,72 @@ static void print_stats_reply(void)
 	print_end(true);
 }
 
+/* A FLOW_GET dump message as the kernel builds it. */
+static struct nlmsghdr *flow_reply(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_FLOW_GET,
+					     NLM_F_DUMP);
+	struct nlattr *n;
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_FLOW);
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SADDR_BE, inet_addr("203.0.113.10"));
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_DADDR_BE, inet_addr("198.51.100.10"));
+	mnl_attr_put_u8(nlh, NLBS_FLOW_A_PROTO, 6);
+	mnl_attr_put_u16(nlh, NLBS_FLOW_A_SPORT, 40000);
+	mnl_attr_put_u16(nlh, NLBS_FLOW_A_DPORT, 80);
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SERVER_BE, inet_addr("10.20.0.21"));
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_IDLE_MS, 120);
+	mnl_attr_put_u32(nlh, 100, 7);	/* from a newer kernel: ignored */
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+static void test_flow_decode(void)
+{
+	struct nlmsghdr *nlh = flow_reply();
+	struct nlbs_flow f;
+	struct nlattr *n;
+	uint32_t all = 0;
+	unsigned int a;
+	bool ok;
+
+	for (a = NLBS_FLOW_A_SADDR_BE; a <= NLBS_FLOW_A_IDLE_MS; a++)
+		all |= NLBS_BIT(a);
+	ok = nlbs_parse_flow(nlh, &f) == 0 &&
+	     nlbs_msg_cmd(nlh) == NLBS_CMD_FLOW_GET && f.present == all && f.saddr == inet_addr("203.0.113.10") &&
+	     f.daddr == inet_addr("198.51.100.10") && f.proto == 6 &&
+	     f.sport == 40000 && f.dport == 80 &&
+	     f.server == inet_addr("10.20.0.21") && f.idle_ms == 120;
+	result(ok, "decode: flow");
+
+	nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_FLOW_GET, 0);
+	n = mnl_attr_nest_start(nlh, NLBS_A_FLOW);
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SPORT, 40000);	/* u16 expected */
+	mnl_attr_nest_end(nlh, n);
+	result(nlbs_parse_flow(nlh, &f) == -EINVAL,
+	       "decode: flow with a wrong attribute size is -EINVAL");
+}
+
+static void print_flow_reply(void)
+{
+	struct nlbs_flow f;
+
+	nlbs_parse_flow(flow_reply(), &f);
+	print_begin(true);
+	print_open_object(NULL);
+	print_flow(&f);
+	print_nl();
+	print_close_object();
+	f.proto = 17;
+	f.sport = 65535;
+	f.idle_ms = 0;
+	print_open_object(NULL);
+	print_flow(&f);
+	print_nl();
+	print_close_object();
+	print_end(true);
+}
+
 struct print_case {
 	const char *name;
 	void (*fn)(void);
@@ -534,6 +611,12 @@ static const struct print_case prints[] = {
 	  "drop-malformed 100\ndrop-xmit 110\narp-conflicts 120\n" },
 	{ "stats show -j", print_stats_reply, true,
 	  "{\"rx\":10,\"forwarded\":20,\"arp_requests\":30,\"arp_replies\":40,\"garp_sent\":50,\"drop_inactive\":60,\"drop_no_server\":70,\"neigh_miss\":80,\"drop_neigh\":90,\"drop_malformed\":100,\"drop_xmit\":110,\"arp_conflicts\":120}\n" },
+	{ "flow show", print_flow_reply, false,
+	  "flow tcp 203.0.113.10:40000 -> 198.51.100.10:80 server 10.20.0.21 idle 120 ms\n"
+	  "flow udp 203.0.113.10:65535 -> 198.51.100.10:80 server 10.20.0.21 idle 0 ms\n" },
+	{ "flow show -j", print_flow_reply, true,
+	  "[{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120},"
+	  "{\"proto\":\"udp\",\"saddr\":\"203.0.113.10\",\"sport\":65535,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":0}]\n" },
 };
 
 static void test_print(const struct print_case *c)
@@ -561,7 +644,8 @@ int main(void)
 	size_t i;
 
 	printf("TAP version 13\n1..%zu\n",
-	       ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 3 + ARRAY_SIZE(prints) + 1);
+	       ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 5 + ARRAY_SIZE(prints) + 1 +
+	       2);
 	for (i = 0; i < ARRAY_SIZE(good); i++)
 		test_good(&good[i]);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
@@ -570,6 +654,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(prints); i++)
 		test_print(&prints[i]);
 	test_malformed();
+	test_flow_decode();
 	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
 	return failures ? 1 : 0;
 }

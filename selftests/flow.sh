@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The flow table on the wire: 30 UDP flows (one datagram each, 30 source
+# ports) over srv1..3 weights 1:1:1 are listed by `nlbs-genl flow show` with
+# the server each reached; after a drastic weight change (1:0:5; weight 0
+# drains) the same flows all reach their first server again (Maglev alone
+# would move every flow of srv2) while new flows follow the new weights
+# (none to srv2); deleting srv1 moves its flows to the others (none lost,
+# the rest stay) and drops its entries; with flow_timeout 1 the table
+# empties (GC every second). flow_timeout is restored at the end.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dp.sh"
+
+[ -r "$NLBS_KO" ] || ktap_skip_all "$NLBS_KO not built (make)"
+
+ktap_check "build the topology" topo_setup || ktap_finished
+ktap_check "load the module" nlbs_load || ktap_finished
+dmesg_mark flow
+
+PARAM=/sys/module/nlbs/parameters/flow_timeout
+TIMEOUT0=$(cat "$PARAM")
+restore_timeout() {
+	[ -w "$PARAM" ] && echo "$TIMEOUT0" >"$PARAM"
+}
+defer restore_timeout
+N=30
+SPORT=30000
+
+setup_nlb() {
+	dp_nlb 1 || return 1
+	nlbs_genl_ns "$(dp_ns nlb1)" -b - <<-EOF || return 1
+	service add $VIP udp 53
+	server add $VIP udp 53 ${SRV_IPS[0]} weight 1
+	server add $VIP udp 53 ${SRV_IPS[1]} weight 1
+	server add $VIP udp 53 ${SRV_IPS[2]} weight 1
+	EOF
+	dp_state nlb1 active
+}
+ktap_check "nlb1 active: udp/53 over srv1..3 weights 1:1:1" setup_nlb ||
+	ktap_finished
+
+# flows OUT COUNT SPORT: COUNT flows from source ports SPORT..; OUT gets
+# "sport server-index" lines (index 0..2, -1: lost)
+flows() {
+	dp_py flows "$client" "$VIP" 53 "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
+	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
+}
+# per_server OUT: "n0 n1 n2 lost"
+per_server() {
+	awk '{ n[$2]++ } END { printf "%d %d %d %d\n", n[0], n[1], n[2], n[-1] }' "$DP_TMP/$1"
+}
+# none_lost OUT
+none_lost() {
+	local lost
+	lost=$(awk '$2 < 0 { printf "%s ", $1 }' "$DP_TMP/$1")
+	[ -z "$lost" ] && return 0
+	log "lost (sport): $lost"
+	return 1
+}
+# same A B: how many flows of B reached the same server as in A
+same() {
+	awk 'FILENAME == ARGV[1] { a[$1] = $2; next } a[$1] == $2 && $2 >= 0 { s++ }
+		END { print s + 0 }' "$DP_TMP/$1" "$DP_TMP/$2"
+}
+# table OUT: nlb1's flow table as "sport server-index" lines (udp flows from
+# the client to VIP:53; index -1: not one of srv1..3), sorted
+table() {
+	dp_genl nlb1 flow show >"$DP_TMP/$1.txt" || return 1
+	awk -v c="$CLIENT_IP" -v v="$VIP:53" -v s0="${SRV_IPS[0]}" \
+		-v s1="${SRV_IPS[1]}" -v s2="${SRV_IPS[2]}" '
+		$1 == "flow" && $2 == "udp" && $4 == "->" && $5 == v &&
+		$6 == "server" && $8 == "idle" && $10 == "ms" {
+			split($3, a, ":")
+			if (a[1] != c) next
+			i = $7 == s0 ? 0 : $7 == s1 ? 1 : $7 == s2 ? 2 : -1
+			print a[2], i
+		}' "$DP_TMP/$1.txt" | sort -n >"$DP_TMP/$1"
+}
+# table_has MAP TABLE: every flow of MAP is in TABLE with MAP's server
+table_has() {
+	local missing
+	missing=$(awk 'FILENAME == ARGV[1] { t[$1] = $2; next }
+		!($1 in t) || t[$1] != $2 { printf "%s(%s/%s) ", $1, $2, t[$1] }' \
+		"$DP_TMP/$2" "$DP_TMP/$1")
+	[ -z "$missing" ] && return 0
+	log "not in the flow table as sent (sport(sent/listed)): $missing"
+	sed 's/^/# /' "$DP_TMP/$2.txt" | head -n 20
+	return 1
+}
+# table_count TABLE: flows listed, all protocols
+table_count() {
+	dp_genl nlb1 flow show | grep -c '^flow '
+}
+table_empty() {
+	[ "$(table_count)" = 0 ]
+}
+
+# ---- 30 flows, weights 1:1:1 ---------------------------------------------
+ktap_check "$N flows through nlb1" flows map1 $N $SPORT
+read -r A1 A2 A3 AL <<<"$(per_server map1)"
+log "weights 1:1:1: srv1 $A1 srv2 $A2 srv3 $A3 lost $AL"
+ktap_check "no flow lost" none_lost map1
+# The weight-0 step below moves srv2's flows unless the table keeps them.
+ktap_check "srv2 got some of them ($A2)" test "$A2" -gt 0
+ktap_check "flow show lists them" table t1
+ktap_check "flow show: $N flows in all" test "$(table_count)" = $N
+ktap_check "flow show: each with the server it reached" table_has map1 t1
+json_ok() {
+	dp_genl nlb1 -j flow show | /usr/bin/python3 -c '
+import json, sys
+fl = json.load(sys.stdin)
+keys = {"proto", "saddr", "sport", "daddr", "dport", "server", "idle_ms"}
+assert len(fl) == int(sys.argv[1]), len(fl)
+for f in fl:
+    assert set(f) == keys, f
+    assert f["proto"] == "udp" and f["saddr"] == sys.argv[2], f
+    assert f["daddr"] == sys.argv[3] and f["dport"] == 53, f
+    assert f["idle_ms"] < 600000, f
+' $N "$CLIENT_IP" "$VIP"
+}
+ktap_check "flow show -j: $N objects with the documented keys" json_ok
+
+# ---- weights 1:0:5 ---------------------------------------------------------
+reweight() {
+	nlbs_genl_ns "$(dp_ns nlb1)" -b - <<-EOF
+	server set $VIP udp 53 ${SRV_IPS[1]} weight 0
+	server set $VIP udp 53 ${SRV_IPS[2]} weight 5
+	EOF
+}
+ktap_check "weights 1:0:5 (srv2 drained)" reweight
+ktap_check "the same $N flows again" flows map2 $N $SPORT
+S=$(same map1 map2)
+ktap_check "known flows: $S of $N on their first server (all)" test "$S" = $N
+ktap_check "flow show: still their first server" table t2
+ktap_check "flow show: each as before" table_has map1 t2
+ktap_check "60 new flows" flows map3 60 $((SPORT + 1000))
+read -r B1 B2 B3 BL <<<"$(per_server map3)"
+log "new flows, weights 1:0:5: srv1 $B1 srv2 $B2 srv3 $B3 lost $BL (expected 10 0 50 0)"
+ktap_check "new flows: none lost" none_lost map3
+ktap_check "new flows: none to srv2 (weight 0)" test "$B2" = 0
+ktap_check "new flows: srv3 (weight 5) $B3 > srv1 (weight 1) $B1" test "$B3" -gt "$B1"
+ktap_check "flow show: $((N + 60)) flows" test "$(table_count)" = $((N + 60))
+
+# ---- delete srv1 -----------------------------------------------------------
+# no_srv1_flow TABLE: TABLE lists no flow on srv1
+no_srv1_flow() {
+	table "$1" && awk '$2 == 0 { exit 1 }' "$DP_TMP/$1"
+}
+ktap_check "delete srv1" dp_genl nlb1 server del "$VIP" udp 53 "${SRV_IPS[0]}"
+ktap_check "its flows leave the table (GC)" busywait 5000 no_srv1_flow t4
+ktap_check "the first $N flows again" flows map4 $N $SPORT
+moved() {
+	local bad
+	bad=$(awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+		a[$1] == 0 && ($2 < 1 || $2 > 2) { printf "%s->%s ", $1, $2 }
+		a[$1] > 0 && a[$1] != $2 { printf "%s:%s->%s ", $1, a[$1], $2 }' \
+		"$DP_TMP/map1" "$DP_TMP/map4")
+	[ -z "$bad" ] && return 0
+	log "sport:from->to: $bad"
+	return 1
+}
+ktap_check "srv1's $A1 flows moved to srv2/srv3, the others stayed" moved
+ktap_check "none lost" none_lost map4
+ktap_check "flow show: none on srv1" no_srv1_flow t5
+ktap_check "flow show: each where it went" table_has map4 t5
+
+# ---- flow_timeout ------------------------------------------------------------
+set_timeout() {
+	echo "$1" >"$PARAM" && [ "$(cat "$PARAM")" = "$1" ]
+}
+ktap_check "flow_timeout 1" set_timeout 1
+ktap_check "the table empties" busywait 10000 table_empty
+ktap_check "flow_timeout back to $TIMEOUT0" set_timeout "$TIMEOUT0"
+
+ktap_check "kernel log clean" dmesg_clean
+ktap_check "unload the module" nlbs_unload
+
+ktap_finished
