@@ -80,7 +80,18 @@ static bool nlbs_flow_match(const struct nlbs_flow *f, __be32 saddr,
 	       f->proto == proto;
 }
 
-struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst, __be32 saddr,
+/*
+ * An entry is stale once its server is removed, or when the flow now
+ * matches another service (a more specific one was added).
+ */
+static bool nlbs_flow_stale(const struct nlbs_flow *f,
+			    const struct nlbs_service *svc)
+{
+	return READ_ONCE(f->srv->dead) || f->srv->svc != svc;
+}
+
+struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst,
+				  const struct nlbs_service *svc, __be32 saddr,
 				  __be32 daddr, __be32 ports, u8 proto)
 {
 	struct nlbs_flows *ft = rcu_dereference(inst->flows);
@@ -94,7 +105,7 @@ struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst, __be32 saddr,
 	hlist_for_each_entry_rcu(f, &ft->buckets[h], hnode) {
 		if (!nlbs_flow_match(f, saddr, daddr, ports, proto))
 			continue;
-		if (READ_ONCE(f->srv->dead))
+		if (nlbs_flow_stale(f, svc))
 			return NULL;
 		if (READ_ONCE(f->last) != now)
 			WRITE_ONCE(f->last, now);
@@ -118,7 +129,7 @@ static void nlbs_flow_unlink(struct nlbs_flows *ft, struct nlbs_flow *f)
 	call_rcu(&f->rcu, nlbs_flow_free_rcu);
 }
 
-/* Remembers a new flow; replaces one whose server went away. Best effort. */
+/* Remembers a new flow; replaces a stale one. Best effort. */
 void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
 		   __be32 ports, u8 proto, struct nlbs_server *srv)
 {
@@ -149,7 +160,7 @@ void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
 	hlist_for_each_entry(old, &ft->buckets[h], hnode)
 		if (nlbs_flow_match(old, saddr, daddr, ports, proto))
 			break;
-	if (old && !READ_ONCE(old->srv->dead)) {
+	if (old && !nlbs_flow_stale(old, srv->svc)) {
 		spin_unlock(lock);	/* another CPU won the race */
 		nlbs_server_put(srv);
 		kmem_cache_free(nlbs_flow_cache, f);

@@ -9,7 +9,8 @@ void nlbs_flows_exit(struct nlbs_instance *inst);
 void nlbs_flow_gc_work(struct work_struct *work);
 
 /* Fast path, RCU read side. */
-struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst, __be32 saddr,
+struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst,
+				  const struct nlbs_service *svc, __be32 saddr,
 				  __be32 daddr, __be32 ports, u8 proto);
 void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
 		   __be32 ports, u8 proto, struct nlbs_server *srv);

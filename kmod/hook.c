@@ -106,8 +106,8 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	}
 
 	/* A known flow keeps its server; a new one gets Maglev's choice. */
-	srv = ported ? nlbs_flow_get(inst, iph->saddr, iph->daddr, ports,
-				    iph->protocol) : NULL;
+	srv = ported ? nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, ports,
+				     iph->protocol) : NULL;
 	if (!srv) {
 		srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
 							    iph->protocol, ports,

@@ -173,6 +173,33 @@ ktap_check "flow_timeout 1" set_timeout 1
 ktap_check "the table empties" busywait 10000 table_empty
 ktap_check "flow_timeout back to $TIMEOUT0" set_timeout "$TIMEOUT0"
 
+# ---- a flow follows a more specific service added later -------------------
+# Flows to VIP:54 match the whole-VIP service (srv3 only) and are learned;
+# once "VIP udp 54" (srv1 only) exists they must go to srv1, not stay on a
+# server of the service they no longer match.
+flows54() {
+	dp_py flows "$client" "$VIP" 54 "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
+	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
+}
+all_on() {
+	[ -z "$(awk -v i="$2" '$2 != i' "$DP_TMP/$1")" ]
+}
+add_whole() {
+	dp_genl nlb1 service add "$VIP" &&
+		dp_genl nlb1 server add "$VIP" "${SRV_IPS[2]}"
+}
+add_54() {
+	dp_genl nlb1 service add "$VIP" udp 54 &&
+		dp_genl nlb1 server add "$VIP" udp 54 "${SRV_IPS[0]}"
+}
+flows54_on() {
+	flows54 "$1" 5 45000 && all_on "$1" "$2"
+}
+ktap_check "whole-VIP service with srv3" add_whole
+ktap_check "5 flows to port 54 reach srv3" flows54_on m54a 2
+ktap_check "service $VIP udp 54 with srv1" add_54
+ktap_check "the same 5 flows now reach srv1" flows54_on m54b 0
+
 ktap_check "kernel log clean" dmesg_clean
 ktap_check "unload the module" nlbs_unload
 
