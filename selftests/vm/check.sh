@@ -25,7 +25,10 @@ HOST=${CHECK_HOST:-}
 demo=0
 [ "${1:-}" = --demo ] && demo=1
 start=$(date +%s)
-logs=$top/build/check
+# Per run: several checks may share a work tree.
+logs=$top/build/check/run.$$
+dbg=$top/build/debug
+dkms_dir=$top/build/dkms.$$
 mkdir -p "$logs"
 
 debug_dir=${NLBS_DEBUG_KERNEL_DIR:-$top/../shared/kernel/debug-6.1}
@@ -58,6 +61,8 @@ count() {
 finish() {
 	echo "# wall time: $(($(date +%s) - start))s"
 	echo "$passed passed, $failed failed, $skipped skipped"
+	rm -rf "$dbg/src.$$" "$dkms_dir"
+	[ "$failed" = 0 ] && rm -rf "$logs"
 	[ "$failed" = 0 ]
 	exit
 }
@@ -91,7 +96,6 @@ group() {
 # ---- what runs ---------------------------------------------------------
 # The module for the debug kernel is built from a copy of the sources
 # against its own kbuild tree, so kmod/ keeps the Debian build.
-dbg=$top/build/debug
 dbg_prepare() {
 	local stamp=$dbg/.unpacked
 	if [ ! -e "$stamp" ] || [ "$debug_dir/headers.tar.xz" -nt "$stamp" ]; then
@@ -101,10 +105,10 @@ dbg_prepare() {
 	fi
 	dbg_kdir=$(ls -d "$dbg"/linux-headers-* | head -n 1)
 	dbg_kver=$(ls "$dbg/lib/modules" | head -n 1)
-	rm -rf "$dbg/src" && mkdir -p "$dbg/src" &&
-		cp -r Kbuild kmod uapi "$dbg/src/" &&
-		make -C "$dbg_kdir" M="$dbg/src" clean >/dev/null &&
-		make -C "$dbg_kdir" M="$dbg/src" modules
+	rm -rf "$dbg/src.$$" && mkdir -p "$dbg/src.$$" &&
+		cp -r Kbuild kmod uapi "$dbg/src.$$/" &&
+		make -C "$dbg_kdir" M="$dbg/src.$$" clean >/dev/null &&
+		make -C "$dbg_kdir" M="$dbg/src.$$" modules
 }
 
 if [ -z "$KERNEL" ]; then
@@ -116,7 +120,6 @@ if [ -z "$KERNEL" ]; then
 fi
 
 # dkms on the host, into build/dkms only (never the system's trees).
-dkms_dir=$top/build/dkms
 dkms_version=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' dkms.conf)
 dkms_args() {
 	echo --dkmstree "$dkms_dir/var" --sourcetree "$dkms_dir/src" --installtree "$dkms_dir/lib/modules"
@@ -149,7 +152,7 @@ vm() {
 	if [ -n "$KERNEL" ]; then
 		args=(--kernel "$debug_dir/bzImage" --modules "$dbg/lib/modules/$dbg_kver"
 		      --timeout "${NLBS_VM_TIMEOUT:-3600}")
-		export NLBS_KO=$dbg/src/kmod/nlbs.ko NLBS_TIMEOUT_SCALE=4
+		export NLBS_KO=$dbg/src.$$/kmod/nlbs.ko NLBS_TIMEOUT_SCALE=4
 	else
 		args=(--timeout "${NLBS_VM_TIMEOUT:-1080}")
 	fi

@@ -4,14 +4,21 @@
 # Runs as PID 1 in the guest, chrooted into the overlay of the host root (see
 # run.sh). $1 is the env file run.sh wrote. The command's output goes to
 # ttyS1; its exit status, and the success marker only when the status is 0 and
-# the kernel log is clean, go to ttyS2. Then power off.
+# the kernel log is clean, go to ttyS2. Then reboot (QEMU exits).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LC_ALL=C.UTF-8
 
+# End the VM: a reboot, which -no-reboot turns into QEMU's exit (a power-off
+# only halts a kernel without ACPI, like the debug kernel). "end" on ttyS2
+# tells the runner we got here. PID 1 must not exit meanwhile (that panics)
+# nor exec anything: wait on a FIFO in bash.
 poweroff() {
-	sync
-	echo o >/proc/sysrq-trigger
-	sleep 60
+	local fifo=/dev/.nlbs-vm-wait
+	mkfifo "$fifo" 2>/dev/null
+	exec 9<>"$fifo"
+	echo end >/dev/ttyS2
+	echo b >/proc/sysrq-trigger
+	while :; do read -r -t 60 -u 9 _; done
 }
 
 # shellcheck disable=SC1090

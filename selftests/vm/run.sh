@@ -178,9 +178,23 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qpid=$!
+# Should the VM not go away once the guest said "end", end it.
+(
+	while kill -0 $qpid 2>/dev/null; do
+		if grep -q '^end' "$run/status"; then
+			sleep 15
+			kill $qpid 2>/dev/null
+			break
+		fi
+		sleep 1
+	done
+) &
+watcher=$!
 tail -n +1 -s 0.2 -F --pid=$qpid "$run/out" 2>/dev/null | tr -d '\r'
 wait $qpid
 qrc=$?
+kill $watcher 2>/dev/null
+wait $watcher 2>/dev/null
 secs=$(($(date +%s) - start))
 
 rc=0
