@@ -58,9 +58,11 @@ if [ -w $kmemleak ]; then
 	sleep 6
 	echo scan >$kmemleak
 	echo scan >$kmemleak
-	if [ -s $kmemleak ]; then
+	# (debugfs files have size 0: read it)
+	leaks=$(cat $kmemleak)
+	if [ -n "$leaks" ]; then
 		echo "# kmemleak reports leaks:" >/dev/ttyS1
-		head -n 60 $kmemleak | sed 's/^/# /' >/dev/ttyS1
+		head -n 60 <<<"$leaks" | sed 's/^/# /' >/dev/ttyS1
 		clean=0
 	fi
 fi
