@@ -83,7 +83,21 @@ ktap_check "nlb2 forwarded them (not nlb1)" dp_stat_is nlb2 forwarded 600
 P=$(same map1 map2)
 ktap_check "same configuration and seed: $P% of the flows on the same server (100%)" test "$P" = 100
 
-# Control: the comparison can fail. Another seed maps flows elsewhere.
+# Control: the comparison can fail. Another seed maps flows elsewhere, once
+# nlb2's flow table (which keeps known flows where they went) has forgotten
+# them: a 1 s flow_timeout, then back to the default.
+FLOW_TIMEOUT=/sys/module/nlbs/parameters/flow_timeout
+TIMEOUT0=$(cat "$FLOW_TIMEOUT")
+no_flows() {
+	[ -z "$(dp_genl nlb2 flow show)" ]
+}
+forget_flows() {
+	echo 1 >"$FLOW_TIMEOUT" && busywait 10000 no_flows
+	local rc=$?
+	echo "$TIMEOUT0" >"$FLOW_TIMEOUT"
+	return $rc
+}
+ktap_check "nlb2 forgets its flows (flow_timeout 1 s)" forget_flows
 ktap_check "nlb2 seed 0x1" dp_genl nlb2 config set seed 0x1
 ktap_check "600 of the same flows through nlb2, seed 0x1" flows map3 600 20000
 P3=$(same map1 map3)
