@@ -24,7 +24,7 @@ poweroff() {
 # shellcheck disable=SC1090
 . "$1" || { echo "nlbs-vm: cannot read $1"; poweroff; }
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the overlay's (writable, thrown away): the tree may be under it.
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/netns /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
