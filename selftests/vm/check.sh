@@ -159,11 +159,19 @@ vm() {
 	"$top/selftests/vm/run.sh" "${args[@]}" -- "$@"
 }
 
+# HOST=1: only where the running kernel can load modules and has headers.
+host_ok() {
+	[ "$(id -u)" = 0 ] && [ -e /proc/modules ] && [ -d "/lib/modules/$(uname -r)/build" ] && return 0
+	echo "# HOST=1 needs root, a kernel with module support and its build tree"
+	return 1
+}
+
 # ---- demo ----------------------------------------------------------------
 if [ "$demo" = 1 ]; then
 	make -s all >"$logs/build.log" 2>&1 || { cat "$logs/build.log"; exit 1; }
 	[ -z "$KERNEL" ] || dbg_prepare >>"$logs/build.log" 2>&1 || { cat "$logs/build.log"; exit 1; }
 	if [ -n "$HOST" ]; then
+		host_ok || exit 1
 		selftests/demo.sh
 	else
 		vm selftests/demo.sh
@@ -192,8 +200,7 @@ fi
 
 export T
 if [ -n "$HOST" ]; then
-	if [ "$(id -u)" != 0 ] || [ ! -e /proc/modules ] || [ ! -d "/lib/modules/$(uname -r)/build" ]; then
-		echo "# HOST=1 needs root, a kernel with module support and its build tree"
+	if ! host_ok; then
 		step_not_ok selftests "cannot run on this host"
 		failed=$((failed + 1))
 		finish
