@@ -132,9 +132,9 @@ exec chroot /newroot /bin/bash "$guest" "$env"
 fail "cannot run $guest"
 EOF
 	chmod +x "$d/init"
-	(cd "$d" && find . | LC_ALL=C sort | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$initrd.tmp" ||
+	(cd "$d" && find . | LC_ALL=C sort | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$initrd.$$" ||
 		die "cannot build the initramfs"
-	mv "$initrd.tmp" "$initrd"
+	mv "$initrd.$$" "$initrd"
 	rm -rf "$d"
 }
 
