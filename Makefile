@@ -21,7 +21,7 @@ ifeq ($(wildcard $(KDIR)/Makefile),)
 KDIR := $(shell for d in /usr/src/linux-headers-*-amd64 /lib/modules/*-amd64/build; do \
 	[ -f "$$d/Makefile" ] && echo "$$d" | sed -E 's,^(/usr/src/linux-headers-|/lib/modules/)([^/]*).*,\2 &,'; \
 	done | sort -V | tail -n 1 | cut -d' ' -f2)
-ifneq ($(MAKECMDGOALS),print-kdir)
+ifeq ($(filter check demo print-kdir,$(MAKECMDGOALS)),)
 $(info nlbs: no build tree for the running kernel $(shell uname -r): KDIR=$(or $(KDIR),<none>))
 endif
 endif
