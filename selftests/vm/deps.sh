@@ -38,7 +38,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "deps: run as root: $0" >&2
 	exit 1
 fi
-echo "deps: installing ${missing[*]}"
+echo "# deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null &&
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
