@@ -129,9 +129,12 @@ static void nlbs_flow_unlink(struct nlbs_flows *ft, struct nlbs_flow *f)
 	call_rcu(&f->rcu, nlbs_flow_free_rcu);
 }
 
-/* Remembers a new flow; replaces a stale one. Best effort. */
+/*
+ * Remembers a new flow; replaces a stale entry, or any entry of the same key
+ * with @renew (a TCP SYN: a new connection on a reused port). Best effort.
+ */
 void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
-		   __be32 ports, u8 proto, struct nlbs_server *srv)
+		   __be32 ports, u8 proto, struct nlbs_server *srv, bool renew)
 {
 	struct nlbs_flows *ft = rcu_dereference(inst->flows);
 	struct nlbs_flow *f, *old = NULL;
@@ -160,7 +163,7 @@ void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
 	hlist_for_each_entry(old, &ft->buckets[h], hnode)
 		if (nlbs_flow_match(old, saddr, daddr, ports, proto))
 			break;
-	if (old && !nlbs_flow_stale(old, srv->svc)) {
+	if (old && !renew && !nlbs_flow_stale(old, srv->svc)) {
 		spin_unlock(lock);	/* another CPU won the race */
 		nlbs_server_put(srv);
 		kmem_cache_free(nlbs_flow_cache, f);

@@ -13,7 +13,7 @@ struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst,
 				  const struct nlbs_service *svc, __be32 saddr,
 				  __be32 daddr, __be32 ports, u8 proto);
 void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
-		   __be32 ports, u8 proto, struct nlbs_server *srv);
+		   __be32 ports, u8 proto, struct nlbs_server *srv, bool renew);
 
 int nlbs_flow_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		   struct nlbs_instance *inst,

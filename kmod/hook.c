@@ -12,6 +12,7 @@
  */
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
+#include <linux/tcp.h>
 #include <net/ip.h>
 #include "arp.h"
 #include "flow.h"
@@ -55,7 +56,7 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	const struct iphdr *iph;
 	unsigned int ihl, len;
 	__be32 ports = 0;
-	bool frag, is_vip, ported = false;
+	bool frag, is_vip, ported = false, syn = false;
 	u16 dport = 0;
 
 	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
@@ -87,10 +88,18 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	frag = ip_is_fragment(iph);
 	if (!frag && (iph->protocol == IPPROTO_TCP ||
 		      iph->protocol == IPPROTO_UDP)) {
-		if (len < ihl + 4 || !pskb_may_pull(skb, ihl + 4))
+		unsigned int need = iph->protocol == IPPROTO_TCP ?
+				    sizeof(struct tcphdr) : 4;
+
+		if (len < ihl + need || !pskb_may_pull(skb, ihl + need))
 			goto malformed;
 		iph = ip_hdr(skb);
 		ports = *(__be32 *)((u8 *)iph + ihl);
+		if (iph->protocol == IPPROTO_TCP) {
+			const struct tcphdr *th = (const void *)((u8 *)iph + ihl);
+
+			syn = th->syn && !th->ack;
+		}
 		dport = ntohs(((__be16 *)&ports)[1]);
 		ported = true;
 	}
@@ -105,8 +114,11 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		return NF_DROP;
 	}
 
-	/* A known flow keeps its server; a new one gets Maglev's choice. */
-	srv = ported ? nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, ports,
+	/*
+	 * A known flow keeps its server; a new one gets Maglev's choice. A TCP
+	 * SYN always starts a new connection, even on a reused port.
+	 */
+	srv = ported && !syn ? nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, ports,
 				     iph->protocol) : NULL;
 	if (!srv) {
 		srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
@@ -114,7 +126,7 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 							    READ_ONCE(inst->seed)));
 		if (ported)
 			nlbs_flow_add(inst, iph->saddr, iph->daddr, ports,
-				      iph->protocol, srv);
+				      iph->protocol, srv, syn);
 	}
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
