@@ -33,20 +33,10 @@ setup_nlbs() {
 ktap_check "nlb1 and nlb2: udp/53 over srv1..3 weights 1:2:3, same seed" setup_nlbs ||
 	ktap_finished
 
-# flows OUT COUNT SPORT: COUNT flows from source ports SPORT..; OUT gets
-# "sport server-index" lines (index 0..2, -1: lost)
-flows() {
-	dp_py flows "$client" "$VIP" 53 "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
-	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
-}
-# per_server OUT: "n0 n1 n2 lost"
-per_server() {
-	awk '{ n[$2]++ } END { printf "%d %d %d %d\n", n[0], n[1], n[2], n[-1] }' "$DP_TMP/$1"
-}
 
 # ---- 3000 flows, weights 1:2:3 --------------------------------------------
-ktap_check "3000 flows through nlb1" flows map1 3000 20000
-read -r N1 N2 N3 LOST <<<"$(per_server map1)"
+ktap_check "3000 flows through nlb1" dp_flows map1 3000 20000
+read -r N1 N2 N3 LOST <<<"$(dp_per_server map1)"
 log "srv1 $N1 srv2 $N2 srv3 $N3 lost $LOST (expected 500 1000 1500 0)"
 ktap_check "no flow lost" test "$LOST" = 0
 within() {
@@ -78,7 +68,7 @@ same() {
 		END { print int(s * 100 / n) }' "$DP_TMP/$1" "$DP_TMP/$2"
 }
 ktap_check "takeover: nlb2 active, fw1 follows its announcement" switch_to nlb1 nlb2
-ktap_check "600 of the same flows through nlb2" flows map2 600 20000
+ktap_check "600 of the same flows through nlb2" dp_flows map2 600 20000
 ktap_check "nlb2 forwarded them (not nlb1)" dp_stat_is nlb2 forwarded 600
 P=$(same map1 map2)
 ktap_check "same configuration and seed: $P% of the flows on the same server (100%)" test "$P" = 100
@@ -99,7 +89,7 @@ forget_flows() {
 }
 ktap_check "nlb2 forgets its flows (flow_timeout 1 s)" forget_flows
 ktap_check "nlb2 seed 0x1" dp_genl nlb2 config set seed 0x1
-ktap_check "600 of the same flows through nlb2, seed 0x1" flows map3 600 20000
+ktap_check "600 of the same flows through nlb2, seed 0x1" dp_flows map3 600 20000
 P3=$(same map1 map3)
 ktap_check "another seed: $P3% on the same server (less than 90%)" test "$P3" -lt 90
 ktap_check "nlb2 seed back to $SEED" dp_genl nlb2 config set seed $SEED
@@ -109,8 +99,8 @@ drain() {
 	local before
 	before=$(dp_srv_pkts nlb2 "${SRV_IPS[2]}") || return 1
 	dp_genl nlb2 server set "$VIP" udp 53 "${SRV_IPS[2]}" weight 0 || return 1
-	flows map4 600 26000 || return 1
-	read -r W1 W2 W3 WL <<<"$(per_server map4)"
+	dp_flows map4 600 26000 || return 1
+	read -r W1 W2 W3 WL <<<"$(dp_per_server map4)"
 	log "weight 0 on srv3: srv1 $W1 srv2 $W2 srv3 $W3 lost $WL"
 	[ "$W3" = 0 ] && [ "$WL" = 0 ] && [ "$W1" -gt 0 ] && [ "$W2" -gt 0 ] &&
 	[ "$(dp_srv_pkts nlb2 "${SRV_IPS[2]}")" = "$before" ]

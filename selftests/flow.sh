@@ -40,16 +40,6 @@ setup_nlb() {
 ktap_check "nlb1 active: udp/53 over srv1..3 weights 1:1:1" setup_nlb ||
 	ktap_finished
 
-# flows OUT COUNT SPORT: COUNT flows from source ports SPORT..; OUT gets
-# "sport server-index" lines (index 0..2, -1: lost)
-flows() {
-	dp_py flows "$client" "$VIP" 53 "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
-	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
-}
-# per_server OUT: "n0 n1 n2 lost"
-per_server() {
-	awk '{ n[$2]++ } END { printf "%d %d %d %d\n", n[0], n[1], n[2], n[-1] }' "$DP_TMP/$1"
-}
 # none_lost OUT
 none_lost() {
 	local lost
@@ -97,8 +87,8 @@ table_empty() {
 }
 
 # ---- 30 flows, weights 1:1:1 ---------------------------------------------
-ktap_check "$N flows through nlb1" flows map1 $N $SPORT
-read -r A1 A2 A3 AL <<<"$(per_server map1)"
+ktap_check "$N flows through nlb1" dp_flows map1 $N $SPORT
+read -r A1 A2 A3 AL <<<"$(dp_per_server map1)"
 log "weights 1:1:1: srv1 $A1 srv2 $A2 srv3 $A3 lost $AL"
 ktap_check "no flow lost" none_lost map1
 # The weight-0 step below moves srv2's flows unless the table keeps them.
@@ -129,13 +119,13 @@ reweight() {
 	EOF
 }
 ktap_check "weights 1:0:5 (srv2 drained)" reweight
-ktap_check "the same $N flows again" flows map2 $N $SPORT
+ktap_check "the same $N flows again" dp_flows map2 $N $SPORT
 S=$(same map1 map2)
 ktap_check "known flows: $S of $N on their first server (all)" test "$S" = $N
 ktap_check "flow show: still their first server" table t2
 ktap_check "flow show: each as before" table_has map1 t2
-ktap_check "60 new flows" flows map3 60 $((SPORT + 1000))
-read -r B1 B2 B3 BL <<<"$(per_server map3)"
+ktap_check "60 new flows" dp_flows map3 60 $((SPORT + 1000))
+read -r B1 B2 B3 BL <<<"$(dp_per_server map3)"
 log "new flows, weights 1:0:5: srv1 $B1 srv2 $B2 srv3 $B3 lost $BL (expected 10 0 50 0)"
 ktap_check "new flows: none lost" none_lost map3
 ktap_check "new flows: none to srv2 (weight 0)" test "$B2" = 0
@@ -149,7 +139,7 @@ no_srv1_flow() {
 }
 ktap_check "delete srv1" dp_genl nlb1 server del "$VIP" udp 53 "${SRV_IPS[0]}"
 ktap_check "its flows leave the table (GC)" busywait 5000 no_srv1_flow t4
-ktap_check "the first $N flows again" flows map4 $N $SPORT
+ktap_check "the first $N flows again" dp_flows map4 $N $SPORT
 moved() {
 	local bad
 	bad=$(awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
@@ -177,10 +167,6 @@ ktap_check "flow_timeout back to $TIMEOUT0" set_timeout "$TIMEOUT0"
 # Flows to VIP:54 match the whole-VIP service (srv3 only) and are learned;
 # once "VIP udp 54" (srv1 only) exists they must go to srv1, not stay on a
 # server of the service they no longer match.
-flows54() {
-	dp_py flows "$client" "$VIP" 54 "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
-	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
-}
 all_on() {
 	[ -z "$(awk -v i="$2" '$2 != i' "$DP_TMP/$1")" ]
 }
@@ -193,7 +179,7 @@ add_54() {
 		dp_genl nlb1 server add "$VIP" udp 54 "${SRV_IPS[0]}"
 }
 flows54_on() {
-	flows54 "$1" 5 45000 && all_on "$1" "$2"
+	dp_flows "$1" 5 45000 54 && all_on "$1" "$2"
 }
 ktap_check "whole-VIP service with srv3" add_whole
 ktap_check "5 flows to port 54 reach srv3" flows54_on m54a 2

@@ -315,3 +315,16 @@ else:
     sys.exit('dp.py: unknown command ' + cmd)
 EOF
 }
+
+# dp_flows OUT COUNT SPORT [PORT]: COUNT UDP flows from the client to VIP:PORT
+# (default 53) from source ports SPORT..; OUT (in $DP_TMP) gets "sport
+# server-index" lines (index 0..2 for srv1..3, -1: lost)
+dp_flows() {
+	dp_py flows "$client" "$VIP" "${4:-53}" "$2" "$3" "$srv1" "$srv2" "$srv3" >"$DP_TMP/$1" || return 1
+	[ "$(wc -l <"$DP_TMP/$1")" = "$2" ]
+}
+
+# dp_per_server OUT: "n0 n1 n2 lost" of a dp_flows result
+dp_per_server() {
+	awk '{ n[$2]++ } END { printf "%d %d %d %d\n", n[0], n[1], n[2], n[-1] }' "$DP_TMP/$1"
+}
