@@ -46,6 +46,36 @@ struct nlbs_service *nlbs_service_lookup_rcu(struct nlbs_instance *inst,
 	return whole;
 }
 
+/*
+ * The server for a datagram. A known TCP/UDP flow keeps its server; a new
+ * one gets Maglev's choice and is remembered. A TCP SYN always starts a new
+ * connection, even on a reused port. @ports is NULL for fragments and other
+ * protocols, which are hashed on addresses and protocol only.
+ */
+static struct nlbs_server *nlbs_pick(struct nlbs_instance *inst,
+				     const struct nlbs_service *svc,
+				     const struct nlbs_table *tbl,
+				     const struct iphdr *iph,
+				     const __be32 *ports, bool syn)
+{
+	__be32 p = ports ? *ports : 0;
+	struct nlbs_server *srv;
+
+	if (ports && !syn) {
+		srv = nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, p,
+				    iph->protocol);
+		if (srv)
+			return srv;
+	}
+	srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
+						    iph->protocol, p,
+						    READ_ONCE(inst->seed)));
+	if (ports)
+		nlbs_flow_add(inst, iph->saddr, iph->daddr, p, iph->protocol,
+			      srv, syn);
+	return srv;
+}
+
 static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 				  struct sk_buff *skb)
 {
@@ -114,21 +144,7 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		return NF_DROP;
 	}
 
-	/*
-	 * A known flow keeps its server; a new one gets Maglev's choice. A TCP
-	 * SYN always starts a new connection, even on a reused port.
-	 */
-	srv = ported && !syn ? nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, ports,
-				     iph->protocol) : NULL;
-	if (!srv) {
-		srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
-							    iph->protocol, ports,
-							    READ_ONCE(inst->seed)));
-		if (ported)
-			nlbs_flow_add(inst, iph->saddr, iph->daddr, ports,
-				      iph->protocol, srv, syn);
-	}
-
+	srv = nlbs_pick(inst, svc, tbl, iph, ported ? &ports : NULL, syn);
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
