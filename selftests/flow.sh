@@ -186,6 +186,66 @@ ktap_check "5 flows to port 54 reach srv3" flows54_on m54a 2
 ktap_check "service $VIP udp 54 with srv1" add_54
 ktap_check "the same 5 flows now reach srv1" flows54_on m54b 0
 
+# ---- a TCP SYN on a reused port is a new connection -------------------------
+# A client may reuse a source port as soon as the server closed the previous
+# connection. Its SYN must get a fresh choice, not follow the old entry onto a
+# drained server; packets of established flows stay where they were.
+tcp_send() { # SPORT FLAGS (S: SYN, A: ACK), to VIP:80, raw from the client
+	ip netns exec "$client" /usr/bin/python3 - "$VIP" "$1" "$2" <<-'PY'
+	import socket, struct, sys
+	dst, sport, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	flags = 0x02 if flag == 'S' else 0x10
+	hdr = struct.pack('!HHIIBBHHH', sport, 80, 1, 0 if flag == 'S' else 1,
+	                  5 << 4, flags, 64240, 0, 0)
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+	s.sendto(hdr, (dst, 0))
+	PY
+}
+# tcp_server SPORT: the server nlb1's flow table holds for client:SPORT -> VIP:80
+tcp_server() {
+	dp_genl nlb1 flow show | awk -v k="$CLIENT_IP:$1" -v v="$VIP:80" \
+		'$1 == "flow" && $2 == "tcp" && $3 == k && $5 == v { print $7 }'
+}
+tcp_listed() {
+	local p
+	for p in $(seq 46000 46009); do
+		[ -n "$(tcp_server "$p")" ] || return 1
+	done
+}
+add_tcp80() {
+	dp_genl nlb1 service add "$VIP" tcp 80 || return 1
+	for s in 0 1 2; do
+		dp_genl nlb1 server add "$VIP" tcp 80 "${SRV_IPS[s]}" || return 1
+	done
+}
+ack_all() {
+	local p
+	for p in $(seq 46000 46009); do
+		tcp_send "$p" A || return 1
+	done
+}
+ktap_check "service $VIP tcp 80 over srv1..3" add_tcp80
+ktap_check "10 TCP flows from ports 46000.. (ACK)" ack_all
+ktap_check "all 10 in the flow table" busywait 5000 tcp_listed
+P=46000
+S=$(tcp_server $P)
+for p in $(seq 46000 46009); do
+	[ "$(tcp_server "$p")" = "$S" ] || OTHER=$p
+done
+OTHER_S=$(tcp_server "${OTHER:-46001}")
+log "flow $P on $S; flow ${OTHER:-none} on $OTHER_S"
+ktap_check "flow $P tracked on a server" test -n "$S"
+ktap_check "drain $S (weight 0)" dp_genl nlb1 server set "$VIP" tcp 80 "$S" weight 0
+ack_all
+ktap_check "ACK on flow $P: still on the drained $S" test "$(tcp_server $P)" = "$S"
+tcp_send $P S
+moved_off() {
+	[ -n "$(tcp_server $P)" ] && [ "$(tcp_server $P)" != "$S" ]
+}
+ktap_check "SYN on port $P again: a new connection, off the drained $S" \
+	busywait 5000 moved_off
+ktap_check "flow ${OTHER:-?} untouched" test "$(tcp_server "${OTHER:-46001}")" = "$OTHER_S"
+
 ktap_check "kernel log clean" dmesg_clean
 ktap_check "unload the module" nlbs_unload
 
