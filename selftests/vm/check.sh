@@ -197,6 +197,7 @@ if [ -n "$KERNEL" ]; then
 	step build-debug dbg_prepare || finish
 fi
 [ "$host_tests" = 1 ] && group host-unit make -s -C tools check
+[ "$host_tests" = 1 ] && group uapi-spec /usr/bin/python3 selftests/host/spec_check.py
 
 export T
 if [ -n "$HOST" ]; then
