@@ -100,7 +100,6 @@ struct nlbs_instance {
 	u32			garp_interval;
 	u32			seed;
 	u8			state;
-	bool			hooked;
 	struct nf_hook_ops	hook_ops;
 
 	struct delayed_work	garp_work;

@@ -136,13 +136,12 @@ static void nlbs_lease_work(struct work_struct *work)
 
 /* --- devices ----------------------------------------------------------- */
 
+/* The hook is registered exactly while access_dev is set. */
 static void nlbs_access_release(struct nlbs_instance *inst)
 {
 	if (!inst->access_dev)
 		return;
-	if (inst->hooked)
-		nf_unregister_net_hook(inst->net, &inst->hook_ops);
-	inst->hooked = false;
+	nf_unregister_net_hook(inst->net, &inst->hook_ops);
 	netdev_put(inst->access_dev, &inst->access_tracker);
 	inst->access_dev = NULL;
 }
@@ -164,7 +163,6 @@ static int nlbs_access_attach(struct nlbs_instance *inst,
 	err = nf_register_net_hook(inst->net, &inst->hook_ops);
 	if (err)
 		return err;
-	inst->hooked = true;
 	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
 	inst->access_dev = dev;
 	return 0;
