@@ -39,7 +39,8 @@ want 3 && e2e_scn_fw_failover
 want 4 && e2e_scn_drain
 want 5 && e2e_scn_weights 600
 
-ktap_check "exactly one active NLB at the end" test "$(e2e_active)" = nlb1
+e2e_nlb1_sole_active() { [ "$(e2e_active)" = nlb1 ]; }
+ktap_check "exactly one active NLB at the end, nlb1" e2e_wait 10000 e2e_nlb1_sole_active
 ktap_check "no sanitizer report or crash in the daemons' logs" \
 	sh -c "! grep -qE 'AddressSanitizer|runtime error|Segmentation' $E2E_TMP/nlb1.log $E2E_TMP/nlb2.log"
 ktap_check "kernel log clean" dmesg_clean

@@ -190,7 +190,15 @@ fwd_matches_fw() {
 	c=$(cap_count tcp-fw)
 	[ $((f - R_nlb1_forwarded)) = "$c" ] && [ "$(dp_stat nlb1 rx)" = $((R_nlb1_rx + c)) ]
 }
+# the client's side is closed (only TIME-WAIT left: its last ACK is out)
+# and the server's capture holds as many packets as fw1's
+tcp_quiet() {
+	[ -z "$(ip netns exec "$client" ss -Htan dst "$VIP" | awk '$1 != "TIME-WAIT"')" ] &&
+		[ "$(cap_count tcp-srv"${TCP_SRV:-0}")" = "$(cap_count tcp-fw)" ]
+}
 tcp_counts() {
+	busywait 10000 tcp_quiet ||
+		log "fw1 captured $(cap_count tcp-fw), srv${TCP_SRV:-0} $(cap_count tcp-srv"${TCP_SRV:-0}")"
 	busywait 10000 fwd_matches_fw && return 0
 	log "fw1 sent $(cap_count tcp-fw), nlb1 forwarded +$(($(dp_stat nlb1 forwarded) - R_nlb1_forwarded))," \
 		"rx +$(($(dp_stat nlb1 rx) - R_nlb1_rx))"

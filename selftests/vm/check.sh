@@ -154,7 +154,7 @@ vm() {
 		      --timeout "${NLBS_VM_TIMEOUT:-3600}")
 		export NLBS_KO=$dbg/src.$$/kmod/nlbs.ko NLBS_TIMEOUT_SCALE=4
 	else
-		args=(--timeout "${NLBS_VM_TIMEOUT:-1500}")
+		args=(--timeout "${NLBS_VM_TIMEOUT:-2700}")
 	fi
 	"$top/selftests/vm/run.sh" "${args[@]}" -- "$@"
 }

@@ -5,8 +5,9 @@
   hbtool.py forge KEYFILE SRC DST PORT STATE PRIO [EPOCH SEQ]
       send one heartbeat signed with KEYFILE (HMAC-SHA512-256, as libsodium
       crypto_auth) from SRC to DST:PORT
-  hbtool.py capture IFACE PORT OUTFILE
-      wait (5 s max) for one UDP datagram to PORT on IFACE, save its payload
+  hbtool.py capture IFACE PORT OUTFILE [KEYFILE]
+      wait (5 s max) for one UDP datagram to PORT on IFACE (with KEYFILE:
+      one whose tag verifies), save its payload
   hbtool.py send SRC DST PORT INFILE
       send a saved payload again (a replay)
   hbtool.py attack RX_NS TX_NS IFACE PORT SRC DST KEYFILE WRONGKEYFILE
@@ -53,19 +54,32 @@ def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None):
     send(src, dst, port, body + tag)
 
 
-def capture(iface, port, out):
+def genuine(keyfile, payload):
+    """payload carries a valid tag for keyfile's key"""
+    if len(payload) < 32:
+        return False
+    tag = hmac.new(read_key(keyfile), payload[:-32], hashlib.sha512).digest()[:32]
+    return hmac.compare_digest(tag, payload[-32:])
+
+
+def capture(iface, port, out, keyfile=None):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     s.bind((iface, 0))
     s.settimeout(5)
     end = time.time() + 5
     while time.time() < end:
-        frame = s.recv(2048)
+        frame, addr = s.recvfrom(2048)
+        if addr[2] == socket.PACKET_OUTGOING:  # this node's own heartbeat
+            continue
         ip = frame[14:]
         ihl = (ip[0] & 0x0F) * 4
         if ip[9] != 17:
             continue
         udp = ip[ihl:]
         if struct.unpack(">H", udp[2:4])[0] != int(port):
+            continue
+        # a forged datagram still in flight is not the heartbeat to replay
+        if keyfile is not None and not genuine(keyfile, udp[8:]):
             continue
         open(out, "wb").write(udp[8:])
         return 0
@@ -86,7 +100,7 @@ def attack(rx_ns, tx_ns, iface, port, src, dst, key, wrongkey):
         forge(wrongkey, src, dst, port, "active", 254)
     enter(rx_ns)
     out = "/tmp/hbtool.%d" % os.getpid()
-    if capture(iface, port, out):
+    if capture(iface, port, out, key):
         return 1
     enter(tx_ns)
     time.sleep(0.2)
@@ -101,7 +115,7 @@ def main(argv):
     if cmd == "forge" and len(argv) in (8, 10):
         forge(*argv[2:])
         return 0
-    if cmd == "capture" and len(argv) == 5:
+    if cmd == "capture" and len(argv) in (5, 6):
         return capture(*argv[2:])
     if cmd == "attack" and len(argv) == 10:
         return attack(*argv[2:])
