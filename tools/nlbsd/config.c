@@ -30,7 +30,7 @@ struct parse_ctx {
 	char section[200];
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
-	int key_file_line, lease_line, advert_line;
+	int key_file_line, lease_line, advert_line, dead_line;
 	char err[PATH_MAX + 512];
 };
 
@@ -316,8 +316,9 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 	} else if (!strcmp(name, "dead-after")) {
 		if (parse_u32(value, 2, 1000, &c->dead_after))
 			return fail(p, "bad dead-after '%s' (2..1000 intervals)", value);
+		p->dead_line = p->lineno;
 	} else if (!strcmp(name, "lease")) {
-		if (parse_ms(value, 20, 600000, &c->lease_ms))
+		if (parse_ms(value, 20, NLBSD_MAX_LEASE_MS, &c->lease_ms))
 			return fail(p, "bad lease '%s' (20ms..10min)", value);
 		p->lease_line = p->lineno;
 	} else if (!strcmp(name, "garp-count")) {
@@ -698,8 +699,20 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[node]: 'address' (own access address) is required");
 	if (!c->nlbs_addr.s_addr)
 		return fail(p, "[node]: 'nlbs' (NLBS address) is required");
-	if (!c->lease_ms)
-		c->lease_ms = c->dead_after * c->advert_ms;
+	if (!c->lease_ms) {
+		uint64_t l = (uint64_t)c->dead_after * c->advert_ms;
+
+		/* the kernel would refuse every STATE_SET active with it */
+		if (l > NLBSD_MAX_LEASE_MS) {
+			p->lineno = p->dead_line > p->advert_line ? p->dead_line : p->advert_line;
+			if (!p->lineno)
+				p->lineno = p->node_line;
+			return fail(p, "default lease dead-after x advert-interval (%llums) exceeds "
+				    "the maximum of %ums: lower them or set 'lease'",
+				    (unsigned long long)l, NLBSD_MAX_LEASE_MS);
+		}
+		c->lease_ms = l;
+	}
 	if (c->lease_ms < 2 * c->advert_ms) {
 		p->lineno = p->lease_line ? p->lease_line : p->advert_line;
 		return fail(p, "lease (%ums) must be at least 2 x advert-interval (%ums)",

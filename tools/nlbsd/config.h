@@ -15,6 +15,8 @@
 #define NLBSD_KEY_BYTES		32	/* crypto_auth_KEYBYTES */
 #define NLBSD_DEFAULT_PORT	7405
 #define NLBSD_MIN_ADVERT_MS	10
+/* lease: at most 10 min (the kernel accepts up to 1 h) */
+#define NLBSD_MAX_LEASE_MS	600000
 
 enum check_type {
 	CHECK_NONE,

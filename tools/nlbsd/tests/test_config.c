@@ -178,6 +178,8 @@ static const struct bad bad[] = {
 	{ "bad time unit", HEAD "[node]\npreempt-delay = 3h\n", 10, "bad preempt-delay" },
 	{ "lease shorter than two intervals", HEAD "[node]\nlease = 100\n", 10,
 	  "lease (100ms) must be at least 2 x advert-interval" },
+	{ "default lease above the maximum", HEAD "[node]\nadvert-interval = 60s\n"
+	  "dead-after = 11\n", 11, "default lease dead-after x advert-interval (660000ms) exceeds" },
 	{ "dead-after 1", HEAD "[node]\ndead-after = 1\n", 10, "bad dead-after" },
 	{ "bad boolean", HEAD "[node]\npreempt = maybe\n", 10, "bad preempt 'maybe'" },
 	{ "multicast NLBS address", "[node]\nnlbs = 224.0.0.1\n", 2, "bad NLBS address" },
@@ -262,6 +264,26 @@ static void test_bad_key(void)
 	config_free(c);
 }
 
+static void test_lease_limit(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c;
+
+	c = load(HEAD "[node]\nadvert-interval = 60s\ndead-after = 10\n", err, sizeof(err));
+	ktap_ok(c && c->lease_ms == 600000, "default lease at the maximum (10 min) accepted%s%s",
+		c ? "" : ": ", err);
+	config_free(c);
+	c = load(HEAD "[node]\nadvert-interval = 60s\ndead-after = 100\nlease = 10min\n", err,
+		 sizeof(err));
+	ktap_ok(!c, "lease '10min' is not a time");
+	config_free(c);
+	c = load(HEAD "[node]\nadvert-interval = 60s\ndead-after = 100\nlease = 600s\n", err,
+		 sizeof(err));
+	ktap_ok(c && c->lease_ms == 600000, "explicit lease allows a long dead-after%s%s",
+		c ? "" : ": ", err);
+	config_free(c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(dir))
@@ -273,6 +295,7 @@ int main(void)
 	test_minimal();
 	test_full();
 	test_bad();
+	test_lease_limit();
 	test_bad_key();
 	test_hex_key();
 	unlink(keyfile);
