@@ -24,6 +24,7 @@ int ha_state(void);
 /*
  * svc.c: reconcile the kernel's services and servers with @c (against what
  * the previous call applied; the first call also prunes services @c lacks).
+ * -ENOMEM: nothing changed, the previous configuration is still in use.
  */
 int svc_apply(const struct nlbsd_config *c);
 void svc_stop(void);

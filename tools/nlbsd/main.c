@@ -65,8 +65,13 @@ static void reload(struct timer *t)
 		config_free(n);
 		return;
 	}
-	if (svc_apply(n) < 0)
-		log_err("reload: services: out of memory");
+	if (svc_apply(n) < 0) {
+		/* svc.c still runs on the old configuration: so must ha.c */
+		log_err("reload failed (out of memory), keeping the running configuration");
+		ha_reload(cfg);
+		config_free(n);
+		return;
+	}
 	config_free(cfg);
 	cfg = n;
 	log_info("configuration %s reloaded", cfg_path);
@@ -236,7 +241,12 @@ int main(int argc, char **argv)
 	log_info("nlbsd " NLBSD_VERSION " starting with %s", cfg_path);
 	if (ha_start(cfg) < 0)
 		goto out_kern;
-	svc_apply(cfg);
+	if (svc_apply(cfg) < 0) {
+		log_err("services: out of memory");
+		ha_leave();
+		ha_stop();
+		goto out_kern;
+	}
 	ret = loop_run(&stop) < 0 ? 1 : 0;
 	ha_leave();
 	svc_stop();

@@ -229,9 +229,18 @@ int svc_apply(const struct nlbsd_config *c)
 	uint64_t spread = 0;
 	size_t i, j;
 
+	/* every allocation first: on failure nothing has changed */
 	arr = calloc(c->nservices ? c->nservices : 1, sizeof(*arr));
 	if (!arr)
 		return -ENOMEM;
+	for (i = 0; i < c->nservices; i++) {
+		arr[i].srv = calloc(c->services[i].nservers ? c->services[i].nservers : 1,
+				    sizeof(*arr[i].srv));
+		if (!arr[i].srv) {
+			free_rt(arr, c->nservices);	/* n still 0 everywhere */
+			return -ENOMEM;
+		}
+	}
 	if (!svcs && kern_service_prune(c) < 0)
 		log_err("%s", kern_error());
 	/* services that are gone */
@@ -253,11 +262,6 @@ int svc_apply(const struct nlbsd_config *c)
 		s->cfg = c->services[i];
 		s->cfg.servers = NULL;
 		s->n = c->services[i].nservers;
-		s->srv = calloc(s->n ? s->n : 1, sizeof(*s->srv));
-		if (!s->srv) {
-			free_rt(arr, c->nservices);
-			return -ENOMEM;
-		}
 		os = find_svc(svcs, nsvcs, &s->cfg);
 		if (!os) {
 			int ret = kern_service_add(&s->cfg);
