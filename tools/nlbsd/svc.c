@@ -37,12 +37,17 @@ struct svc_rt {
 	struct cfg_service cfg;	/* servers pointer not used: see srv */
 	struct srv_rt *srv;
 	size_t n;
+	bool in_kernel;		/* the kernel has the service: servers can go in */
 };
 
 static struct svc_rt *svcs;
 static size_t nsvcs;
 static const struct nlbsd_config *cur;
 static struct timer wtimer;
+static struct timer retry_timer;	/* services the kernel refused: add again */
+static struct ratelimit rl_retry = { .period_ms = 10000 };
+
+#define SVC_RETRY_MS 1000
 
 static uint32_t effective(const struct srv_rt *r)
 {
@@ -78,6 +83,8 @@ static void push(struct srv_rt *r, bool force)
 	uint32_t w = effective(r);
 	bool want = !(s->on_fail == ONFAIL_REMOVE && r->ck.up == 0);
 
+	if (!r->svc->in_kernel)
+		return;		/* pushed once the service is added */
 	if (want && !r->in_kernel) {
 		int ret = kern_server_add(s, &r->cfg, w);
 
@@ -181,6 +188,44 @@ static void weights_tick(struct timer *t)
 	}
 }
 
+/* Add @s to the kernel; false (and the retry timer armed) if refused. */
+static void retry_services(struct timer *t);
+
+static bool add_service(struct svc_rt *s, bool retry)
+{
+	int ret = kern_service_add(&s->cfg);
+
+	retry_timer.fn = retry_services;
+	if (ret < 0 && ret != -EEXIST) {
+		if (retry)
+			log_rl(&rl_retry, LOG_LVL_ERR, "service %s: %s (retrying)", s->cfg.name,
+			       kern_error());
+		else
+			log_err("service %s: %s (retrying every %u ms)", s->cfg.name,
+				kern_error(), SVC_RETRY_MS);
+		s->in_kernel = false;
+		if (!retry_timer.armed)
+			timer_arm(&retry_timer, now_ms() + SVC_RETRY_MS);
+		return false;
+	}
+	log_info("service %s: %s", s->cfg.name, ret == -EEXIST ? "present" : "added");
+	s->in_kernel = true;
+	return true;
+}
+
+static void retry_services(struct timer *t)
+{
+	size_t i, j;
+
+	(void)t;
+	for (i = 0; i < nsvcs; i++) {
+		if (svcs[i].in_kernel || !add_service(&svcs[i], true))
+			continue;
+		for (j = 0; j < svcs[i].n; j++)
+			push(&svcs[i].srv[j], true);
+	}
+}
+
 static struct svc_rt *find_svc(struct svc_rt *arr, size_t n, const struct cfg_service *s)
 {
 	size_t i;
@@ -263,15 +308,10 @@ int svc_apply(const struct nlbsd_config *c)
 		s->cfg.servers = NULL;
 		s->n = c->services[i].nservers;
 		os = find_svc(svcs, nsvcs, &s->cfg);
-		if (!os) {
-			int ret = kern_service_add(&s->cfg);
-
-			if (ret < 0 && ret != -EEXIST)
-				log_err("service %s: %s", s->cfg.name, kern_error());
-			else
-				log_info("service %s: %s", s->cfg.name,
-					 ret == -EEXIST ? "present" : "added");
-		}
+		if (os && os->in_kernel)
+			s->in_kernel = true;
+		else
+			add_service(s, !!os);
 		/* servers of the old service that are gone */
 		for (j = 0; os && j < os->n; j++) {
 			size_t k;
@@ -342,6 +382,7 @@ int svc_apply(const struct nlbsd_config *c)
 void svc_stop(void)
 {
 	timer_cancel(&wtimer);
+	timer_cancel(&retry_timer);
 	free_rt(svcs, nsvcs);
 	svcs = NULL;
 	nsvcs = 0;
