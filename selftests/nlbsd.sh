@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # nlbsd driving two real nlbs instances (nlb1, nlb2 of the reference
-# topology, lib.sh topo_setup): one active is elected; SIGKILL of the active's
+# topology, lib.sh topo_setup): one active is elected; rmmod and insmod of
+# the module under both daemons: they recover on their own; SIGKILL of the active's
 # daemon makes its kernel lease run out (it leaves active by itself) while the
 # peer takes over, and the time from the kill to the first datagram reaching
 # a server through the new active is printed; the old node preempts back when
@@ -141,6 +142,23 @@ ktap_check "fw1 resolves the NLBS address to nlb1" \
 	fw1 arping -q -c 1 -w 2 -I acc "$NLBS_ADDR"
 ktap_check "health checks: all servers up on nlb1" busywait 10000 \
 	sh -c "[ \$(grep -c 'of $VIP tcp 80: up' $D/nlb1.log) -ge 3 ]"
+
+# ---- module unload and reload under the daemons (a DKMS upgrade) --------
+# The family id and events group the daemons resolved die with the module:
+# they must notice, go inop, and push everything again once it is back.
+svc_count_is() { [ "$($NLBS_GENL -n "$1" server show 2>/dev/null | grep -c weight)" = "$2" ]; }
+both_have() { svc_count_is "$nlb1" "$1" && svc_count_is "$nlb2" "$1"; }
+both_log() { log_has nlb1 "$1" && log_has nlb2 "$1"; }
+ktap_check "rmmod nlbs under both daemons" nlbs_unload
+ktap_check "both daemons notice the family is gone" \
+	busywait 5000 both_log "nlbs netlink family is gone"
+ktap_check "insmod nlbs again" nlbs_load
+ktap_check "both daemons reopen the new family" busywait 10000 both_log "nlbs family is back"
+ktap_check "after the reload: nlb1 active, nlb2 standby again" busywait 15000 pair_ok
+ktap_check "services and servers back in both kernels" busywait 10000 \
+	both_have 6
+ktap_check "fw1 resolves the NLBS address after the reload" \
+	busywait 10000 fw1 arping -q -c 1 -w 2 -I acc "$NLBS_ADDR"
 
 # ---- forged and replayed heartbeats ------------------------------------
 $HBTOOL attack "$nlb1" "$nlb2" acc 7405 "${NLB_ACC_IPS[1]}" "${NLB_ACC_IPS[0]}" \

@@ -28,6 +28,10 @@ int ha_state(void);
  */
 int svc_apply(const struct nlbsd_config *c);
 void svc_stop(void);
+/* The kernel lost everything (module unloaded): nothing is in it now. */
+void svc_kernel_lost(void);
+/* The module is back: add every service and server again. */
+void svc_kernel_back(void);
 void svc_dump(void);
 
 #endif /* NLBSD_DAEMON_H */

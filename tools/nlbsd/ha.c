@@ -58,6 +58,8 @@ struct ha {
 	uint64_t renewed_ms;
 	bool kernel_ok;		/* configuration accepted by the kernel */
 	uint64_t kernel_retry_ms;
+	bool kernel_gone;	/* nlbs family unregistered: reopen when back */
+	uint64_t kernel_check_ms;
 	bool devices_ok;
 	struct checker *targets;
 	size_t ntargets;
@@ -231,7 +233,7 @@ static void check_devices(void)
 		log_info("devices %s, %s: %s", c->access_dev, c->server_dev,
 			 ok ? "up" : "down or missing");
 	ha.devices_ok = ok;
-	if (!ha.kernel_ok && ok && now_ms() >= ha.kernel_retry_ms) {
+	if (!ha.kernel_ok && !ha.kernel_gone && ok && now_ms() >= ha.kernel_retry_ms) {
 		if (kern_config(c) < 0) {
 			log_rl(&ha.rl_kern, LOG_LVL_ERR, "%s", kern_error());
 			ha.kernel_retry_ms = now_ms() + 1000;
@@ -362,10 +364,69 @@ static void peer_dead(struct timer *t)
 	evaluate();
 }
 
+static void kev_readable(struct loop_fd *lf, uint32_t events);
+
+/*
+ * The module unloaded under us (rmmod, a DKMS upgrade): the family id and
+ * the events group we resolved are stale and every request fails. Be inop
+ * (nothing of ours is in a kernel any more), resolve the family again every
+ * second, and once it is back push the configuration, services and servers
+ * again, as at start.
+ */
+static void kernel_watch(void)
+{
+	uint64_t now = now_ms();
+	int old = ha.state;
+
+	if (kern_dry())
+		return;
+	if (ha.kernel_gone) {
+		if (now < ha.kernel_retry_ms)
+			return;
+		ha.kernel_retry_ms = now + 1000;
+		if (kern_reopen() < 0) {
+			log_rl(&ha.rl_kern, LOG_LVL_ERR, "%s (waiting for the nlbs module)",
+			       kern_error());
+			return;
+		}
+		log_info("kernel: the nlbs family is back: configuring it again");
+		ha.kernel_gone = false;
+		ha.kernel_retry_ms = 0;
+		ha.kev.fd = kern_event_fd();
+		ha.kev.fn = kev_readable;
+		if (ha.kev.fd >= 0 && loop_add(&ha.kev, EPOLLIN) < 0)
+			log_err("kernel events: %s", strerror(errno));
+		if (kern_state(ST_INIT, 0, false) < 0)
+			log_warn("%s", kern_error());
+		svc_kernel_back();
+		return;		/* check_devices() pushes the configuration */
+	}
+	if (!kern_suspect() && now - ha.kernel_check_ms < 1000)
+		return;
+	ha.kernel_check_ms = now;
+	if (kern_alive())
+		return;
+	log_warn("kernel: the nlbs netlink family is gone (module unloaded?): "
+		 "inop until it is back");
+	if (ha.kev.fd >= 0)
+		loop_del(&ha.kev);
+	ha.kev.fd = -1;
+	kern_close();
+	ha.kernel_gone = true;
+	ha.kernel_ok = false;
+	ha.kernel_retry_ms = now;
+	svc_kernel_lost();
+	if (ha.state != ST_INOP) {
+		ha.state = ST_INOP;
+		changed(old, "kernel module gone", "");
+	}
+}
+
 static void tick(struct timer *t)
 {
 	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
 							   : now_ms() + ha.cfg->advert_ms);
+	kernel_watch();
 	renew_lease();
 	send_hb(0);
 	drain();

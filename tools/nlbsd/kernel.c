@@ -15,6 +15,7 @@
 
 static struct nlbs_nl *req, *evt;
 static bool dry;
+static bool suspect;	/* a request failed as if the family were gone */
 static char errbuf[NLBS_ERRMSG_MAX + 64];
 
 bool kern_dry(void)
@@ -33,11 +34,24 @@ static int note(int ret, const char *what)
 
 	if (ret >= 0)
 		return ret;
+	/* genetlink's answers to an unknown family id or command */
+	if (ret == -ENOENT || ret == -EOPNOTSUPP)
+		suspect = true;
 	e = nlbs_nl_error(req);
 	snprintf(errbuf, sizeof(errbuf), "%s: %s%s%s", what, strerror(-ret),
 		 e && e->msg[0] ? ": " : "", e && e->msg[0] ? e->msg : "");
 	return ret;
 }
+
+/* Between kern_lost() and a successful kern_reopen(): every request fails. */
+#define NEED_REQ(what)								\
+	do {									\
+		if (!req) {							\
+			snprintf(errbuf, sizeof(errbuf),			\
+				 "%s: nlbs netlink family not open", what);	\
+			return -ENOENT;						\
+		}								\
+	} while (0)
 
 int kern_open(bool dry_run)
 {
@@ -69,6 +83,32 @@ fail:
 	return -(err.err ? err.err : EIO);
 }
 
+int kern_reopen(void)
+{
+	kern_close();
+	return kern_open(false);
+}
+
+bool kern_alive(void)
+{
+	struct nlbs_state_info st;
+	int ret;
+
+	if (dry)
+		return true;
+	suspect = false;
+	if (!req)
+		return false;
+	ret = note(nlbs_state_get(req, &st), "state get");
+	suspect = false;
+	return ret != -ENOENT && ret != -EOPNOTSUPP;
+}
+
+bool kern_suspect(void)
+{
+	return suspect;
+}
+
 void kern_close(void)
 {
 	if (req)
@@ -91,6 +131,7 @@ int kern_config(const struct nlbsd_config *c)
 	}
 	if (dry)
 		return 0;
+	NEED_REQ("config set");
 	kc.nlbs_addr = c->nlbs_addr.s_addr;
 	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX) |
 		     NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
@@ -113,6 +154,7 @@ int kern_state(int state, uint32_t lease_ms, bool announce)
 {
 	if (dry)
 		return 0;
+	NEED_REQ("state set");
 	return note(nlbs_state_set(req, state, lease_ms ? &lease_ms : NULL, announce),
 		    "state set");
 }
@@ -124,6 +166,7 @@ int kern_state_get(int *state)
 
 	if (dry)
 		return -EOPNOTSUPP;
+	NEED_REQ("state get");
 	ret = note(nlbs_state_get(req, &st), "state get");
 	if (ret >= 0)
 		*state = st.state;
@@ -149,6 +192,7 @@ static int service_op(const struct cfg_service *s, uint8_t cmd)
 
 	if (dry)
 		return 0;
+	NEED_REQ("service");
 	to_nl_service(s, &ns);
 	nlh = nlbs_nl_req(req, cmd, 0);
 	nlbs_put_service(nlh, &ns);
@@ -197,6 +241,7 @@ int kern_service_prune(const struct nlbsd_config *c)
 
 	if (dry)
 		return 0;
+	NEED_REQ("service dump");
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -221,6 +266,7 @@ static int server_op(const struct cfg_service *s, uint8_t cmd, struct nlbs_serve
 
 	if (dry)
 		return 0;
+	NEED_REQ(what);
 	to_nl_service(s, &ns);
 	nlh = nlbs_nl_req(req, cmd, 0);
 	nlbs_put_service(nlh, &ns);
@@ -287,6 +333,7 @@ int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg)
 
 	if (dry)
 		return 0;
+	NEED_REQ("server dump");
 	to_nl_service(s, &ns);
 	return note(nlbs_server_dump(req, &ns, stat_cb, &sc), "server dump");
 }

@@ -11,6 +11,16 @@
 
 int kern_open(bool dry_run);
 void kern_close(void);
+/*
+ * The module was unloaded (and maybe loaded again): the family id and the
+ * events group resolved by kern_open() are stale. kern_suspect(): a request
+ * failed with ENOENT/EOPNOTSUPP since the last kern_alive(). kern_alive():
+ * does the family still answer (a STATE_GET)? kern_reopen(): close, then
+ * resolve family and group again; kern_event_fd() changes.
+ */
+bool kern_suspect(void);
+bool kern_alive(void);
+int kern_reopen(void);
 bool kern_dry(void);
 const char *kern_error(void);
 

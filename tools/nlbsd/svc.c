@@ -379,6 +379,26 @@ int svc_apply(const struct nlbsd_config *c)
 	return 0;
 }
 
+void svc_kernel_lost(void)
+{
+	size_t i, j;
+
+	timer_cancel(&retry_timer);
+	for (i = 0; i < nsvcs; i++) {
+		svcs[i].in_kernel = false;
+		for (j = 0; j < svcs[i].n; j++) {
+			svcs[i].srv[j].in_kernel = false;
+			svcs[i].srv[j].have_packets = false;
+		}
+	}
+}
+
+void svc_kernel_back(void)
+{
+	timer_cancel(&retry_timer);
+	retry_services(&retry_timer);
+}
+
 void svc_stop(void)
 {
 	timer_cancel(&wtimer);
