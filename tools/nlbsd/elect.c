@@ -28,6 +28,11 @@ bool elect_wins(uint8_t prio, uint32_t addr, uint8_t peer_prio, uint32_t peer_ad
 	return addr < peer_addr;
 }
 
+uint64_t elect_dead_ms(uint32_t dead_after, uint32_t own_ms, uint32_t peer_ms)
+{
+	return (uint64_t)dead_after * (peer_ms > own_ms ? peer_ms : own_ms);
+}
+
 static void standby(const struct elect_in *in, struct elect_out *out)
 {
 	bool win = elect_wins(in->prio, in->addr, in->peer_prio, in->peer_addr);

@@ -38,4 +38,11 @@ bool elect_wins(uint8_t prio, uint32_t addr, uint8_t peer_prio, uint32_t peer_ad
 
 void elect(const struct elect_in *in, struct elect_out *out);
 
+/*
+ * How long the peer may be silent before it is dead: dead-after intervals
+ * of the slower of the two (a peer advertising every 1 s is not dead after
+ * 3 x our 100 ms). peer_ms 0: not heard yet, ours.
+ */
+uint64_t elect_dead_ms(uint32_t dead_after, uint32_t own_ms, uint32_t peer_ms);
+
 #endif /* NLBSD_ELECT_H */

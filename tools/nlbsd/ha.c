@@ -51,6 +51,7 @@ struct ha {
 	uint64_t peer_rx_ms;
 	int peer_state, peer_prev_state;
 	uint8_t peer_prio;
+	uint32_t peer_interval_ms;	/* advertised; 0: not heard yet */
 	bool peer_leaving;
 	bool warned_interval;
 
@@ -90,7 +91,7 @@ int ha_state(void)
 
 static uint64_t dead_ms(void)
 {
-	return (uint64_t)ha.cfg->dead_after * ha.cfg->advert_ms;
+	return elect_dead_ms(ha.cfg->dead_after, ha.cfg->advert_ms, ha.peer_interval_ms);
 }
 
 /* ---- heartbeat out ---- */
@@ -359,8 +360,8 @@ static void peer_dead(struct timer *t)
 	drain();
 	if (now_ms() - ha.peer_rx_ms < dead_ms())
 		return;		/* heard meanwhile: the timer was re-armed */
-	log_info("peer %s silent for %u intervals", ip4(ha.cfg->peer),
-		 ha.cfg->dead_after);
+	log_info("peer %s silent for %u intervals (%llu ms)", ip4(ha.cfg->peer),
+		 ha.cfg->dead_after, (unsigned long long)dead_ms());
 	evaluate();
 }
 
@@ -470,6 +471,9 @@ static void accept_hb(const struct hb_msg *m)
 		ha.peer_prev_state = ha.peer_state;
 	ha.peer_state = m->state;
 	ha.peer_prio = m->priority;
+	/* authentic, so trusted; bounded as our own advert-interval is */
+	ha.peer_interval_ms = m->interval_ms < NLBSD_MIN_ADVERT_MS ? NLBSD_MIN_ADVERT_MS :
+			      m->interval_ms > 60000 ? 60000 : m->interval_ms;
 	ha.peer_leaving = m->flags & HB_F_LEAVING;
 	ha.peer_rx_ms = now_ms();
 	ha.dead.fn = peer_dead;
@@ -693,6 +697,7 @@ int ha_reload(const struct nlbsd_config *c)
 	if (c->peer.s_addr != old->peer.s_addr) {
 		memset(&ha.replay, 0, sizeof(ha.replay));
 		ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
+		ha.peer_interval_ms = 0;
 		ha.peer_rx_ms = now_ms();
 	}
 	start_targets(c);

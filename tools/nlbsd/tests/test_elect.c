@@ -98,5 +98,10 @@ int main(void)
 	}
 	ktap_ok(elect_wins(101, B, 100, A) && !elect_wins(100, B, 100, A) &&
 		elect_wins(100, A, 100, B), "elect_wins: priority, then lower address");
+	ktap_ok(elect_dead_ms(3, 100, 0) == 300 && elect_dead_ms(3, 100, 50) == 300,
+		"dead-after: our interval when the peer's is unknown or shorter");
+	ktap_ok(elect_dead_ms(3, 100, 1000) == 3000,
+		"dead-after: the peer's advertised interval when longer");
+	ktap_ok(elect_dead_ms(1000, 60000, 60000) == 60000000ull, "dead-after: no overflow");
 	return ktap_done("nlbsd election");
 }
