@@ -310,6 +310,11 @@ check "config show" shows "$a" \
 check "-j config show" jshows "$a" \
 	".access == \"acc\" and .access_ifindex == $ACC_A and .servers == \"srv\" and .servers_ifindex == $SRV_A and .nlbs == \"10.10.0.100\" and .garp_count == 5 and .garp_interval == 200 and .seed == 43981" \
 	config show
+# seed: decimal (as nlbsd's hash-seed) or 0x hex, a leading 0 is not octal
+check "config set seed 0100" g -n "$a" config set seed 0100
+check "-j config show: seed 0100 is 100, not octal 64" jshows "$a" '.seed == 100' config show
+check "config set seed 09 (not rejected as bad octal)" g -n "$a" config set seed 09
+check "-j config show: seed 09 is 9" jshows "$a" '.seed == 9' config show
 check "config set one field keeps the others" g -n "$a" config set seed 7
 check "-j config show after partial set" jshows "$a" \
 	'.seed == 7 and .access == "acc" and .garp_count == 5 and .nlbs == "10.10.0.100"' config show
@@ -440,6 +445,8 @@ check "reject: weight 65536" fails "$a" "integer out of range" server add $VIPA 
 check "reject: weight 65536 on set" fails "$a" "integer out of range" server set $VIPA tcp 80 10.20.0.22 weight 65536
 check "reject: port 0 (CLI usage error, exit 2)" \
 	fails_rc 2 "$a" 'invalid port "0": 1..65535' nlbs_genl -n "$a" service add $VIPA tcp 0
+check "reject: seed -1 (CLI usage error, exit 2)" \
+	fails_rc 2 "$a" 'invalid seed "-1"' nlbs_genl -n "$a" config set seed -1
 # What the CLI does not send, as raw requests: CONFIG_SET (1) with the
 # ifindex of a device of b, SERVICE_ADD (5) with port 0 and without VIP,
 # STATE_SET (3) without state and with state 4.

@@ -18,9 +18,11 @@
 #include <linux/netlink.h>
 
 #include "nlbs_nl.h"
+#include "nlbs_nl_io.h"
 
 struct nlbs_nl {
 	struct mnl_socket *sk;
+	struct nlbs_nl_io io;		/* unit tests: instead of sk */
 	uint32_t portid;
 	uint32_t seq;
 	uint16_t family;
@@ -105,6 +107,7 @@ struct run_ctx {
 	bool listen;		/* notifications: no ACK ends it */
 	bool done;		/* ACK, error or NLMSG_DONE seen */
 	bool stopped;		/* cb returned MNL_CB_STOP: skip the rest */
+	bool dump_intr;		/* NLM_F_DUMP_INTR seen: a torn dump */
 	int cb_err;		/* cb failed: drain the rest, then fail */
 };
 
@@ -193,7 +196,6 @@ static int noop_cb(const struct nlmsghdr *nlh, void *data)
 static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct run_ctx *rc = data;
-
 	int ret;
 
 	if (nlh->nlmsg_type != rc->nl->family ||
@@ -223,18 +225,49 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 	[NLMSG_OVERRUN]	= noop_cb,
 };
 
+/*
+ * NLM_F_DUMP_INTR (genl_dump_check_consistent(), and the kernel checks once
+ * more on NLMSG_DONE): the objects changed while the dump was being built,
+ * what it returns may be torn. libmnl would stop at the first such message
+ * with EINTR and leave the rest of the dump in the socket, for the next
+ * request to trip over; so note it and clear it, read the dump to its end,
+ * and nlbs_nl_run() returns -EINTR.
+ */
+static void take_dump_intr(struct run_ctx *rc, void *buf, ssize_t len)
+{
+	struct nlmsghdr *nlh = buf;
+	int rest = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			rc->dump_intr = true;
+		}
+	}
+}
+
 static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
 			uint32_t seq, uint32_t portid)
 {
 	ssize_t len;
 	int ret;
 
-	len = mnl_socket_recvfrom(nl->sk, nl->rbuf, sizeof(nl->rbuf));
+	/* A signal during a request: its reply is still coming (and -EINTR
+	 * from nlbs_nl_run() means an interrupted dump). */
+	do {
+		if (nl->io.recv)
+			len = nl->io.recv(nl->io.ctx, nl->rbuf,
+					  sizeof(nl->rbuf));
+		else
+			len = mnl_socket_recvfrom(nl->sk, nl->rbuf,
+						  sizeof(nl->rbuf));
+	} while (len < 0 && errno == EINTR && !rc->listen);
 	if (len < 0) {
 		ret = errno;
 		set_err(&nl->err, ret, NULL);
 		return -ret;
 	}
+	take_dump_intr(rc, nl->rbuf, len);
 	ret = mnl_cb_run2(nl->rbuf, len, seq, portid, data_cb, rc,
 			  ctl_cbs, NLMSG_MIN_TYPE);
 	if (ret < 0) {
@@ -254,11 +287,16 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 		void *data)
 {
 	struct run_ctx rc = { .nl = nl, .cb = cb, .data = data };
+	ssize_t sent;
 	int ret;
 
 	set_err(&nl->err, 0, NULL);
 	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0) {
+	if (nl->io.send)
+		sent = nl->io.send(nl->io.ctx, nlh, nlh->nlmsg_len);
+	else
+		sent = mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len);
+	if (sent < 0) {
 		ret = errno;
 		set_err(&nl->err, ret, NULL);
 		return -ret;
@@ -272,6 +310,11 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 	if (rc.cb_err) {
 		set_err(&nl->err, rc.cb_err, NULL);
 		return -rc.cb_err;
+	}
+	if (rc.dump_intr) {
+		set_err(&nl->err, EINTR,
+			"dump interrupted by concurrent changes, try again");
+		return -EINTR;
 	}
 	return 0;
 }
@@ -414,6 +457,17 @@ struct nlbs_nl *nlbs_nl_open(const char *netns, struct nlbs_nl_error *err)
 fail:
 	nlbs_nl_close(nl);
 	return NULL;
+}
+
+struct nlbs_nl *nlbs_nl_open_io(const struct nlbs_nl_io *io, uint16_t family)
+{
+	struct nlbs_nl *nl = calloc(1, sizeof(*nl));
+
+	if (!nl)
+		return NULL;
+	nl->io = *io;
+	nl->family = family;
+	return nl;
 }
 
 void nlbs_nl_close(struct nlbs_nl *nl)

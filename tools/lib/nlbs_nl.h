@@ -83,6 +83,11 @@ struct nlmsghdr *nlbs_nl_req(struct nlbs_nl *nl, uint8_t cmd, uint16_t flags);
  * Send nlh, then read replies until the ACK (or NLMSG_DONE of a dump),
  * calling cb (may be NULL) for every nlbs message. Returns 0 or -errno; on a
  * kernel error nlbs_nl_error() holds its errno and extack text.
+ *
+ * -EINTR: the kernel flagged the dump NLM_F_DUMP_INTR, the objects changed
+ * while it was being built and what cb saw may be torn (an object missing or
+ * seen twice). The dump was still read to its end; run it again from
+ * scratch. (A signal does not cut a request short: it goes on reading.)
  */
 int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 		void *data);
@@ -217,7 +222,8 @@ int nlbs_stats_reset(struct nlbs_nl *nl);
 typedef int (*nlbs_service_cb)(const struct nlbs_service *svc, void *data);
 typedef int (*nlbs_server_cb)(const struct nlbs_service *svc,
 			      const struct nlbs_server *srv, void *data);
-/* Dumps; the callback returns 0 to go on, non-zero to stop (returned). */
+/* Dumps; the callback returns 0 to go on, non-zero to stop (returned).
+ * -EINTR: interrupted by a concurrent change, see nlbs_nl_run(). */
 int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data);
 /* filter NULL: all services; else only that service's servers. */
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,

@@ -38,11 +38,12 @@ static int config_word(struct cli *cli, struct nlbs_config *cfg, int attr,
 	case NLBS_A_NLBS_ADDR_BE:
 		return arg_ipv4(cli, "nlbs address", val, &cfg->nlbs_addr);
 	case NLBS_A_GARP_COUNT:
-		return arg_u32(cli, word, val, 10, &cfg->garp_count);
+		return arg_u32(cli, word, val, false, &cfg->garp_count);
 	case NLBS_A_GARP_INTERVAL:
-		return arg_u32(cli, word, val, 10, &cfg->garp_interval);
-	default:	/* NLBS_A_HASH_SEED: decimal or 0x hex */
-		return arg_u32(cli, word, val, 0, &cfg->hash_seed);
+		return arg_u32(cli, word, val, false, &cfg->garp_interval);
+	default:	/* NLBS_A_HASH_SEED: decimal (as nlbsd's hash-seed) or
+			 * 0x hex, never octal: "0100" is 100 */
+		return arg_u32(cli, word, val, true, &cfg->hash_seed);
 	}
 }
 

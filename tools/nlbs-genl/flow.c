@@ -63,13 +63,19 @@ static int flow_print_cb(const struct nlbs_flow *flow, void *data)
 
 int flow_run(struct cli *cli, const struct nlbs_req *req)
 {
-	int ret = CLI_OK;
+	int ret, tries;
 
 	(void)req;
 	if (!cli_nl(cli))
 		return CLI_FAIL;
-	print_begin(true);
-	if (nlbs_flow_dump(cli->nl, flow_print_cb, NULL) < 0)
-		ret = cli_nl_error(cli, "flow show");
+	/* Output is buffered until print_end(): a torn dump is dropped. */
+	for (tries = 1;; tries++) {
+		print_begin(true);
+		ret = nlbs_flow_dump(cli->nl, flow_print_cb, NULL);
+		if (!dump_again(ret, tries))
+			break;
+		print_end(false);
+	}
+	ret = ret < 0 ? cli_nl_error(cli, "flow show") : CLI_OK;
 	return print_end(!ret) ? CLI_FAIL : ret;
 }

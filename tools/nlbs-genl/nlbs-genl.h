@@ -95,7 +95,8 @@ int cli_usage_err(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int cli_fail(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int arg_u32(struct cli *cli, const char *what, const char *s, int base,
+/* Decimal, or with hex also 0x/0X hexadecimal; never octal. */
+int arg_u32(struct cli *cli, const char *what, const char *s, bool hex,
 	    uint32_t *v);
 int arg_ipv4(struct cli *cli, const char *what, const char *s, uint32_t *v);
 int arg_mac(struct cli *cli, const char *s, uint8_t mac[6]);
@@ -114,6 +115,14 @@ void req_encode(const struct nlbs_req *req, struct nlmsghdr *nlh);
 
 /* Netlink: the socket (opened on first use), one-shot request, errors. */
 struct nlbs_nl *cli_nl(struct cli *cli);
+/*
+ * A dump the kernel flagged as interrupted by a concurrent change (-EINTR,
+ * see nlbs_nl_run()) is run again from scratch, up to DUMP_TRIES times in
+ * all: dump_again(ret, tries) says whether the tries-th run (from 1) that
+ * returned ret is to be repeated. The last -EINTR fails the command.
+ */
+#define DUMP_TRIES	5
+bool dump_again(int ret, int tries);
 int cli_nl_error(struct cli *cli, const char *what);
 int run_simple(struct cli *cli, const struct nlbs_req *req);
 

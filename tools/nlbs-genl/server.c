@@ -40,7 +40,7 @@ static int server_opts_parse(struct cli *cli, struct nlbs_req *req,
 				return cli_usage_err(cli, "server: duplicate \"weight\"");
 			ret = arg_next(cli, argc, argv, &i, &val);
 			if (!ret)
-				ret = arg_u32(cli, "weight", val, 10,
+				ret = arg_u32(cli, "weight", val, false,
 					      &srv->weight);
 			if (ret)
 				return ret;

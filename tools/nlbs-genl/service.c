@@ -79,14 +79,20 @@ static int service_print_cb(const struct nlbs_service *svc, void *data)
 
 int service_run(struct cli *cli, const struct nlbs_req *req)
 {
-	int ret = CLI_OK;
+	int ret, tries;
 
 	if (req->op != OP_SERVICE_SHOW)
 		return run_simple(cli, req);
 	if (!cli_nl(cli))
 		return CLI_FAIL;
-	print_begin(true);
-	if (nlbs_service_dump(cli->nl, service_print_cb, NULL) < 0)
-		ret = cli_nl_error(cli, "service show");
+	/* Output is buffered until print_end(): a torn dump is dropped. */
+	for (tries = 1;; tries++) {
+		print_begin(true);
+		ret = nlbs_service_dump(cli->nl, service_print_cb, NULL);
+		if (!dump_again(ret, tries))
+			break;
+		print_end(false);
+	}
+	ret = ret < 0 ? cli_nl_error(cli, "service show") : CLI_OK;
 	return print_end(!ret) ? CLI_FAIL : ret;
 }

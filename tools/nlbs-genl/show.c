@@ -94,19 +94,42 @@ static int list_server_cb(const struct nlbs_service *svc,
 	return 0;
 }
 
+static void svc_list_clear(struct svc_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->e[i].srv);
+	free(l->e);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Both dumps again from scratch when either was interrupted by a change. */
 int svc_list_load(struct cli *cli, struct svc_list **out, bool services,
 		  const struct nlbs_service *filter)
 {
 	struct svc_list *l = calloc(1, sizeof(*l));
+	const char *what;
+	int ret, tries;
 
 	*out = l;
 	if (!l)
 		return cli_fail(cli, "out of memory"), CLI_FAIL;
-	if (services && nlbs_service_dump(cli->nl, list_service_cb, l) < 0)
-		return cli_nl_error(cli, "service show");
-	if (nlbs_server_dump(cli->nl, filter, list_server_cb, l) < 0)
-		return cli_nl_error(cli, "server show");
-	return CLI_OK;
+	for (tries = 1;; tries++) {
+		ret = 0;
+		what = "service show";
+		if (services)
+			ret = nlbs_service_dump(cli->nl, list_service_cb, l);
+		if (ret >= 0) {
+			what = "server show";
+			ret = nlbs_server_dump(cli->nl, filter, list_server_cb,
+					       l);
+		}
+		if (!dump_again(ret, tries))
+			break;
+		svc_list_clear(l);
+	}
+	return ret < 0 ? cli_nl_error(cli, what) : CLI_OK;
 }
 
 /*
@@ -143,13 +166,9 @@ void svc_list_print(const struct svc_list *l, bool counts)
 
 void svc_list_free(struct svc_list *l)
 {
-	size_t i;
-
 	if (!l)
 		return;
-	for (i = 0; i < l->n; i++)
-		free(l->e[i].srv);
-	free(l->e);
+	svc_list_clear(l);
 	free(l);
 }
 

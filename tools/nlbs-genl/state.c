@@ -49,7 +49,7 @@ int state_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 		ret = arg_next(cli, argc, argv, &i, &val);
 		if (ret)
 			return ret;
-		ret = arg_u32(cli, "lease", val, 10, &req->lease_ms);
+		ret = arg_u32(cli, "lease", val, false, &req->lease_ms);
 		if (ret)
 			return ret;
 		req->has_lease = true;

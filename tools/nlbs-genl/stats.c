@@ -71,19 +71,26 @@ static int stats_server_cb(const struct nlbs_service *svc,
 int stats_run(struct cli *cli, const struct nlbs_req *req)
 {
 	struct nlbs_stats stats;
-	int ret = CLI_OK;
+	int ret, tries;
 
 	if (req->op == OP_STATS_RESET)
 		return run_simple(cli, req);
 	if (!cli_nl(cli))
 		return CLI_FAIL;
-	if (nlbs_stats_get(cli->nl, &stats) < 0)
-		return cli_nl_error(cli, "stats show");
-	print_begin(false);
-	print_stats(&stats);
-	print_open_array("servers");
-	if (nlbs_server_dump(cli->nl, NULL, stats_server_cb, NULL) < 0)
-		ret = cli_nl_error(cli, "server show");
-	print_close_array();
+	/* Output is buffered until print_end(): a torn dump is dropped, and
+	 * the counters are read again with the servers. */
+	for (tries = 1;; tries++) {
+		if (nlbs_stats_get(cli->nl, &stats) < 0)
+			return cli_nl_error(cli, "stats show");
+		print_begin(false);
+		print_stats(&stats);
+		print_open_array("servers");
+		ret = nlbs_server_dump(cli->nl, NULL, stats_server_cb, NULL);
+		print_close_array();
+		if (!dump_again(ret, tries))
+			break;
+		print_end(false);
+	}
+	ret = ret < 0 ? cli_nl_error(cli, "server show") : CLI_OK;
 	return print_end(!ret) ? CLI_FAIL : ret;
 }

@@ -41,17 +41,27 @@ int cli_fail(struct cli *cli, const char *fmt, ...)
 }
 
 /* Only the width of the attribute is checked here; the kernel's policy
- * checks the range and says so in its extack message. */
-int arg_u32(struct cli *cli, const char *what, const char *s, int base,
+ * checks the range and says so in its extack message. Digits only: no sign
+ * (strtoull would wrap "-1"), no blanks, nothing after them, and a leading 0
+ * is not octal. */
+int arg_u32(struct cli *cli, const char *what, const char *s, bool hex,
 	    uint32_t *v)
 {
+	const char *digits = s, *set = "0123456789";
 	unsigned long long n;
+	int base = 10;
 	char *end;
 
-	if (!isdigit((unsigned char)*s))
+	if (hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+		set = "0123456789abcdefABCDEF";
+	}
+	/* All digits: strtoull would take a sign, blanks or a second 0x. */
+	if (!*digits || digits[strspn(digits, set)])
 		goto bad;
 	errno = 0;
-	n = strtoull(s, &end, base);
+	n = strtoull(digits, &end, base);
 	if (errno || *end || n > UINT32_MAX)
 		goto bad;
 	*v = (uint32_t)n;
@@ -142,7 +152,7 @@ int arg_service(struct cli *cli, int argc, char **argv, int *i,
 		return CLI_OK;
 	if (*i + 1 >= argc)
 		return cli_usage_err(cli, "\"%s\" needs a PORT", argv[*i]);
-	ret = arg_u32(cli, "port", argv[*i + 1], 10, &port);
+	ret = arg_u32(cli, "port", argv[*i + 1], false, &port);
 	if (ret)
 		return ret;
 	if (port < 1 || port > 65535)
@@ -183,6 +193,11 @@ struct nlbs_nl *cli_nl(struct cli *cli)
 		fprintf(stderr, "Error: %s\n",
 			err.msg[0] ? err.msg : strerror(err.err));
 	return cli->nl;
+}
+
+bool dump_again(int ret, int tries)
+{
+	return ret == -EINTR && tries < DUMP_TRIES;
 }
 
 /* The kernel's extack text verbatim, else the errno's text. */

@@ -17,6 +17,7 @@
 
 #include "../nlbs-genl/nlbs-genl.h"
 #include "../nlbs-genl/print.h"
+#include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -198,6 +199,21 @@ static const struct good_case good[] = {
 	  "CONFIG_SET ack access=3 servers=4 nlbs=10.10.0.100 garp-count=3 garp-interval=100" },
 	{ "config set seed 0xdeadbeef", "CONFIG_SET ack seed=0xdeadbeef" },
 	{ "config set seed 42", "CONFIG_SET ack seed=0x2a" },
+	/* decimal or 0x hex, never octal (as nlbsd's hash-seed) */
+	{ "config set seed 0100", "CONFIG_SET ack seed=0x64" },
+	{ "config set seed 09", "CONFIG_SET ack seed=0x9" },
+	{ "config set seed 0", "CONFIG_SET ack seed=0x0" },
+	{ "config set seed 0X1F", "CONFIG_SET ack seed=0x1f" },
+	{ "config set seed 0x0100", "CONFIG_SET ack seed=0x100" },
+	{ "config set seed 4294967295", "CONFIG_SET ack seed=0xffffffff" },
+	{ "config set seed 0xffffffff", "CONFIG_SET ack seed=0xffffffff" },
+	{ "config set garp-count 010 garp-interval 08",
+	  "CONFIG_SET ack garp-count=10 garp-interval=8" },
+	{ "state set active lease 0100", "STATE_SET ack state=1 lease=100" },
+	{ "server set 198.51.100.10 10.20.0.21 weight 010",
+	  "SERVER_SET ack svc{vip=198.51.100.10 proto=0} srv{addr=10.20.0.21 weight=10}" },
+	{ "service add 198.51.100.10 tcp 080",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80}" },
 	{ "config set garp-count 1000", "CONFIG_SET ack garp-count=1000" },
 	{ "config set garp-interval 4294967295",
 	  "CONFIG_SET ack garp-interval=4294967295" },
@@ -269,6 +285,40 @@ static const struct bad_case bad[] = {
 	{ "config set garp-interval 4294967296", CLI_USAGE,
 	  "invalid garp-interval \"4294967296\"" },
 	{ "config set seed zz", CLI_USAGE, "invalid seed \"zz\"" },
+	{ "config set seed -1", CLI_USAGE, "invalid seed \"-1\"" },
+	{ "config set seed +1", CLI_USAGE, "invalid seed \"+1\"" },
+	{ "config set seed 0x", CLI_USAGE, "invalid seed \"0x\"" },
+	{ "config set seed 0x-1", CLI_USAGE, "invalid seed \"0x-1\"" },
+	{ "config set seed 0x+1", CLI_USAGE, "invalid seed \"0x+1\"" },
+	{ "config set seed 0x0x1", CLI_USAGE, "invalid seed \"0x0x1\"" },
+	{ "config set seed 0x1g", CLI_USAGE, "invalid seed \"0x1g\"" },
+	{ "config set seed 12ab", CLI_USAGE, "invalid seed \"12ab\"" },
+	{ "config set seed 0b101", CLI_USAGE, "invalid seed \"0b101\"" },
+	{ "config set seed 4294967296", CLI_USAGE,
+	  "invalid seed \"4294967296\"" },
+	{ "config set seed 0x100000000", CLI_USAGE,
+	  "invalid seed \"0x100000000\"" },
+	{ "config set seed 18446744073709551616", CLI_USAGE,
+	  "invalid seed \"18446744073709551616\"" },
+	{ "config set garp-count 0x10", CLI_USAGE,
+	  "invalid garp-count \"0x10\"" },
+	{ "config set garp-interval -0", CLI_USAGE,
+	  "invalid garp-interval \"-0\"" },
+	{ "config set garp-interval 18446744073709551615", CLI_USAGE,
+	  "invalid garp-interval \"18446744073709551615\"" },
+	{ "state set active lease -1", CLI_USAGE, "invalid lease \"-1\"" },
+	{ "state set active lease 0x10", CLI_USAGE, "invalid lease \"0x10\"" },
+	{ "server set 198.51.100.10 10.20.0.21 weight -1", CLI_USAGE,
+	  "invalid weight \"-1\"" },
+	{ "server set 198.51.100.10 10.20.0.21 weight 4294967296", CLI_USAGE,
+	  "invalid weight \"4294967296\"" },
+	{ "server set 198.51.100.10 10.20.0.21 weight 1.5", CLI_USAGE,
+	  "invalid weight \"1.5\"" },
+	{ "service add 198.51.100.10 tcp -80", CLI_USAGE, "invalid port \"-80\"" },
+	{ "service add 198.51.100.10 tcp 0x50", CLI_USAGE,
+	  "invalid port \"0x50\"" },
+	{ "service add 198.51.100.10 tcp 4294967376", CLI_USAGE,
+	  "invalid port \"4294967376\"" },
 	{ "config show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "state set", CLI_USAGE, "state set: missing STATE" },
 	{ "state set up", CLI_USAGE,
@@ -639,13 +689,285 @@ static void test_malformed(void)
 	       "decode: wrong attribute size is -EINVAL");
 }
 
+/* ---- the receive path: interrupted dumps ------------------------------------ */
+
+#define FAKE_FAMILY	0x42
+#define FAKE_SETS	2
+#define FAKE_DGRAMS	3
+
+struct fake_dgram {
+	char buf[4096] __attribute__((aligned(8)));
+	size_t len;
+};
+
+/* The replies of request i are set[i] (the last set for every later one),
+ * one datagram a recv; after them recv fails with EAGAIN. */
+struct fake {
+	struct fake_dgram set[FAKE_SETS][FAKE_DGRAMS];
+	int ndgrams[FAKE_SETS];
+	int nsets;
+	int sends;		/* requests seen */
+	int next;		/* next datagram of the current set */
+	int eintr;		/* fail this many recvs with EINTR first */
+	int eagain;		/* recvs beyond the replies */
+	uint32_t seq;		/* of the last request */
+	uint8_t cmd;
+};
+
+static struct fake fake;
+
+static struct fake_dgram *fake_cur(void)
+{
+	int s = fake.sends - 1;
+
+	return &fake.set[s < fake.nsets ? s : fake.nsets - 1][fake.next];
+}
+
+static int fake_ncur(void)
+{
+	int s = fake.sends - 1;
+
+	return fake.ndgrams[s < fake.nsets ? s : fake.nsets - 1];
+}
+
+static ssize_t fake_send(void *ctx, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	(void)ctx;
+	fake.sends++;
+	fake.next = 0;
+	fake.seq = nlh->nlmsg_seq;
+	fake.cmd = nlbs_msg_cmd(nlh);
+	return (ssize_t)len;
+}
+
+static ssize_t fake_recv(void *ctx, void *buf, size_t len)
+{
+	const struct fake_dgram *d;
+	struct nlmsghdr *nlh;
+	int rest;
+
+	(void)ctx;
+	if (fake.eintr) {
+		fake.eintr--;
+		errno = EINTR;
+		return -1;
+	}
+	if (!fake.sends || fake.next >= fake_ncur()) {
+		fake.eagain++;
+		errno = EAGAIN;
+		return -1;
+	}
+	d = fake_cur();
+	fake.next++;
+	if (d->len > len)
+		abort();
+	memcpy(buf, d->buf, d->len);
+	rest = (int)d->len;
+	for (nlh = buf; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest))
+		nlh->nlmsg_seq = fake.seq;	/* the kernel echoes it */
+	return (ssize_t)d->len;
+}
+
+/* A SERVICE_GET dump message for VIP (whole) in set s, datagram d. */
+static void fake_service(int s, int d, const char *vip, uint16_t flags)
+{
+	struct fake_dgram *g = &fake.set[s][d];
+	struct nlbs_service svc = {
+		.present = NLBS_BIT(NLBS_SVC_A_VIP_BE) |
+			   NLBS_BIT(NLBS_SVC_A_PROTO),
+		.vip = inet_addr(vip),
+	};
+	struct nlmsghdr *nlh;
+
+	nlh = nlbs_msg_init(g->buf + g->len, FAKE_FAMILY, NLBS_CMD_SERVICE_GET, 0);
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	nlbs_put_service(nlh, &svc);
+	g->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (d >= fake.ndgrams[s])
+		fake.ndgrams[s] = d + 1;
+	if (s >= fake.nsets)
+		fake.nsets = s + 1;
+}
+
+static void fake_done(int s, int d, uint16_t flags)
+{
+	struct fake_dgram *g = &fake.set[s][d];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf + g->len);
+	int *err;
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI | flags;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	*err = 0;
+	g->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (d >= fake.ndgrams[s])
+		fake.ndgrams[s] = d + 1;
+	if (s >= fake.nsets)
+		fake.nsets = s + 1;
+}
+
+/* A dump of two services in set s: both in datagram 0, NLMSG_DONE in 1. */
+static void fake_two_services(int s, uint16_t intr1, uint16_t intr_done)
+{
+	fake_service(s, 0, "198.51.100.10", 0);
+	fake_service(s, 0, "198.51.100.11", intr1);
+	fake_done(s, 1, intr_done);
+}
+
+static struct nlbs_nl *fake_open(void)
+{
+	static const struct nlbs_nl_io io = {
+		.send = fake_send,
+		.recv = fake_recv,
+	};
+
+	memset(&fake, 0, sizeof(fake));
+	return nlbs_nl_open_io(&io, FAKE_FAMILY);
+}
+
+static int count_cb(const struct nlbs_service *svc, void *data)
+{
+	(void)svc;
+	++*(int *)data;
+	return 0;
+}
+
+static const char intr_msg[] = "dump interrupted by concurrent changes, try again";
+
+static void test_dump_intr_lib(void)
+{
+	struct nlbs_nl *nl;
+	const struct nlbs_nl_error *e;
+	int ret, n;
+
+	nl = fake_open();
+	fake_two_services(0, 0, 0);
+	n = 0;
+	ret = nlbs_service_dump(nl, count_cb, &n);
+	result(ret == 0 && n == 2 && fake.next == 2 && !fake.eagain &&
+	       fake.cmd == NLBS_CMD_SERVICE_GET,
+	       "dump: a clean dump is 0 (ret %d, %d services)", ret, n);
+	nlbs_nl_close(nl);
+
+	nl = fake_open();
+	fake_two_services(0, NLM_F_DUMP_INTR, 0);
+	n = 0;
+	ret = nlbs_service_dump(nl, count_cb, &n);
+	e = nlbs_nl_error(nl);
+	result(ret == -EINTR && e->err == EINTR && !strcmp(e->msg, intr_msg),
+	       "dump: NLM_F_DUMP_INTR on a message is -EINTR (ret %d, \"%s\")",
+	       ret, e->msg);
+	result(n == 2 && fake.next == 2 && !fake.eagain,
+	       "dump: an interrupted dump is read to its NLMSG_DONE");
+	/* The socket is clean: the next request gets its own replies. */
+	fake.nsets = 2;
+	fake_two_services(1, 0, 0);
+	n = 0;
+	ret = nlbs_service_dump(nl, count_cb, &n);
+	result(ret == 0 && n == 2 && nlbs_nl_error(nl)->err == 0,
+	       "dump: the dump after an interrupted one succeeds");
+	nlbs_nl_close(nl);
+
+	nl = fake_open();
+	fake_two_services(0, 0, NLM_F_DUMP_INTR);
+	n = 0;
+	ret = nlbs_service_dump(nl, count_cb, &n);
+	result(ret == -EINTR && n == 2,
+	       "dump: NLM_F_DUMP_INTR on NLMSG_DONE only is -EINTR");
+	nlbs_nl_close(nl);
+
+	nl = fake_open();
+	fake_two_services(0, 0, 0);
+	fake.eintr = 2;
+	n = 0;
+	ret = nlbs_service_dump(nl, count_cb, &n);
+	result(ret == 0 && n == 2 && !fake.eintr,
+	       "dump: a signal (recv EINTR) does not cut it short");
+	nlbs_nl_close(nl);
+}
+
+/* nlbs-genl service show on the fake, whose first dump is interrupted (every
+ * dump with always_torn); stdout and stderr captured. */
+static int run_service_show(bool json, bool always_torn, char *out,
+			    size_t outsz, char *err, size_t errsz)
+{
+	struct cli cli = { .resolve = fake_resolve, .json = json };
+	FILE *o = tmpfile(), *e = tmpfile();
+	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
+	struct nlbs_req req;
+	size_t n;
+	int ret;
+
+	cli.nl = fake_open();
+	if (parse_line(&cli, &req, "service show"))
+		abort();
+	fake_two_services(0, NLM_F_DUMP_INTR, 0);	/* 1st try: torn */
+	fake_service(1, 0, "198.51.100.20", 0);		/* then clean */
+	fake_done(1, 1, 0);
+	if (always_torn)
+		fake.nsets = 1;
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(o), STDOUT_FILENO);
+	dup2(fileno(e), STDERR_FILENO);
+	print_init(json, false);
+	ret = cli_run(&cli, &req);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, STDOUT_FILENO);
+	dup2(se, STDERR_FILENO);
+	close(so);
+	close(se);
+	rewind(o);
+	rewind(e);
+	n = fread(out, 1, outsz - 1, o);
+	out[n] = '\0';
+	n = fread(err, 1, errsz - 1, e);
+	err[n] = '\0';
+	fclose(o);
+	fclose(e);
+	nlbs_nl_close(cli.nl);
+	return ret;
+}
+
+static void test_dump_intr_cli(void)
+{
+	char out[512], err[512];
+	int ret;
+
+	ret = run_service_show(false, false, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_OK && fake.sends == 2 &&
+	       !strcmp(out, "service 198.51.100.20\n") && !err[0],
+	       "service show: an interrupted dump is retried, the torn one dropped");
+	if (ret || strcmp(out, "service 198.51.100.20\n"))
+		printf("# ret %d sends %d out \"%s\" err \"%s\"\n", ret,
+		       fake.sends, out, err);
+
+	ret = run_service_show(true, false, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_OK && !strcmp(out, "[{\"vip\":\"198.51.100.20\",\"proto\":\"any\"}]\n"),
+	       "service show -j: an interrupted dump is retried");
+	if (ret || strcmp(out, "[{\"vip\":\"198.51.100.20\",\"proto\":\"any\"}]\n"))
+		printf("# ret %d out \"%s\" err \"%s\"\n", ret, out, err);
+
+	ret = run_service_show(false, true, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_FAIL && fake.sends == DUMP_TRIES && !out[0] &&
+	       !strcmp(err, "Error: dump interrupted by concurrent changes, try again\n"),
+	       "service show: still interrupted after %d tries: exit 1, nothing on stdout",
+	       DUMP_TRIES);
+	if (ret != CLI_FAIL || out[0])
+		printf("# ret %d sends %d out \"%s\" err \"%s\"\n", ret,
+		       fake.sends, out, err);
+}
+
 int main(void)
 {
 	size_t i;
 
 	printf("TAP version 13\n1..%zu\n",
 	       ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 5 + ARRAY_SIZE(prints) + 1 +
-	       2);
+	       2 + 6 + 3);
 	for (i = 0; i < ARRAY_SIZE(good); i++)
 		test_good(&good[i]);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
@@ -655,6 +977,8 @@ int main(void)
 		test_print(&prints[i]);
 	test_malformed();
 	test_flow_decode();
+	test_dump_intr_lib();
+	test_dump_intr_cli();
 	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
 	return failures ? 1 : 0;
 }

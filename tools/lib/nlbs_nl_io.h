@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * nlbs_nl_io: a handle on functions instead of a netlink socket, for the
+ * unit tests of the receive path (tools/tests). Not for the tools.
+ */
+#ifndef NLBS_NL_IO_H
+#define NLBS_NL_IO_H
+
+#include <sys/types.h>
+
+#include "nlbs_nl.h"
+
+struct nlbs_nl_io {
+	/* One request (nlmsg_seq set), as sendto(2): bytes or -1 and errno. */
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	/* One datagram of replies, as recvfrom(2): bytes or -1 and errno. */
+	ssize_t (*recv)(void *ctx, void *buf, size_t len);
+	void *ctx;
+};
+
+/* A handle bound to family id `family` (no nlctrl) whose requests go to
+ * io->send and replies come from io->recv; port id 0, so replies are not
+ * checked for it. nlbs_nl_fd() and nlbs_nl_join_events() must not be used
+ * on it. NULL if out of memory. */
+struct nlbs_nl *nlbs_nl_open_io(const struct nlbs_nl_io *io, uint16_t family);
+
+#endif /* NLBS_NL_IO_H */
