@@ -27,6 +27,8 @@ struct job {
 };
 
 static struct job *head, *tail;
+static unsigned int queued;	/* jobs from head to tail */
+static unsigned long dropped;
 static struct job *running;
 static pid_t running_pid;
 static uint64_t running_since;
@@ -92,6 +94,7 @@ static void start_next(void)
 		head = j->next;
 		if (!head)
 			tail = NULL;
+		queued--;
 		pid = spawn(j);
 		if (pid < 0) {
 			log_err("script %s: %s", j->path, strerror(errno));
@@ -122,6 +125,21 @@ void script_queue(const char *path, const char *state, const char *old,
 	snprintf(j->old, sizeof(j->old), "%s", old);
 	snprintf(j->reason, sizeof(j->reason), "%s", reason ? reason : "");
 	j->timeout_ms = timeout_ms;
+	if (queued >= SCRIPT_QUEUE_MAX) {
+		/* scripts slower than the transitions: the newest news matter most */
+		struct job *o = head;
+
+		head = o->next;
+		if (!head)
+			tail = NULL;
+		queued--;
+		dropped++;
+		log_warn("script %s %s %s: dropped, %u newer runs queued (%lu dropped so far)",
+			 o->path, o->state, o->old, SCRIPT_QUEUE_MAX, dropped);
+		free(o->path);
+		free(o);
+	}
+	queued++;
 	if (tail)
 		tail->next = j;
 	else
@@ -174,6 +192,7 @@ void script_kill_all(void)
 		free(j);
 	}
 	tail = NULL;
+	queued = 0;
 	if (running) {
 		waitpid(running_pid, NULL, 0);
 		free(running->path);

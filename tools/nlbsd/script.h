@@ -8,6 +8,13 @@
 
 #include <stdint.h>
 
+/*
+ * At most this many runs wait behind the running one; beyond, the oldest
+ * waiting run is dropped with a warning (a flapping node must not grow the
+ * queue without bound while a script hangs until its timeout).
+ */
+#define SCRIPT_QUEUE_MAX 32
+
 /* Queue @path STATE OLDSTATE REASON; also NLBSD_* in its environment. */
 void script_queue(const char *path, const char *state, const char *old,
 		  const char *reason, uint32_t timeout_ms);
