@@ -124,6 +124,14 @@ weight_of() { # weight_of NODE ADDR: its weight in service VIP tcp 80
 }
 weight_is() { [ "$(weight_of "$1" "$2")" = "$3" ]; }
 
+# left over in nlb1's kernel from an older configuration: the start-up
+# prune deletes the stale service and the stale server of a kept service
+stale() {
+	dp_genl nlb1 service add "$VIP" tcp 8080 &&
+	dp_genl nlb1 service add "$VIP" tcp 80 &&
+	dp_genl nlb1 server add "$VIP" tcp 80 192.0.2.99 weight 1
+}
+ktap_check "stale service and server in nlb1's kernel" stale
 touch "$D/nlb1.log" "$D/nlb2.log"
 start 2
 start 1
@@ -137,6 +145,9 @@ ktap_check "still exactly one active after 4 heartbeats" busywait 10000 pair_ok
 ktap_check "nlbsd loaded the services into both kernels" sh -c "
 	[ \$($NLBS_GENL -n $nlb1 server show | grep -c weight) = 6 ] &&
 	[ \$($NLBS_GENL -n $nlb2 server show | grep -c weight) = 6 ]"
+ktap_check "start-up prune removed the stale service and server" sh -c "
+	! $NLBS_GENL -n $nlb1 service show | grep -q 8080 &&
+	! $NLBS_GENL -n $nlb1 server show | grep -q 192.0.2.99"
 ktap_check "the active holds a lease" sh -c "$NLBS_GENL -j -n $nlb1 state show | grep -q lease_ms"
 ktap_check "fw1 resolves the NLBS address to nlb1" \
 	fw1 arping -q -c 1 -w 2 -I acc "$NLBS_ADDR"

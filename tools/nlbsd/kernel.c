@@ -212,9 +212,27 @@ int kern_service_del(const struct cfg_service *s)
 
 struct prune_ctx {
 	const struct nlbsd_config *c;
-	struct nlbs_service stale[64];
-	int n;
+	const struct cfg_service *svc;	/* server dump: the configured service */
+	struct nlbs_service *stale;	/* services to delete */
+	struct in_addr *stale_srv;	/* servers of svc to delete */
+	size_t n, cap;
+	int err;
 };
+
+/* Room for one more in *@arr (of @size bytes each); false on out of memory. */
+static bool grow(void **arr, size_t n, size_t *cap, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return true;
+	p = realloc(*arr, (*cap ? *cap * 2 : 16) * size);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = *cap ? *cap * 2 : 16;
+	return true;
+}
 
 static int prune_cb(const struct nlbs_service *svc, void *data)
 {
@@ -228,33 +246,84 @@ static int prune_cb(const struct nlbs_service *svc, void *data)
 		    (!s->proto || s->port == svc->port))
 			return 0;
 	}
-	if (p->n < (int)ARRAY_SIZE(p->stale))
-		p->stale[p->n++] = *svc;
+	if (!grow((void **)&p->stale, p->n, &p->cap, sizeof(*p->stale))) {
+		p->err = -ENOMEM;
+		return 0;
+	}
+	p->stale[p->n++] = *svc;
 	return 0;
+}
+
+static int prune_srv_cb(const struct nlbs_service *svc, const struct nlbs_server *srv,
+			void *data)
+{
+	struct prune_ctx *p = data;
+	size_t i;
+
+	(void)svc;
+	for (i = 0; i < p->svc->nservers; i++)
+		if (p->svc->servers[i].addr.s_addr == srv->addr)
+			return 0;
+	if (!grow((void **)&p->stale_srv, p->n, &p->cap, sizeof(*p->stale_srv))) {
+		p->err = -ENOMEM;
+		return 0;
+	}
+	p->stale_srv[p->n++].s_addr = srv->addr;
+	return 0;
+}
+
+static int server_op(const struct cfg_service *s, uint8_t cmd, struct nlbs_server *srv,
+		     const char *what);
+
+/* Delete the servers the kernel has in configured service @s that @s lacks. */
+static int prune_servers(const struct cfg_service *s)
+{
+	struct prune_ctx p = { .svc = s };
+	struct nlbs_server srv = { .present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) };
+	struct nlbs_service ns;
+	size_t i;
+	int ret;
+
+	to_nl_service(s, &ns);
+	ret = note(nlbs_server_dump(req, &ns, prune_srv_cb, &p), "server dump");
+	if (ret == -ENOENT) {
+		/* the kernel does not have the service (yet): nothing to prune */
+		ret = 0;
+	}
+	if (ret >= 0 && p.err)
+		ret = p.err;
+	for (i = 0; ret >= 0 && i < p.n; i++) {
+		srv.addr = p.stale_srv[i].s_addr;
+		ret = server_op(s, NLBS_CMD_SERVER_DEL, &srv, "server del");
+	}
+	free(p.stale_srv);
+	return ret;
 }
 
 int kern_service_prune(const struct nlbsd_config *c)
 {
-	struct prune_ctx *p;
+	struct prune_ctx p = { .c = c };
 	struct nlmsghdr *nlh;
-	int ret, i;
+	size_t i;
+	int ret;
 
 	if (dry)
 		return 0;
 	NEED_REQ("service dump");
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->c = c;
-	ret = note(nlbs_service_dump(req, prune_cb, p), "service dump");
-	for (i = 0; ret >= 0 && i < p->n; i++) {
-		p->stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
-				       NLBS_BIT(NLBS_SVC_A_PORT);
+	ret = note(nlbs_service_dump(req, prune_cb, &p), "service dump");
+	if (ret >= 0 && p.err)
+		ret = p.err;
+	for (i = 0; ret >= 0 && i < p.n; i++) {
+		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
+				      NLBS_BIT(NLBS_SVC_A_PORT);
 		nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
-		nlbs_put_service(nlh, &p->stale[i]);
+		nlbs_put_service(nlh, &p.stale[i]);
 		ret = note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
 	}
-	free(p);
+	free(p.stale);
+	/* servers of kept services that the configuration no longer has */
+	for (i = 0; ret >= 0 && i < c->nservices; i++)
+		ret = prune_servers(&c->services[i]);
 	return ret;
 }
 

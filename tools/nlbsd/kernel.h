@@ -37,7 +37,10 @@ int kern_state_get(int *state);
 
 int kern_service_add(const struct cfg_service *s);
 int kern_service_del(const struct cfg_service *s);
-/* Delete every service the kernel has that @c does not configure. */
+/*
+ * Delete every service the kernel has that @c does not configure, and every
+ * server of a configured service that @c does not list under it.
+ */
 int kern_service_prune(const struct nlbsd_config *c);
 int kern_server_add(const struct cfg_service *s, const struct cfg_server *srv, uint32_t weight);
 int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight);
