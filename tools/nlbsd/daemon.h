@@ -32,6 +32,8 @@ void svc_stop(void);
 void svc_kernel_lost(void);
 /* The module is back: add every service and server again. */
 void svc_kernel_back(void);
+/* Kernel events were lost: add services and servers again where missing. */
+void svc_resync(void);
 void svc_dump(void);
 
 #endif /* NLBSD_DAEMON_H */

@@ -608,6 +608,33 @@ static void kdevice(const char *reason)
 	evaluate();
 }
 
+/*
+ * The event socket overran: state and device events may be lost. Ask the
+ * kernel instead: adopt its state, configure it again if it lost the
+ * devices (inop or a different configuration), re-add services and servers.
+ */
+static void kresync(void)
+{
+	int st, ok;
+
+	if (kern_state_get(&st) < 0) {
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "resync: %s", kern_error());
+		return;
+	}
+	ok = kern_config_matches(ha.cfg);
+	if (ok < 0)
+		log_rl(&ha.rl_kern, LOG_LVL_ERR, "resync: %s", kern_error());
+	if (st == ST_INOP || ok == 0) {
+		ha.kernel_ok = false;
+		ha.kernel_retry_ms = 0;
+	}
+	svc_resync();
+	if (st != ha.state)
+		kstate(st, "kernel state (events lost)");
+	check_devices();
+	evaluate();
+}
+
 static void kev_readable(struct loop_fd *lf, uint32_t events)
 {
 	static const struct kern_events ev = { .state = kstate, .device = kdevice };
@@ -616,8 +643,14 @@ static void kev_readable(struct loop_fd *lf, uint32_t events)
 	(void)lf;
 	(void)events;
 	ret = kern_event_read(&ev);
+	if (ret == -ENOBUFS) {
+		log_warn("kernel events lost (socket overrun): resynchronising");
+		kresync();
+		/* and read on: what is queued now came after the overrun */
+		ret = kern_event_read(&ev);
+	}
 	if (ret == -ENOBUFS)
-		log_warn("kernel events lost (socket overrun)");
+		log_warn("kernel events lost again (socket overrun)");
 	else if (ret < 0)
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "kernel events: %s", strerror(-ret));
 }

@@ -150,6 +150,24 @@ int kern_config(const struct nlbsd_config *c)
 	return note(nlbs_config_set(req, &kc), "config set");
 }
 
+int kern_config_matches(const struct nlbsd_config *c)
+{
+	struct nlbs_config kc = { 0 };
+	int ret;
+
+	if (dry)
+		return 1;
+	NEED_REQ("config get");
+	ret = note(nlbs_config_get(req, &kc), "config get");
+	if (ret < 0)
+		return ret;
+	return (kc.present & NLBS_BIT(NLBS_A_ACCESS_IFINDEX)) &&
+	       (kc.present & NLBS_BIT(NLBS_A_SERVER_IFINDEX)) &&
+	       kc.access_ifindex == if_nametoindex(c->access_dev) &&
+	       kc.server_ifindex == if_nametoindex(c->server_dev) &&
+	       kc.nlbs_addr == c->nlbs_addr.s_addr;
+}
+
 int kern_state(int state, uint32_t lease_ms, bool announce)
 {
 	if (dry)

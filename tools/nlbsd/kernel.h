@@ -26,6 +26,8 @@ const char *kern_error(void);
 
 /* Devices by name, NLBS address, garp, hash seed. */
 int kern_config(const struct nlbsd_config *c);
+/* Does the kernel have @c's devices and NLBS address? 1, 0 or -errno. */
+int kern_config_matches(const struct nlbsd_config *c);
 /*
  * lease_ms 0: no lease attribute. announce (active while already active):
  * the kernel sends its gratuitous ARPs again.

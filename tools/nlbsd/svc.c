@@ -399,6 +399,16 @@ void svc_kernel_back(void)
 	retry_services(&retry_timer);
 }
 
+void svc_resync(void)
+{
+	/*
+	 * Adding again is idempotent: a service present is EEXIST, a server
+	 * present gets its weight set (with a MAC: added again).
+	 */
+	svc_kernel_lost();
+	svc_kernel_back();
+}
+
 void svc_stop(void)
 {
 	timer_cancel(&wtimer);
