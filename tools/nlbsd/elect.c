@@ -10,7 +10,8 @@
  *     peer never heard yet               -> standby (still listening)
  *     peer inop/init or leaving          -> active
  *     peer standby: the winner           -> active (nobody serves: no delay)
- *     peer active: winner with preempt   -> active after preempt-delay
+ *     peer active: winner with preempt   -> active after preempt-delay,
+ *                                           once reachability is known
  *  4. active:
  *     peer active too (dual-active)      -> the loser steps down at once;
  *                                           the winner stays
@@ -71,6 +72,11 @@ static void standby(const struct elect_in *in, struct elect_out *out)
 	case ST_ACTIVE:
 		if (!win) {
 			out->reason = "peer active";
+			return;
+		}
+		if (in->unproven) {
+			/* a live active peer serves: do not take over blind */
+			out->reason = "peer active, own reachability not known yet";
 			return;
 		}
 		if (!in->preempt) {

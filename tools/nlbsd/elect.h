@@ -13,6 +13,7 @@
 struct elect_in {
 	int self;		/* enum nlbsd_state */
 	bool healthy;		/* reachability targets and devices fine */
+	bool unproven;		/* healthy, but a reachability verdict is pending */
 	uint8_t prio;
 	uint32_t addr;		/* host order, tie-break: lower wins */
 	bool preempt;

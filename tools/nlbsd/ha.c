@@ -64,7 +64,8 @@ struct ha {
 	bool devices_ok;
 	struct checker *targets;
 	size_t ntargets;
-	bool reach_ok;
+	bool reach_ok;		/* not failed (a verdict may be pending) */
+	bool reach_unknown;	/* no verdict yet: not enough to take over */
 	bool leaving;
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
@@ -244,44 +245,66 @@ static void check_devices(void)
 	}
 }
 
+/*
+ * ok: every target up (require all) or one (any); failed: one down (all) or
+ * every one (any); otherwise unknown until the verdicts come in. Unknown is
+ * healthy but does not take over from a live active peer (elect.c).
+ */
+static void reach_update(void)
+{
+	size_t i, up = 0, down = 0;
+	bool ok, unknown;
+
+	for (i = 0; i < ha.ntargets; i++) {
+		up += ha.targets[i].up > 0;
+		down += ha.targets[i].up == 0;
+	}
+	if (ha.cfg->require_all) {
+		ok = !down;
+		unknown = ok && up < ha.ntargets;
+	} else {
+		ok = !ha.ntargets || down < ha.ntargets;
+		unknown = ok && !up && ha.ntargets;
+	}
+	if (ok != ha.reach_ok || unknown != ha.reach_unknown)
+		log_info("reachability: %s", !ok ? "failed" : unknown ? "not known yet" : "ok");
+	ha.reach_ok = ok;
+	ha.reach_unknown = unknown;
+}
+
 static void reach_changed(struct checker *ck)
 {
-	bool all = true, any = false, ok;
-	size_t i;
-
 	(void)ck;
-	for (i = 0; i < ha.ntargets; i++) {
-		if (ha.targets[i].up != 0)
-			any = true;
-		else
-			all = false;
-	}
-	ok = !ha.ntargets || (ha.cfg->require_all ? all : any);
-	if (ok != ha.reach_ok)
-		log_info("reachability: %s", ok ? "ok" : "failed");
-	ha.reach_ok = ok;
+	reach_update();
 	evaluate();
 }
 
+static bool same_target(const struct check_spec *a, const struct check_spec *b)
+{
+	return a->type == b->type && a->addr.s_addr == b->addr.s_addr && a->port == b->port &&
+	       a->status == b->status && !strcmp(a->path, b->path) &&
+	       !strcmp(a->name, b->name) && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
+}
+
+/* (Re)start the targets of @c; an unchanged target keeps its verdict. */
 static void start_targets(const struct nlbsd_config *c)
 {
-	size_t i;
+	struct checker *old = ha.targets;
+	size_t i, j, nold = ha.ntargets;
 
-	for (i = 0; i < ha.ntargets; i++)
-		checker_stop(&ha.targets[i]);
-	free(ha.targets);
+	for (i = 0; i < nold; i++)
+		checker_stop(&old[i]);
 	ha.targets = NULL;
 	ha.ntargets = 0;
-	ha.reach_ok = true;
-	if (!c->ntargets)
-		return;
-	ha.targets = calloc(c->ntargets, sizeof(*ha.targets));
-	if (!ha.targets) {
-		log_err("out of memory");
-		return;
+	if (c->ntargets) {
+		ha.targets = calloc(c->ntargets, sizeof(*ha.targets));
+		if (!ha.targets)
+			log_err("reachability targets: out of memory");
+		else
+			ha.ntargets = c->ntargets;
 	}
-	ha.ntargets = c->ntargets;
-	for (i = 0; i < c->ntargets; i++) {
+	for (i = 0; i < ha.ntargets; i++) {
 		struct checker *ck = &ha.targets[i];
 
 		ck->spec = c->targets[i];
@@ -289,7 +312,19 @@ static void start_targets(const struct nlbsd_config *c)
 			 check_type_name(ck->spec.type), ip4(ck->spec.addr));
 		ck->changed = reach_changed;
 		checker_start(ck, 0);
+		for (j = 0; j < nold; j++) {
+			if (!same_target(&old[j].spec, &ck->spec))
+				continue;
+			ck->up = old[j].up;
+			ck->ok_run = old[j].ok_run;
+			ck->fail_run = old[j].fail_run;
+			ck->rt_ewma = old[j].rt_ewma;
+			break;
+		}
 	}
+	free(old);
+	if (c->ntargets || nold)
+		reach_update();
 }
 
 /* ---- election ---- */
@@ -307,6 +342,7 @@ static void evaluate(void)
 	struct elect_in in = {
 		.self = ha.state,
 		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
+		.unproven = ha.reach_unknown,
 		.prio = c->priority,
 		.addr = ntohl(c->address.s_addr),
 		.preempt = c->preempt,
