@@ -77,6 +77,7 @@ preempt = yes
 advert-interval = ${ADVERT}ms
 dead-after = $DEAD
 hash-seed = 7
+state-file = $D/nlb$1.epoch
 [peer]
 address = $peer
 key-file = $D/key

@@ -333,6 +333,11 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_u32(value, 0, UINT32_MAX, &c->hash_seed))
 			return fail(p, "bad hash-seed '%s'", value);
 		c->hash_seed_set = true;
+	} else if (!strcmp(name, "state-file")) {
+		if (!*value)
+			c->state_file[0] = 0;	/* none: the epoch from the clock only */
+		else if (parse_path(p, value, c->state_file))
+			return fail(p, "bad state-file '%s'", value);
 	} else {
 		return fail(p, "unknown key '%s' in [node]", name);
 	}
@@ -758,6 +763,7 @@ static void set_defaults(struct nlbsd_config *c)
 {
 	c->priority = 100;
 	c->preempt = true;
+	snprintf(c->state_file, sizeof(c->state_file), "%s", NLBSD_DEFAULT_STATE_FILE);
 	c->advert_ms = 100;
 	c->dead_after = 3;
 	c->port = NLBSD_DEFAULT_PORT;

@@ -28,6 +28,7 @@
 
 #include "daemon.h"
 #include "elect.h"
+#include "epoch.h"
 #include "hb.h"
 #include "kernel.h"
 #include "loop.h"
@@ -700,14 +701,21 @@ void ha_kernel_events(void)
 
 int ha_start(const struct nlbsd_config *c)
 {
+	char ewarn[PATH_MAX + 200];
 	uint64_t now = now_ms();
 	int ret;
 
 	ha.cfg = c;
 	ha.state = ST_INIT;
 	ha.state_since = now;
-	/* epoch: wall clock at start, so a restarted peer always moves forward */
-	ha.epoch = wall_ms() * 1000 + randombytes_uniform(1000);
+	/*
+	 * epoch: wall clock at start, but past the last one saved, so a
+	 * restarted daemon moves forward even when the clock stepped back
+	 */
+	ha.epoch = epoch_next(c->state_file, wall_ms() * 1000 + randombytes_uniform(1000),
+			      ewarn, sizeof(ewarn));
+	if (ewarn[0])
+		log_warn("%s", ewarn);
 	ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
 	ha.peer_rx_ms = now;	/* listen for dead-after before taking over */
 	ha.devices_ok = true;

@@ -69,7 +69,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..29"
+echo "1..30"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -108,6 +108,7 @@ priority = $4
 preempt = yes
 advert-interval = ${ADVERT}ms
 dead-after = $DEAD
+state-file = $DIR/$1.epoch
 [peer]
 address = $3
 key-file = key
@@ -132,6 +133,10 @@ server = 10.20.0.21 weight 5
 EOC
 }
 conf A 10.10.0.11 10.10.0.12 200 > "$DIR/a.conf"
+# A's last epoch lies 1000 s ahead of the clock, as after the clock stepped
+# back: its restart below must still be accepted by B
+EPOCH0=$(( ($(date +%s) + 1000) * 1000000 ))
+echo "$EPOCH0" > "$DIR/A.epoch"
 conf B 10.10.0.12 10.10.0.11 100 | sed 's/^target = icmp 10.20.0.21/target = icmp 10.10.0.12/' > "$DIR/b.conf"
 
 # real-time priority as nlbsd.service sets it: the host is shared and busy
@@ -243,6 +248,9 @@ mark "$DIR/a.log"; mark "$DIR/b.log"
 start_a
 wait_log "$DIR/b.log" "state active -> standby" 3000 >/dev/null
 ok $? "restarted higher-priority node preempts: B steps down"
+wait_log "$DIR/b.log" "peer 10.10.0.11 restarted (new epoch)" 1000 >/dev/null &&
+	[ "$(cat "$DIR/A.epoch")" = $((EPOCH0 + 2)) ]
+ok $? "restart with the clock behind the saved epoch: accepted (epoch = saved + 1)"
 wait_log "$DIR/a.log" "re-announcing" 3000 >/dev/null
 ok $? "winner re-announces after the loser left active"
 sleep 0.3

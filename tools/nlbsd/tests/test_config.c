@@ -66,6 +66,7 @@ static void test_minimal(void)
 		c->dead_after == 3 && c->lease_ms == 300 && c->port == 7405,
 		"defaults: priority 100, preempt, 100ms, dead-after 3, lease 300ms, port 7405");
 	ktap_ok(c->node_id == ntohl(inet_addr("10.10.0.11")), "node id derived from address");
+	ktap_ok(!strcmp(c->state_file, "/var/lib/nlbsd/epoch"), "default state-file");
 	ktap_ok(c->key[0] == 0x01 && c->key[31] == 0x20, "base64 key decoded");
 	ktap_ok(c->ntargets == 0 && c->nservices == 0 && c->require_all && c->check_devices,
 		"no targets, no services, require all, devices checked");

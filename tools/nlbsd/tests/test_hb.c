@@ -5,6 +5,11 @@
 #include <sodium.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../epoch.h"
 #include "../hb.h"
 #include "ktap.h"
 
@@ -96,6 +101,48 @@ static void test_replay(void)
 		"pre-restart heartbeat replayed: stale");
 }
 
+/* The epoch across restarts, the second one after the clock stepped back. */
+static void test_epoch(void)
+{
+	char dir[] = "/tmp/nlbsd-epoch-XXXXXX", path[64], bad[80], warn[300];
+	struct hb_replay r = { 0 };
+	struct hb_msg m = { .seq = 1 };
+	uint64_t e1, e2, e3, saved;
+	int restarted;
+	FILE *f;
+
+	ktap_ok(epoch_choose(1000, 0) == 1000 && epoch_choose(1000, 5000) == 5001 &&
+		epoch_choose(1000, 999) == 1000, "epoch = max(clock, saved + 1)");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/epoch", dir);
+	e1 = epoch_next(path, 2000000, warn, sizeof(warn));
+	ktap_ok(e1 == 2000000 && !warn[0], "first start: the clock (no state file yet)");
+	ktap_ok(!epoch_load(path, &saved) && saved == e1, "epoch saved");
+	e2 = epoch_next(path, 1000000, warn, sizeof(warn));
+	ktap_ok(e2 == e1 + 1 && !warn[0], "restart with the clock stepped back: saved + 1");
+	m.epoch = e1;
+	hb_replay_check(&r, &m, &restarted);
+	m.epoch = e2;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_OK && restarted,
+		"the peer accepts the restarted node's heartbeats");
+	e3 = epoch_next(path, 9000000, warn, sizeof(warn));
+	ktap_ok(e3 == 9000000, "clock ahead again: the clock");
+	f = fopen(path, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	e3 = epoch_next(path, 3000000, warn, sizeof(warn));
+	ktap_ok(e3 == 3000000 && strstr(warn, "Invalid argument"),
+		"unreadable state file: warned, the clock");
+	snprintf(bad, sizeof(bad), "%s/missing/epoch", dir);
+	e3 = epoch_next(bad, 4000000, warn, sizeof(warn));
+	ktap_ok(e3 == 4000000 && strstr(warn, "not saved"),
+		"state file not writable: warned, the clock");
+	ktap_ok(epoch_next("", 5, warn, sizeof(warn)) == 5 && !warn[0], "no state file: the clock");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -104,5 +151,6 @@ int main(void)
 	crypto_auth_keygen(other);
 	test_codec();
 	test_replay();
+	test_epoch();
 	return ktap_done("nlbsd heartbeat");
 }
