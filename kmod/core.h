@@ -100,7 +100,8 @@ struct nlbs_instance {
 	u32			garp_interval;
 	u32			seed;
 	u8			state;
-	struct nf_hook_ops	hook_ops;
+	struct nf_hook_ops	hook_ops[2];	/* see nlbs_access_attach() */
+	u8			hook_slot;
 
 	struct delayed_work	garp_work;
 	atomic_t		garp_left;
@@ -110,6 +111,7 @@ struct nlbs_instance {
 	u32			lease_ms;	/* 0: no lease */
 
 	struct delayed_work	rebuild_work;
+	u32			nservers;	/* over all services, RTNL */
 
 	struct nlbs_flows __rcu	*flows;		/* made with the first service */
 	struct delayed_work	flow_gc_work;

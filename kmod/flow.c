@@ -17,6 +17,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include "flow.h"
@@ -48,6 +49,7 @@ struct nlbs_flows {
 	struct hlist_head	buckets[1 << NLBS_FLOW_BITS];
 	spinlock_t		locks[NLBS_FLOW_LOCKS];	/* insert and reclaim, striped */
 	atomic_t		count;
+	u32			seed;	/* secret: no chain can be aimed at */
 };
 
 static struct kmem_cache *nlbs_flow_cache;
@@ -67,10 +69,18 @@ void nlbs_server_put(struct nlbs_server *srv)
 		call_rcu(&srv->rcu, nlbs_server_free_rcu);
 }
 
-static u32 nlbs_flow_bucket(__be32 saddr, __be32 daddr, __be32 ports, u8 proto)
+/*
+ * Clients choose saddr and ports, so the bucket hash is keyed with a random
+ * per-table secret: without it a client could send SYNs that all land in one
+ * chain and make every lookup and insert walk it. (The Maglev hash is keyed
+ * by the configured seed, which both NLBs share by design.)
+ */
+static u32 nlbs_flow_bucket(const struct nlbs_flows *ft, __be32 saddr,
+			    __be32 daddr, __be32 ports, u8 proto)
 {
 	return jhash_3words((__force u32)saddr, (__force u32)daddr,
-			    (__force u32)ports, proto) >> (32 - NLBS_FLOW_BITS);
+			    (__force u32)ports, ft->seed ^ proto) >>
+	       (32 - NLBS_FLOW_BITS);
 }
 
 static bool nlbs_flow_match(const struct nlbs_flow *f, __be32 saddr,
@@ -101,7 +111,7 @@ struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst,
 
 	if (!ft)
 		return NULL;
-	h = nlbs_flow_bucket(saddr, daddr, ports, proto);
+	h = nlbs_flow_bucket(ft, saddr, daddr, ports, proto);
 	hlist_for_each_entry_rcu(f, &ft->buckets[h], hnode) {
 		if (!nlbs_flow_match(f, saddr, daddr, ports, proto))
 			continue;
@@ -157,7 +167,7 @@ void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
 	f->srv = srv;
 	f->last = jiffies;
 
-	h = nlbs_flow_bucket(saddr, daddr, ports, proto);
+	h = nlbs_flow_bucket(ft, saddr, daddr, ports, proto);
 	lock = &ft->locks[h % NLBS_FLOW_LOCKS];
 	spin_lock(lock);
 	hlist_for_each_entry(old, &ft->buckets[h], hnode)
@@ -220,11 +230,12 @@ int nlbs_flows_init(struct nlbs_instance *inst)
 
 	if (rtnl_dereference(inst->flows))
 		return 0;
-	ft = kvzalloc(sizeof(*ft), GFP_KERNEL);
+	ft = kvzalloc(sizeof(*ft), GFP_KERNEL_ACCOUNT);
 	if (!ft)
 		return -ENOMEM;
 	for (i = 0; i < NLBS_FLOW_LOCKS; i++)
 		spin_lock_init(&ft->locks[i]);
+	ft->seed = get_random_u32();
 	rcu_assign_pointer(inst->flows, ft);
 	queue_delayed_work(system_power_efficient_wq, &inst->flow_gc_work,
 			   msecs_to_jiffies(NLBS_FLOW_GC_MS));

@@ -13,6 +13,14 @@
 #include "sched.h"
 #include "stats.h"
 
+/*
+ * Configuration is open to the admin of a user namespace, so what one
+ * namespace may allocate is bounded (and charged to its memory cgroup).
+ */
+static unsigned int nlbs_server_max = 65536;
+module_param_named(server_max, nlbs_server_max, uint, 0644);
+MODULE_PARM_DESC(server_max, "Servers per namespace, over all services (default 65536)");
+
 /* Tables up to this size are rebuilt in the request; larger ones deferred. */
 #define NLBS_SYNC_TABLE_MAX	16411
 #define NLBS_REBUILD_DELAY_MS	20
@@ -136,12 +144,16 @@ static void nlbs_lease_work(struct work_struct *work)
 
 /* --- devices ----------------------------------------------------------- */
 
-/* The hook is registered exactly while access_dev is set. */
+/*
+ * The hook hook_ops[hook_slot] is registered exactly while access_dev is
+ * set. The other slot lets a new access device be hooked before the old
+ * one is let go, so a failure leaves the instance as it was.
+ */
 static void nlbs_access_release(struct nlbs_instance *inst)
 {
 	if (!inst->access_dev)
 		return;
-	nf_unregister_net_hook(inst->net, &inst->hook_ops);
+	nf_unregister_net_hook(inst->net, &inst->hook_ops[inst->hook_slot]);
 	netdev_put(inst->access_dev, &inst->access_tracker);
 	inst->access_dev = NULL;
 }
@@ -149,10 +161,11 @@ static void nlbs_access_release(struct nlbs_instance *inst)
 static int nlbs_access_attach(struct nlbs_instance *inst,
 			      struct net_device *dev)
 {
+	u8 slot = !inst->hook_slot;
+	struct nf_hook_ops *ops = &inst->hook_ops[slot];
 	int err;
 
-	nlbs_access_release(inst);
-	inst->hook_ops = (struct nf_hook_ops) {
+	*ops = (struct nf_hook_ops) {
 		.hook		= nlbs_hook,
 		.priv		= inst,
 		.pf		= NFPROTO_NETDEV,
@@ -160,9 +173,11 @@ static int nlbs_access_attach(struct nlbs_instance *inst,
 		.priority	= 10,
 		.dev		= dev,
 	};
-	err = nf_register_net_hook(inst->net, &inst->hook_ops);
+	err = nf_register_net_hook(inst->net, ops);
 	if (err)
 		return err;
+	nlbs_access_release(inst);
+	inst->hook_slot = slot;
 	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
 	inst->access_dev = dev;
 	return 0;
@@ -303,21 +318,34 @@ static int nlbs_service_rebuild(struct nlbs_service *svc)
 	return 0;
 }
 
+/*
+ * Rebuilds the dirty services one at a time, each under its own RTNL hold:
+ * a namespace with many large services must not keep RTNL from the rest of
+ * the system for the whole batch. A failure retries the rest in a second.
+ */
 static void nlbs_rebuild_work(struct work_struct *work)
 {
 	struct nlbs_instance *inst = container_of(to_delayed_work(work),
 						  struct nlbs_instance,
 						  rebuild_work);
 	struct nlbs_service *svc;
-	bool retry = false;
+	bool more = true;
 
-	rtnl_lock();
-	list_for_each_entry(svc, &inst->services, node)
-		if (svc->dirty && nlbs_service_rebuild(svc))
-			retry = true;
-	if (retry)
-		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
-	rtnl_unlock();
+	while (more) {
+		more = false;
+		rtnl_lock();
+		list_for_each_entry(svc, &inst->services, node) {
+			if (!svc->dirty)
+				continue;
+			if (nlbs_service_rebuild(svc))
+				mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
+			else
+				more = true;
+			break;
+		}
+		rtnl_unlock();
+		cond_resched();
+	}
 }
 
 /*
@@ -363,7 +391,7 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 	}
 	if (nlbs_flows_init(inst))
 		return -ENOMEM;
-	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
 	svc->vip = vip;
@@ -397,6 +425,7 @@ static void nlbs_service_destroy(struct nlbs_instance *inst,
 	list_for_each_entry_safe(srv, tmp, &svc->servers, node) {
 		list_del(&srv->node);
 		hlist_del(&srv->hnode);
+		inst->nservers--;
 		WRITE_ONCE(srv->dead, true);
 		nlbs_server_put(srv);
 	}
@@ -442,7 +471,11 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		NL_SET_ERR_MSG_MOD(extack, "too many servers in this service");
 		return -ENOSPC;
 	}
-	srv = kzalloc(sizeof(*srv), GFP_KERNEL);
+	if (inst->nservers >= READ_ONCE(nlbs_server_max)) {
+		NL_SET_ERR_MSG_MOD(extack, "too many servers in this namespace (server_max)");
+		return -ENOSPC;
+	}
+	srv = kzalloc(sizeof(*srv), GFP_KERNEL_ACCOUNT);
 	if (!srv || nlbs_server_stats_init(srv)) {
 		kfree(srv);
 		return -ENOMEM;
@@ -458,6 +491,7 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 	list_add_tail(&srv->node, &svc->servers);
 	hlist_add_head(&srv->hnode, nlbs_srv_bucket(inst, svc, addr));
 	svc->nservers++;
+	inst->nservers++;
 	svc->neligible += !!weight;
 	nlbs_service_changed(inst, svc);
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_ADD);
@@ -489,6 +523,7 @@ void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 	list_del(&srv->node);
 	hlist_del(&srv->hnode);
 	svc->nservers--;
+	inst->nservers--;
 	svc->neligible -= !!srv->weight;
 	inst->genid++;
 	if (nlbs_service_rebuild(svc)) {

@@ -32,6 +32,18 @@ static struct pernet_operations nlbs_net_ops = {
 	.size = sizeof(struct nlbs_instance),
 };
 
+/*
+ * Tables, services, servers and flows are freed by call_rcu. A flow's
+ * callback may drop the last reference to its server, which queues the
+ * server's callback from inside the first: rcu_barrier() waits only for
+ * callbacks queued before it, so the second one waits for those.
+ */
+static void nlbs_rcu_drain(void)
+{
+	rcu_barrier();
+	rcu_barrier();
+}
+
 static int __init nlbs_init(void)
 {
 	int err;
@@ -60,7 +72,7 @@ err_notifier:
 err_pernet:
 	unregister_pernet_subsys(&nlbs_net_ops);
 err_flows:
-	rcu_barrier();
+	nlbs_rcu_drain();
 	nlbs_flows_module_exit();
 	return err;
 }
@@ -70,7 +82,7 @@ static void __exit nlbs_exit(void)
 	nlbs_genl_exit();
 	unregister_netdevice_notifier(&nlbs_netdev_notifier);
 	unregister_pernet_subsys(&nlbs_net_ops);
-	rcu_barrier();	/* tables, services, servers, flows freed by call_rcu */
+	nlbs_rcu_drain();
 	nlbs_flows_module_exit();
 }
 

@@ -583,11 +583,12 @@ static const struct genl_ops nlbs_genl_ops[] = {
 	NLBS_OP(NLBS_CMD_STATS_GET, nlbs_stats_get_doit, nlbs_empty_policy, 0),
 	NLBS_OP(NLBS_CMD_STATS_RESET, nlbs_stats_reset_doit, nlbs_empty_policy,
 		GENL_UNS_ADMIN_PERM),
-	{
+	{	/* client addresses and ports: not for every local user */
 		.cmd = NLBS_CMD_FLOW_GET,
 		.dumpit = nlbs_flow_dumpit,
 		.policy = nlbs_empty_policy,
 		.maxattr = NLBS_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

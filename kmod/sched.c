@@ -94,6 +94,8 @@ static void nlbs_table_fill(struct nlbs_table *tbl, struct nlbs_perm *perm)
 				perm[i].pos = c >= m ? c - m : c;
 				if (++filled == m)
 					return;
+				if (!(filled & 0xffff))
+					cond_resched();	/* one round may be all */
 			}
 		}
 		cond_resched();
@@ -117,7 +119,7 @@ struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
 
 	m = nlbs_table_size_for(n);
 	sz = sizeof(*tbl) + n * sizeof(*tbl->servers) + m * sizeof(*tbl->slots);
-	tbl = kvzalloc(sz, GFP_KERNEL);
+	tbl = kvzalloc(sz, GFP_KERNEL_ACCOUNT);
 	perm = kvcalloc(n, sizeof(*perm), GFP_KERNEL);
 	if (!tbl || !perm) {
 		kvfree(tbl);

@@ -55,7 +55,8 @@ void nlbs_stats_reset(struct nlbs_instance *inst)
 
 int nlbs_server_stats_init(struct nlbs_server *srv)
 {
-	srv->stats = netdev_alloc_pcpu_stats(struct nlbs_server_counters);
+	srv->stats = __netdev_alloc_pcpu_stats(struct nlbs_server_counters,
+					       GFP_KERNEL_ACCOUNT);
 	return srv->stats ? 0 : -ENOMEM;
 }
 

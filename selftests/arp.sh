@@ -234,6 +234,30 @@ ktap_check "garp-count 5 garp-interval 200: 5 announcements, >= 200 ms apart" ga
 log "garp-count 5 garp-interval 200: gaps between announcements (ms): $GAPS"
 ktap_check "fw1's entry back on nlb1" busywait 5000 fw1_neigh_is "$MAC1"
 
+# ---- the access device moves away and back --------------------------------
+# The new device's hook is registered before the old one is dropped (two
+# hook slots); both directions are exercised here.
+access_move() {
+	local ns r0
+	ns=$(dp_ns nlb1) || return 1
+	ip -n "$ns" link add acc2 type dummy && ip -n "$ns" link set acc2 up || return 1
+	dp_state nlb1 standby && dp_genl nlb1 config set access acc2 && dp_state nlb1 active ||
+		return 1
+	r0=$(dp_stat nlb1 arp-requests) || return 1
+	if fw1 arping -q -c 1 -w 1 -I acc "$NLBS_ADDR"; then
+		log "fw1 got a reply while nlb1's access device is acc2"
+		return 1
+	fi
+	dp_stat_is nlb1 arp-requests "$r0" || { log "nlb1 still sees requests on acc"; return 1; }
+	dp_state nlb1 standby && dp_genl nlb1 config set access acc && dp_state nlb1 active ||
+		return 1
+	ip -n "$ns" link del acc2 || return 1
+	fw1 arping -q -c 1 -w 2 -I acc "$NLBS_ADDR" || { log "no reply once acc is back"; return 1; }
+	dp_stat_is nlb1 arp-requests $((r0 + 1)) ||
+		{ log "nlb1 arp-requests $(dp_stat nlb1 arp-requests), expected $((r0 + 1))"; return 1; }
+}
+ktap_check "access device acc -> acc2 (no answer on acc) -> acc (answers again)" access_move
+
 ktap_check "kernel log clean" dmesg_clean
 ktap_check "unload the module" nlbs_unload
 

@@ -95,6 +95,14 @@ ktap_check "no flow lost" none_lost map1
 ktap_check "srv2 got some of them ($A2)" test "$A2" -gt 0
 ktap_check "flow show lists them" table t1
 ktap_check "flow show: $N flows in all" test "$(table_count)" = $N
+# client addresses and ports: the dump needs CAP_NET_ADMIN
+flow_eperm() {
+	local err
+	err=$(ip netns exec "$nlb1" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all "$NLBS_GENL" flow show 2>&1) && { log "nobody dumped: $err"; return 1; }
+	grep -q "Operation not permitted" <<<"$err" || { log "got: $err"; return 1; }
+}
+ktap_check "flow show as nobody: Operation not permitted" flow_eperm
 ktap_check "flow show: each with the server it reached" table_has map1 t1
 json_ok() {
 	dp_genl nlb1 -j flow show | /usr/bin/python3 -c '

@@ -61,4 +61,42 @@ churn() {
 }
 ktap_check "namespace churn while loaded" churn
 
+# server_max bounds the servers of one namespace over all its services (the
+# API is open to user-namespace admins); other namespaces are not affected.
+PARAM=/sys/module/nlbs/parameters/server_max
+server_max() {
+	local err i
+	echo 3 >"$PARAM" || return 1
+	for i in 1 2; do
+		nlbs_genl_ns "$g" service add 198.51.100.$i udp 53 || return 1
+	done
+	for i in 1 2 3; do
+		nlbs_genl_ns "$g" server add 198.51.100.$((i % 2 + 1)) udp 53 10.20.0.$i || return 1
+	done
+	err=$(nlbs_genl_ns "$g" server add 198.51.100.1 udp 53 10.20.0.4 2>&1) &&
+		{ log "a fourth server was accepted"; return 1; }
+	grep -q "too many servers in this namespace (server_max)" <<<"$err" ||
+		{ log "got: $err"; return 1; }
+	[ "$(nlbs_genl_ns "$g" server show | grep -c weight)" = 3 ] || return 1
+	nlbs_genl_ns "$h" service add 198.51.100.1 udp 53 || return 1
+	for i in 1 2 3; do
+		nlbs_genl_ns "$h" server add 198.51.100.1 udp 53 10.20.0.$i || return 1
+	done
+	# a deleted service gives its servers' room back
+	nlbs_genl_ns "$g" service del 198.51.100.2 udp 53 || return 1
+	nlbs_genl_ns "$g" server add 198.51.100.1 udp 53 10.20.0.4
+}
+limits() {
+	local rc
+	nlbs_load || return 1
+	setup_ns g h || return 1
+	server_max
+	rc=$?
+	echo 65536 >"$PARAM"
+	cleanup_all_ns
+	nlbs_unload || return 1
+	return $rc
+}
+ktap_check "server_max 3: a fourth server in a namespace is refused; others unaffected" limits
+
 ktap_finished

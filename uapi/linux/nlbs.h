@@ -55,7 +55,7 @@
  * NLBS_CMD_STATS_GET            NLBS_A_STATS nest of NLBS_STATS_A_* u64
  * NLBS_CMD_STATS_RESET (admin)  instance and per-server counters to zero
  *
- * NLBS_CMD_FLOW_GET             dump of the flow table, one flow a message
+ * NLBS_CMD_FLOW_GET (admin)     dump of the flow table, one flow a message
  *   NLBS_A_FLOW             nest
  *     NLBS_FLOW_A_SADDR_BE   be32  client address
  *     NLBS_FLOW_A_DADDR_BE   be32  VIP
