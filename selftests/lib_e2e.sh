@@ -226,6 +226,7 @@ dead-after = $E2E_DEAD
 garp-count = 3
 garp-interval = 50ms
 hash-seed = $E2E_SEED
+state-file = $E2E_TMP/nlb$i.epoch
 [peer]
 address = $peer
 key-file = $E2E_TMP/nlbsd.key
