@@ -37,7 +37,8 @@ int epoch_load(const char *path, uint64_t *saved)
 	buf[n] = 0;
 	errno = 0;
 	*saved = strtoull(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n')) {
+	/* UINT64_MAX - 1 and above: saved + 1 would reach or wrap past the top */
+	if (errno || end == buf || (*end && *end != '\n') || *saved >= UINT64_MAX - 1) {
 		*saved = 0;
 		return -EINVAL;
 	}

@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 uint64_t epoch_choose(uint64_t now_us, uint64_t saved);
-/* 0 with *saved 0 when the file does not exist; -errno (-EINVAL: garbage). */
+/*
+ * 0 with *saved 0 when the file does not exist; -errno (-EINVAL: garbage,
+ * which includes a value of UINT64_MAX - 1 or more: no epoch after it).
+ */
 int epoch_load(const char *path, uint64_t *saved);
 /* Write atomically (temporary file, fsync, rename); -errno. */
 int epoch_save(const char *path, uint64_t epoch);

@@ -2,6 +2,7 @@
 /*
  * nlbsd host tests: heartbeat encoding, authentication and replay window.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -134,6 +135,25 @@ static void test_epoch(void)
 	e3 = epoch_next(path, 3000000, warn, sizeof(warn));
 	ktap_ok(e3 == 3000000 && strstr(warn, "Invalid argument"),
 		"unreadable state file: warned, the clock");
+	f = fopen(path, "w");
+	fputs("18446744073709551615\n", f);	/* UINT64_MAX: + 1 would wrap to 0 */
+	fclose(f);
+	ktap_ok(epoch_load(path, &saved) == -EINVAL && saved == 0, "UINT64_MAX saved: garbage");
+	e3 = epoch_next(path, 3000000, warn, sizeof(warn));
+	ktap_ok(e3 == 3000000 && strstr(warn, "Invalid argument"),
+		"UINT64_MAX saved: warned, the clock (not 0)");
+	f = fopen(path, "w");
+	fputs("18446744073709551614\n", f);	/* + 1 is UINT64_MAX: no next one */
+	fclose(f);
+	ktap_ok(epoch_load(path, &saved) == -EINVAL && saved == 0,
+		"UINT64_MAX - 1 saved: garbage");
+	f = fopen(path, "w");
+	fputs("18446744073709551613\n", f);
+	fclose(f);
+	ktap_ok(!epoch_load(path, &saved) && saved == UINT64_MAX - 2,
+		"UINT64_MAX - 2 saved: accepted");
+	ktap_ok(epoch_next(path, 3000000, warn, sizeof(warn)) == UINT64_MAX - 1 && !warn[0],
+		"UINT64_MAX - 2 saved: saved + 1");
 	snprintf(bad, sizeof(bad), "%s/missing/epoch", dir);
 	e3 = epoch_next(bad, 4000000, warn, sizeof(warn));
 	ktap_ok(e3 == 4000000 && strstr(warn, "not saved"),
