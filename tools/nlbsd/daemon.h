@@ -24,8 +24,13 @@ int ha_state(void);
 /*
  * svc.c: reconcile the kernel's services and servers with @c (against what
  * the previous call applied; the first call also prunes services @c lacks).
- * -ENOMEM: nothing changed, the previous configuration is still in use.
+ * svc_prepare() makes every allocation (-ENOMEM: nothing changed, the
+ * previous configuration is still in use); svc_commit(@c) then cannot fail;
+ * svc_abort() drops a prepared @c. svc_apply(): the two in one.
  */
+int svc_prepare(const struct nlbsd_config *c);
+void svc_commit(const struct nlbsd_config *c);
+void svc_abort(void);
 int svc_apply(const struct nlbsd_config *c);
 void svc_stop(void);
 /* The kernel lost everything (module unloaded): nothing is in it now. */

@@ -60,18 +60,24 @@ static void reload(struct timer *t)
 		log_err("reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	if (ha_reload(n) < 0) {
-		log_err("reload failed, keeping the running configuration");
-		config_free(n);
-		return;
-	}
-	if (svc_apply(n) < 0) {
-		/* svc.c still runs on the old configuration: so must ha.c */
+	/*
+	 * svc.c's allocations before ha.c switches: once ha.c runs on @n
+	 * nothing may fail, so there is no switching back (which could
+	 * itself fail and leave ha.c on a freed configuration).
+	 */
+	if (svc_prepare(n) < 0) {
 		log_err("reload failed (out of memory), keeping the running configuration");
-		ha_reload(cfg);
 		config_free(n);
 		return;
 	}
+	if (ha_reload(n) < 0) {
+		/* ha.c kept the running configuration */
+		log_err("reload failed, keeping the running configuration");
+		svc_abort();
+		config_free(n);
+		return;
+	}
+	svc_commit(n);
 	config_free(cfg);
 	cfg = n;
 	log_info("configuration %s reloaded", cfg_path);

@@ -46,6 +46,9 @@ static const struct nlbsd_config *cur;
 static struct timer wtimer;
 static struct timer retry_timer;	/* services the kernel refused: add again */
 static struct ratelimit rl_retry = { .period_ms = 10000 };
+/* svc_prepare()'s allocations, for svc_commit() */
+static struct svc_rt *prep;
+static const struct nlbsd_config *prep_cfg;
 
 #define SVC_RETRY_MS 1000
 
@@ -266,15 +269,13 @@ static void free_rt(struct svc_rt *arr, size_t n)
 	free(arr);
 }
 
-/* Build the runtime of @c, carrying over what the old one knew. */
-int svc_apply(const struct nlbsd_config *c)
+/* Every allocation svc_commit(@c) needs: on failure nothing has changed. */
+int svc_prepare(const struct nlbsd_config *c)
 {
-	struct svc_rt *arr, *os;
-	struct srv_rt *r, *or;
-	uint64_t spread = 0;
-	size_t i, j;
+	struct svc_rt *arr;
+	size_t i;
 
-	/* every allocation first: on failure nothing has changed */
+	svc_abort();
 	arr = calloc(c->nservices ? c->nservices : 1, sizeof(*arr));
 	if (!arr)
 		return -ENOMEM;
@@ -286,6 +287,33 @@ int svc_apply(const struct nlbsd_config *c)
 			return -ENOMEM;
 		}
 	}
+	prep = arr;
+	prep_cfg = c;
+	return 0;
+}
+
+void svc_abort(void)
+{
+	if (prep)
+		free_rt(prep, prep_cfg->nservices);	/* n still 0 everywhere */
+	prep = NULL;
+	prep_cfg = NULL;
+}
+
+/* Build the runtime of @c, carrying over what the old one knew. Cannot fail. */
+void svc_commit(const struct nlbsd_config *c)
+{
+	struct svc_rt *arr = prep, *os;
+	struct srv_rt *r, *or;
+	uint64_t spread = 0;
+	size_t i, j;
+
+	if (!arr || prep_cfg != c) {
+		log_err("internal error: services committed without svc_prepare()");
+		abort();
+	}
+	prep = NULL;
+	prep_cfg = NULL;
 	if (!svcs && kern_service_prune(c) < 0)
 		log_err("%s", kern_error());
 	/* services that are gone */
@@ -376,6 +404,15 @@ int svc_apply(const struct nlbsd_config *c)
 	wtimer.fn = weights_tick;
 	timer_cancel(&wtimer);
 	timer_arm(&wtimer, now_ms() + c->weight_interval_ms);
+}
+
+int svc_apply(const struct nlbsd_config *c)
+{
+	int ret = svc_prepare(c);
+
+	if (ret < 0)
+		return ret;
+	svc_commit(c);
 	return 0;
 }
 
@@ -413,6 +450,7 @@ void svc_stop(void)
 {
 	timer_cancel(&wtimer);
 	timer_cancel(&retry_timer);
+	svc_abort();
 	free_rt(svcs, nsvcs);
 	svcs = NULL;
 	nsvcs = 0;
