@@ -48,7 +48,7 @@ wait_log() {
 }
 
 cleanup() {
-	for p in $PIDA $PIDB $PIDS; do kill -9 "$p" 2>/dev/null; done
+	for p in $PIDA $PIDB $PIDS $PIDP; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$A" 2>/dev/null
 	ip netns del "$B" 2>/dev/null
@@ -69,7 +69,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..30"
+echo "1..31"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -264,6 +264,22 @@ mark "$DIR/b.log"
 kill -HUP "$PIDB"
 wait_log "$DIR/b.log" "reload failed, keeping the running configuration: .*b.conf:[0-9]*: bad priority" 2000 >/dev/null
 ok $? "SIGHUP with a bad file: error with file and line, old config kept"
+# reload: a heartbeat port that cannot be bound keeps the running
+# configuration (the services prepared for the new one are dropped)
+rm -f "$DIR/bound"
+ip netns exec "$B" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.12", 7406))
+open(sys.argv[1], "w").close()
+time.sleep(60)' "$DIR/bound" & PIDP=$!
+for i in $(seq 100); do [ -e "$DIR/bound" ] && break; sleep 0.05; done
+sed 's/^key-file = key$/&\nport = 7406/' "$DIR/b.conf.good" > "$DIR/b.conf"
+mark "$DIR/b.log"
+kill -HUP "$PIDB"
+wait_log "$DIR/b.log" "heartbeat socket 10.10.0.12:7406: Address already in use" 2000 >/dev/null &&
+	wait_log "$DIR/b.log" "reload failed, keeping the running configuration$" 2000 >/dev/null
+ok $? "SIGHUP with the heartbeat port taken: error, old config kept"
+kill "$PIDP" 2>/dev/null; wait "$PIDP" 2>/dev/null; PIDP=""
 cp "$DIR/b.conf.good" "$DIR/b.conf"
 kill -HUP "$PIDB"
 wait_log "$DIR/b.log" "configuration .* reloaded" 2000 >/dev/null
