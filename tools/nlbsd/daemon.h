@@ -37,7 +37,11 @@ void svc_stop(void);
 void svc_kernel_lost(void);
 /* The module is back: add every service and server again. */
 void svc_kernel_back(void);
-/* Kernel events were lost: add services and servers again where missing. */
+/*
+ * Kernel events were lost: compare with the kernel (a service dump, then
+ * a server dump per service), add what is missing, set weights that
+ * differ; never deletes a server.
+ */
 void svc_resync(void);
 void svc_dump(void);
 

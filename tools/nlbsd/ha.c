@@ -45,6 +45,8 @@ struct ha {
 	struct timer tick;
 	struct timer dead;	/* peer's dead-after deadline */
 	struct timer wake;	/* preempt-delay over */
+	struct timer resync;	/* kernel events lost: compare with the kernel */
+	uint64_t resync_ms;	/* when it last ran */
 	uint64_t epoch, seq;
 
 	/* peer as last heard */
@@ -70,7 +72,7 @@ struct ha {
 	bool leaving;
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
-	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern;
+	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern, rl_overrun;
 };
 
 static struct ha ha = {
@@ -82,6 +84,7 @@ static struct ha ha = {
 	.rl_bad.period_ms = 5000,
 	.rl_tx.period_ms = 5000,
 	.rl_kern.period_ms = 5000,
+	.rl_overrun.period_ms = 5000,
 };
 
 static void evaluate(void);
@@ -648,12 +651,20 @@ static void kdevice(const char *reason)
 /*
  * The event socket overran: state and device events may be lost. Ask the
  * kernel instead: adopt its state, configure it again if it lost the
- * devices (inop or a different configuration), re-add services and servers.
+ * devices (inop or a different configuration), compare services and
+ * servers with the kernel's (svc_resync(): adds what is missing, deletes
+ * nothing).
  */
-static void kresync(void)
+#define RESYNC_MIN_MS 1000
+
+static void kresync(struct timer *t)
 {
 	int st, ok;
 
+	(void)t;
+	ha.resync_ms = now_ms();
+	if (ha.kernel_gone)
+		return;		/* everything is pushed again once it is back */
 	if (kern_state_get(&st) < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "resync: %s", kern_error());
 		return;
@@ -672,6 +683,21 @@ static void kresync(void)
 	evaluate();
 }
 
+/*
+ * Not in the event handler: the resync makes a request per service and
+ * more, and overruns can come in bursts. From a timer, at most once per
+ * RESYNC_MIN_MS; overruns meanwhile are covered by the one pending.
+ */
+static void schedule_resync(void)
+{
+	uint64_t now = now_ms(), due = ha.resync_ms + RESYNC_MIN_MS;
+
+	if (ha.resync.armed)
+		return;
+	ha.resync.fn = kresync;
+	timer_arm(&ha.resync, ha.resync_ms && due > now ? due : now);
+}
+
 static void kev_readable(struct loop_fd *lf, uint32_t events)
 {
 	static const struct kern_events ev = { .state = kstate, .device = kdevice };
@@ -681,13 +707,14 @@ static void kev_readable(struct loop_fd *lf, uint32_t events)
 	(void)events;
 	ret = kern_event_read(&ev);
 	if (ret == -ENOBUFS) {
-		log_warn("kernel events lost (socket overrun): resynchronising");
-		kresync();
+		log_rl(&ha.rl_overrun, LOG_LVL_WARN,
+		       "kernel events lost (socket overrun): resynchronising");
+		schedule_resync();
 		/* and read on: what is queued now came after the overrun */
 		ret = kern_event_read(&ev);
 	}
 	if (ret == -ENOBUFS)
-		log_warn("kernel events lost again (socket overrun)");
+		schedule_resync();	/* again: the pending one covers it */
 	else if (ret < 0)
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "kernel events: %s", strerror(-ret));
 }
@@ -807,6 +834,7 @@ void ha_stop(void)
 	timer_cancel(&ha.tick);
 	timer_cancel(&ha.dead);
 	timer_cancel(&ha.wake);
+	timer_cancel(&ha.resync);
 	if (ha.sock.fd >= 0) {
 		loop_del(&ha.sock);
 		close(ha.sock.fd);

@@ -425,6 +425,57 @@ int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg)
 	return note(nlbs_server_dump(req, &ns, stat_cb, &sc), "server dump");
 }
 
+struct list_ctx {
+	kern_srv_cb cb;
+	kern_svc_cb svc_cb;
+	void *arg;
+};
+
+static int svc_list_cb(const struct nlbs_service *svc, void *data)
+{
+	struct list_ctx *lc = data;
+	struct cfg_service key = {
+		.vip.s_addr = svc->vip,
+		.proto = svc->proto,
+		.port = svc->proto ? svc->port : 0,
+	};
+
+	lc->svc_cb(lc->arg, &key);
+	return 0;
+}
+
+int kern_service_list(kern_svc_cb cb, void *arg)
+{
+	struct list_ctx lc = { .svc_cb = cb, .arg = arg };
+
+	if (dry)
+		return 1;
+	NEED_REQ("service dump");
+	return note(nlbs_service_dump(req, svc_list_cb, &lc), "service dump");
+}
+
+static int list_cb(const struct nlbs_service *svc, const struct nlbs_server *srv, void *data)
+{
+	struct list_ctx *lc = data;
+	struct in_addr a = { .s_addr = srv->addr };
+
+	(void)svc;
+	lc->cb(lc->arg, a, srv->present & NLBS_BIT(NLBS_SRV_A_WEIGHT) ? srv->weight : 0);
+	return 0;
+}
+
+int kern_server_list(const struct cfg_service *s, kern_srv_cb cb, void *arg)
+{
+	struct list_ctx lc = { .cb = cb, .arg = arg };
+	struct nlbs_service ns;
+
+	if (dry)
+		return 1;
+	NEED_REQ("server dump");
+	to_nl_service(s, &ns);
+	return note(nlbs_server_dump(req, &ns, list_cb, &lc), "server dump");
+}
+
 int kern_event_fd(void)
 {
 	return evt ? nlbs_nl_fd(evt) : -1;

@@ -51,6 +51,16 @@ int kern_server_del(const struct cfg_service *s, struct in_addr addr);
 typedef void (*kern_stat_cb)(void *arg, struct in_addr addr, uint64_t packets);
 int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg);
 
+/*
+ * Every service the kernel has (@key: vip, proto, port; port 0 for a whole
+ * VIP), and every server the kernel has in @s with its weight (none when it
+ * does not have @s). Dry run: 1 and no callback (nothing to compare with).
+ */
+typedef void (*kern_svc_cb)(void *arg, const struct cfg_service *key);
+int kern_service_list(kern_svc_cb cb, void *arg);
+typedef void (*kern_srv_cb)(void *arg, struct in_addr addr, uint32_t weight);
+int kern_server_list(const struct cfg_service *s, kern_srv_cb cb, void *arg);
+
 /* Events: a descriptor to poll (-1 if none) and a reader of what is pending. */
 struct kern_events {
 	void (*state)(int state, const char *reason);

@@ -31,6 +31,8 @@ struct srv_rt {
 	bool have_packets;
 	double load_share;	/* -1: unknown */
 	bool force;		/* configured weight changed by a reload */
+	bool seen;		/* resync: the kernel's dump has it ... */
+	uint32_t seen_weight;	/* ... with this weight */
 };
 
 struct svc_rt {
@@ -38,6 +40,7 @@ struct svc_rt {
 	struct srv_rt *srv;
 	size_t n;
 	bool in_kernel;		/* the kernel has the service: servers can go in */
+	bool seen;		/* resync: the kernel's dump has it */
 };
 
 static struct svc_rt *svcs;
@@ -46,6 +49,7 @@ static const struct nlbsd_config *cur;
 static struct timer wtimer;
 static struct timer retry_timer;	/* services the kernel refused: add again */
 static struct ratelimit rl_retry = { .period_ms = 10000 };
+static bool resyncing;		/* in svc_resync(): never delete a server */
 /* svc_prepare()'s allocations, for svc_commit() */
 static struct svc_rt *prep;
 static const struct nlbsd_config *prep_cfg;
@@ -91,8 +95,12 @@ static void push(struct srv_rt *r, bool force)
 	if (want && !r->in_kernel) {
 		int ret = kern_server_add(s, &r->cfg, w);
 
-		if (ret == -EEXIST && !r->cfg.has_mac) {
-			/* left by a previous run of the daemon: take it over */
+		if (ret == -EEXIST && (!r->cfg.has_mac || resyncing)) {
+			/*
+			 * left by a previous run of the daemon: take it over.
+			 * On a resync it is ours and its MAC right: deleting
+			 * it would move its flows.
+			 */
 			ret = kern_server_set(s, r->cfg.addr, w);
 		} else if (ret == -EEXIST) {
 			/* the MAC is set at add time only: add it again */
@@ -436,14 +444,100 @@ void svc_kernel_back(void)
 	retry_services(&retry_timer);
 }
 
+static void resync_svc_seen(void *arg, const struct cfg_service *key)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < nsvcs; i++) {
+		const struct cfg_service *s = &svcs[i].cfg;
+
+		if (s->vip.s_addr == key->vip.s_addr && s->proto == key->proto &&
+		    (!s->proto || s->port == key->port))
+			svcs[i].seen = true;
+	}
+}
+
+static void resync_seen(void *arg, struct in_addr addr, uint32_t weight)
+{
+	struct srv_rt *r = find_srv(arg, addr);
+
+	if (r) {
+		r->seen = true;
+		r->seen_weight = weight;
+	}
+}
+
+/*
+ * Compare with the kernel's view, a service dump and then a server dump per
+ * service: a service missing is added again with its servers, a server
+ * missing is added, a weight that differs is set. Nothing is deleted: a
+ * server delete moves its flows. Services not in the kernel are the retry
+ * timer's.
+ */
 void svc_resync(void)
 {
-	/*
-	 * Adding again is idempotent: a service present is EEXIST, a server
-	 * present gets its weight set (with a MAC: added again).
-	 */
-	svc_kernel_lost();
-	svc_kernel_back();
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < nsvcs; i++)
+		svcs[i].seen = false;
+	ret = kern_service_list(resync_svc_seen, NULL);
+	if (ret < 0) {
+		log_err("resync: %s", kern_error());
+		return;
+	}
+	if (ret > 0)
+		return;		/* dry run: nothing to compare with */
+	resyncing = true;
+	for (i = 0; i < nsvcs; i++) {
+		struct svc_rt *s = &svcs[i];
+
+		if (!s->in_kernel)
+			continue;
+		if (!s->seen) {
+			log_warn("service %s: not in the kernel: adding it again", s->cfg.name);
+			s->in_kernel = false;
+			for (j = 0; j < s->n; j++) {
+				s->srv[j].in_kernel = false;
+				s->srv[j].have_packets = false;
+			}
+			if (add_service(s, false))
+				for (j = 0; j < s->n; j++)
+					push(&s->srv[j], true);
+			continue;
+		}
+		for (j = 0; j < s->n; j++)
+			s->srv[j].seen = false;
+		ret = kern_server_list(&s->cfg, resync_seen, s);
+		if (ret < 0) {
+			log_err("resync: service %s: %s", s->cfg.name, kern_error());
+			continue;
+		}
+		for (j = 0; j < s->n; j++) {
+			struct srv_rt *r = &s->srv[j];
+
+			if (r->seen && !r->in_kernel) {
+				/* ours to manage again; the next push applies the health */
+				r->in_kernel = true;
+				r->kweight = r->seen_weight;
+				r->pushed_ms = now_ms();
+			} else if (!r->seen && r->in_kernel) {
+				log_warn("server %s of %s: not in the kernel: adding it again",
+					 ip4(r->cfg.addr), s->cfg.name);
+				r->in_kernel = false;
+				r->have_packets = false;
+				push(r, true);
+			} else if (r->seen && r->seen_weight != r->kweight) {
+				log_warn("server %s of %s: weight %u in the kernel: setting %u",
+					 ip4(r->cfg.addr), s->cfg.name, r->seen_weight, r->kweight);
+				if (kern_server_set(&s->cfg, r->cfg.addr, r->kweight) < 0)
+					log_err("server %s of %s: %s", ip4(r->cfg.addr),
+						s->cfg.name, kern_error());
+			}
+		}
+	}
+	resyncing = false;
 }
 
 void svc_stop(void)
