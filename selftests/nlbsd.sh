@@ -209,7 +209,7 @@ ktap_check "srv2 back: weight 1 again after rise successes" busywait 20000 \
 log "back $(($(log_ms nlb1 "${SRV_IPS[1]} of $VIP tcp 80: weight 0 -> 1" "$u0") - u0)) ms after the service restarted (rise x interval = $((RISE * CHECK_INT)) ms)"
 
 # ---- SIGKILL of the active's daemon ------------------------------------
-dp_py stream "$client" "$VIP" 53 5 120 &
+dp_py stream "$client" "$VIP" 53 5 1200 &	# killed below; long for a slow (debug) kernel
 STREAM=$!
 defer kill $STREAM
 flowing_through() {
