@@ -193,7 +193,7 @@ fwd_matches_fw() {
 # the client's side is closed (only TIME-WAIT left: its last ACK is out)
 # and the server's capture holds as many packets as fw1's
 tcp_quiet() {
-	[ -z "$(ip netns exec "$client" ss -Htan dst "$VIP" | awk '$1 != "TIME-WAIT"')" ] &&
+	[ -z "$(client ss -Htan dst "$VIP" | awk '$1 != "TIME-WAIT"')" ] &&
 		[ "$(cap_count tcp-srv"${TCP_SRV:-0}")" = "$(cap_count tcp-fw)" ]
 }
 tcp_counts() {

@@ -31,7 +31,8 @@ command -v busybox >/dev/null || ktap_skip_all "busybox missing"
 
 now_ms() { date +%s%3N; }
 # CLOCK_MONOTONIC-ish ms (the daemons' -T timestamps; no suspend in a VM)
-uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# no exec (/proc/uptime has two decimals): the time is taken at once
+uptime_ms() { local u _; read -r u _ </proc/uptime; echo $((${u/./} * 10)); }
 # log_ms NODE PATTERN T0: the -T timestamp (ms) of the first line matching
 # PATTERN at or after T0 (ms)
 log_ms() {
@@ -189,8 +190,7 @@ ktap_check "nlb1 still active, nlb2 standby" sh -c "$NLBS_GENL -n $nlb1 state sh
 # ---- drain and return ----------------------------------------------------
 ktap_check "srv2 weight 1 on both NLBs" sh -c "
 	[ \"\$($NLBS_GENL -n $nlb1 server show $VIP tcp 80 | grep -c '${SRV_IPS[1]} weight 1')\" = 1 ]"
-read -r u0 _ </proc/uptime	# no fork between the time and the kill
-u0=$((${u0/./} * 10))
+u0=$(uptime_ms)
 kill "$HTTP_2"; wait "$HTTP_2" 2>/dev/null
 ktap_check "srv2 stopped: drained (weight 0) on both NLBs" \
 	busywait $((FALL * CHECK_INT + CHECK_TO + 10000)) \

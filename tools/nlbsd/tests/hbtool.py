@@ -37,6 +37,11 @@ def read_key(path):
     return base64.b64decode(text)
 
 
+def tag(key, body):
+    """HMAC-SHA512-256 as libsodium crypto_auth"""
+    return hmac.new(key, body, hashlib.sha512).digest()[:32]
+
+
 def send(src, dst, port, payload):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((src, 0))
@@ -50,16 +55,14 @@ def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None):
     seq = int(seq) if seq is not None else 1
     body = struct.pack(">IBBBBIIQQQ", 0x4E4C4248, 1, STATES[state], int(prio), 0,
                        0x0a0a00fe, 100, epoch, seq, now)
-    tag = hmac.new(key, body, hashlib.sha512).digest()[:32]
-    send(src, dst, port, body + tag)
+    send(src, dst, port, body + tag(key, body))
 
 
 def genuine(keyfile, payload):
     """payload carries a valid tag for keyfile's key"""
     if len(payload) < 32:
         return False
-    tag = hmac.new(read_key(keyfile), payload[:-32], hashlib.sha512).digest()[:32]
-    return hmac.compare_digest(tag, payload[-32:])
+    return hmac.compare_digest(tag(read_key(keyfile), payload[:-32]), payload[-32:])
 
 
 def capture(iface, port, out, keyfile=None):
