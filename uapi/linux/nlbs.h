@@ -16,6 +16,18 @@
  *   NLBS_A_GARP_COUNT       u32   gratuitous ARPs sent on becoming active, 0..100
  *   NLBS_A_GARP_INTERVAL    u32   ms between them, 10..60000
  *   NLBS_A_HASH_SEED        u32   flow hash seed; equal on both NLBs of a pair
+ *   NLBS_A_FLOW_MAX         u32   flow table capacity, 0..16777216 (0: no flow
+ *                                 table); default: module parameter flow_max
+ *   NLBS_A_FLOW_TIMEOUT_TCP u32   s an established TCP flow is kept idle,
+ *                                 1..604800; default: module parameter
+ *                                 flow_timeout
+ *   NLBS_A_FLOW_TIMEOUT_TCP_FIN u32 s after a FIN or RST from the client,
+ *                                 1..604800 (default 10)
+ *   NLBS_A_FLOW_TIMEOUT_UDP u32   s a UDP flow is kept idle, 1..604800;
+ *                                 default: module parameter flow_timeout
+ *   NLBS_A_FLOW_TIMEOUT_SYN u32   s a TCP flow that has seen only its SYN is
+ *                                 kept, 1..604800 (default 10)
+ *   In a CONFIG_GET reply the flow attributes give the values in force.
  *
  * NLBS_CMD_STATE_SET   (admin)
  *   NLBS_A_STATE            u8    enum nlbs_state (required)
@@ -34,8 +46,18 @@
  *     NLBS_SVC_A_PROTO       u8    IPPROTO_TCP, IPPROTO_UDP or 0: whole VIP
  *     NLBS_SVC_A_PORT        u16   1..65535 with TCP/UDP, absent with 0
  *     NLBS_SVC_A_SERVERS     u32   (reply) number of servers
- *     NLBS_SVC_A_TABLE_SIZE  u32   (reply) Maglev table size, 0: no eligible server
+ *     NLBS_SVC_A_TABLE_SIZE  u32   Maglev table size: a prime within
+ *                                  NLBS_TABLE_SIZE_MIN..NLBS_TABLE_SIZE_MAX,
+ *                                  given on SERVICE_ADD only (default:
+ *                                  module parameter table_size, 65537) and
+ *                                  fixed for the life of the service
  *     NLBS_SVC_A_EVENT       u8    (event) enum nlbs_event
+ *     NLBS_SVC_A_NODEST      u8    enum nlbs_nodest: what becomes of the flows
+ *                                  of a removed server (ADD and SET; default
+ *                                  NLBS_NODEST_MOVE)
+ *
+ * NLBS_CMD_SERVICE_SET (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT, NODEST);
+ *                               the table size cannot change
  *
  * NLBS_CMD_SERVER_ADD  (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT) + NLBS_A_SERVER
  * NLBS_CMD_SERVER_SET  (admin)  same, NLBS_SRV_A_WEIGHT required
@@ -51,11 +73,20 @@
  *     NLBS_SRV_A_PACKETS     u64   (reply) packets forwarded to it
  *     NLBS_SRV_A_BYTES       u64   (reply) bytes forwarded to it
  *     NLBS_SRV_A_EVENT       u8    (event) enum nlbs_event
+ *     NLBS_SRV_A_ACTIVE_FLOWS u32  (reply) flows in the flow table going to it
+ *     NLBS_SRV_A_NEW_FLOWS   u64   (reply) new flows sent to it (Maglev's
+ *                                  choice for a flow the table did not know)
  *
  * NLBS_CMD_STATS_GET            NLBS_A_STATS nest of NLBS_STATS_A_* u64
  * NLBS_CMD_STATS_RESET (admin)  instance and per-server counters to zero
  *
- * NLBS_CMD_FLOW_GET (admin)     dump of the flow table, one flow a message
+ * NLBS_CMD_FLOW_GET (admin)     dump of the flow table, one flow a message;
+ *                               the request may carry a filter:
+ * NLBS_CMD_FLOW_DEL (admin)     forget the flows matching the filter (all
+ *                               flows without one)
+ *   filter: NLBS_A_SERVICE with VIP and optionally PROTO and PORT (only the
+ *   flows of that VIP, or of that VIP, protocol and port), NLBS_A_SERVER with
+ *   ADDR (only the flows going to that server)
  *   NLBS_A_FLOW             nest
  *     NLBS_FLOW_A_SADDR_BE   be32  client address
  *     NLBS_FLOW_A_DADDR_BE   be32  VIP
@@ -64,6 +95,20 @@
  *     NLBS_FLOW_A_DPORT      u16   VIP port
  *     NLBS_FLOW_A_SERVER_BE  be32  the server the flow goes to
  *     NLBS_FLOW_A_IDLE_MS    u32   ms since its last packet
+ *     NLBS_FLOW_A_FLAGS      u32   NLBS_FLOW_F_*
+ *
+ * NLBS_CMD_FLOW_ADD (CAP_NET_ADMIN)  import flows learnt by the peer NLB:
+ *   one or more NLBS_A_FLOW nests (all attributes above but IDLE_MS optional,
+ *   FLAGS optional and without NLBS_FLOW_F_IMPORTED). A flow whose VIP,
+ *   protocol and port match no service, or whose server is not a server of
+ *   that service, is refused and counted (sync-refused); a flow already known
+ *   is refreshed (its server and idle time are taken from the request). The
+ *   request fails only when it is malformed or every flow in it was refused.
+ *
+ * NLBS_CMD_FLOW_NTF             "flows" group (CAP_NET_ADMIN): batches of
+ *   NLBS_A_FLOW nests, flows created or refreshed since the last batch, sent
+ *   only while the group has listeners; a flow is sent when created and again
+ *   while it sees traffic, at most once per quarter of its idle timeout
  *
  * NLBS_CMD_DEVICE_NTF           event: a configured device went down or away
  *   NLBS_A_ACCESS_IFINDEX + NLBS_A_ACCESS_IFNAME, or NLBS_A_SERVER_IFINDEX +
@@ -75,6 +120,11 @@
 #define NLBS_GENL_NAME		"nlbs"
 #define NLBS_GENL_VERSION	1
 #define NLBS_MCGRP_EVENTS	"events"
+#define NLBS_MCGRP_FLOWS	"flows"
+
+#define NLBS_TABLE_SIZE_MIN	251
+#define NLBS_TABLE_SIZE_DEFAULT	65537
+#define NLBS_TABLE_SIZE_MAX	4194301	/* primes only, within these */
 
 enum nlbs_state {
 	NLBS_STATE_INIT,
@@ -94,6 +144,22 @@ enum nlbs_event {
 	__NLBS_EVENT_MAX,
 	NLBS_EVENT_MAX = __NLBS_EVENT_MAX - 1
 };
+
+/* What happens to the flows of a server that is removed from its service. */
+enum nlbs_nodest {
+	NLBS_NODEST_MOVE,	/* they move to another server on their next packet */
+	NLBS_NODEST_DROP,	/* their packets are dropped until they go idle */
+
+	__NLBS_NODEST_MAX,
+	NLBS_NODEST_MAX = __NLBS_NODEST_MAX - 1
+};
+
+/* NLBS_FLOW_A_FLAGS */
+#define NLBS_FLOW_F_FIN		(1U << 0)	/* FIN or RST seen from the client */
+#define NLBS_FLOW_F_SYN		(1U << 1)	/* TCP, only its SYN seen so far */
+#define NLBS_FLOW_F_IMPORTED	(1U << 2)	/* learnt from the peer (reply only) */
+#define NLBS_FLOW_F_ALL		(NLBS_FLOW_F_FIN | NLBS_FLOW_F_SYN | \
+				 NLBS_FLOW_F_IMPORTED)
 
 enum nlbs_cmd {
 	NLBS_CMD_UNSPEC,
@@ -115,6 +181,10 @@ enum nlbs_cmd {
 	NLBS_CMD_SERVER_NTF,
 	NLBS_CMD_DEVICE_NTF,
 	NLBS_CMD_FLOW_GET,
+	NLBS_CMD_FLOW_ADD,
+	NLBS_CMD_FLOW_DEL,
+	NLBS_CMD_FLOW_NTF,
+	NLBS_CMD_SERVICE_SET,
 
 	__NLBS_CMD_MAX,
 	NLBS_CMD_MAX = __NLBS_CMD_MAX - 1
@@ -139,6 +209,11 @@ enum nlbs_attr {
 	NLBS_A_PAD,
 	NLBS_A_ANNOUNCE,
 	NLBS_A_FLOW,
+	NLBS_A_FLOW_MAX,
+	NLBS_A_FLOW_TIMEOUT_TCP,
+	NLBS_A_FLOW_TIMEOUT_TCP_FIN,
+	NLBS_A_FLOW_TIMEOUT_UDP,
+	NLBS_A_FLOW_TIMEOUT_SYN,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
@@ -152,6 +227,7 @@ enum nlbs_service_attr {
 	NLBS_SVC_A_SERVERS,
 	NLBS_SVC_A_TABLE_SIZE,
 	NLBS_SVC_A_EVENT,
+	NLBS_SVC_A_NODEST,
 
 	__NLBS_SVC_A_MAX,
 	NLBS_SVC_A_MAX = __NLBS_SVC_A_MAX - 1
@@ -166,6 +242,8 @@ enum nlbs_server_attr {
 	NLBS_SRV_A_BYTES,
 	NLBS_SRV_A_EVENT,
 	NLBS_SRV_A_PAD,
+	NLBS_SRV_A_ACTIVE_FLOWS,
+	NLBS_SRV_A_NEW_FLOWS,
 
 	__NLBS_SRV_A_MAX,
 	NLBS_SRV_A_MAX = __NLBS_SRV_A_MAX - 1
@@ -180,6 +258,7 @@ enum nlbs_flow_attr {
 	NLBS_FLOW_A_DPORT,
 	NLBS_FLOW_A_SERVER_BE,
 	NLBS_FLOW_A_IDLE_MS,
+	NLBS_FLOW_A_FLAGS,
 
 	__NLBS_FLOW_A_MAX,
 	NLBS_FLOW_A_MAX = __NLBS_FLOW_A_MAX - 1
@@ -201,6 +280,19 @@ enum nlbs_stats_attr {
 	NLBS_STATS_A_DROP_XMIT,		/* out of memory or transmit failed */
 	NLBS_STATS_A_ARP_CONFLICTS,	/* NLBS address announced by another MAC */
 	NLBS_STATS_A_PAD,
+	NLBS_STATS_A_FLOWS,		/* gauge: entries in the flow table */
+	NLBS_STATS_A_FLOW_NEW,		/* flows entered in the table */
+	NLBS_STATS_A_FLOW_SKIP_FULL,	/* not entered: table at flow-max */
+	NLBS_STATS_A_FLOW_SKIP_NOMEM,	/* not entered: allocation failed */
+	NLBS_STATS_A_FLOW_SKIP_FLOOD,	/* bare SYN not entered: table above
+					 * its SYN share (flood mode) */
+	NLBS_STATS_A_DROP_NODEST,	/* flow's server removed, nodest drop */
+	NLBS_STATS_A_DROP_TOOBIG,	/* longer than the server device's MTU */
+	NLBS_STATS_A_ICMP_FORWARDED,	/* ICMP errors steered to a flow's server */
+	NLBS_STATS_A_SYNC_SENT,		/* flows sent to "flows" listeners */
+	NLBS_STATS_A_SYNC_DROPPED,	/* flows not sent: no memory for a batch */
+	NLBS_STATS_A_SYNC_IMPORTED,	/* flows imported with NLBS_CMD_FLOW_ADD */
+	NLBS_STATS_A_SYNC_REFUSED,	/* ... refused: no such service/server, full */
 
 	__NLBS_STATS_A_MAX,
 	NLBS_STATS_A_MAX = __NLBS_STATS_A_MAX - 1
