@@ -9,6 +9,13 @@
 
 #include "nlbs_nl.h"
 
+/* The present bitmasks are u32: every attribute id must fit. */
+_Static_assert(NLBS_A_MAX < 32, "NLBS_A_* beyond a u32 present mask");
+_Static_assert(NLBS_SVC_A_MAX < 32, "NLBS_SVC_A_* beyond a u32 present mask");
+_Static_assert(NLBS_SRV_A_MAX < 32, "NLBS_SRV_A_* beyond a u32 present mask");
+_Static_assert(NLBS_FLOW_A_MAX < 32, "NLBS_FLOW_A_* beyond a u32 present mask");
+_Static_assert(NLBS_STATS_A_MAX < 32, "NLBS_STATS_A_* beyond a u32 present mask");
+
 /* ---- encode --------------------------------------------------------------- */
 
 void nlbs_put_config(struct nlmsghdr *nlh, const struct nlbs_config *cfg)
@@ -27,6 +34,20 @@ void nlbs_put_config(struct nlmsghdr *nlh, const struct nlbs_config *cfg)
 		mnl_attr_put_u32(nlh, NLBS_A_GARP_INTERVAL, cfg->garp_interval);
 	if (p & NLBS_BIT(NLBS_A_HASH_SEED))
 		mnl_attr_put_u32(nlh, NLBS_A_HASH_SEED, cfg->hash_seed);
+	if (p & NLBS_BIT(NLBS_A_FLOW_MAX))
+		mnl_attr_put_u32(nlh, NLBS_A_FLOW_MAX, cfg->flow_max);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_TCP))
+		mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_TCP,
+				 cfg->flow_timeout_tcp);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_TCP_FIN))
+		mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_TCP_FIN,
+				 cfg->flow_timeout_tcp_fin);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_UDP))
+		mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_UDP,
+				 cfg->flow_timeout_udp);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_SYN))
+		mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_SYN,
+				 cfg->flow_timeout_syn);
 }
 
 void nlbs_put_service(struct nlmsghdr *nlh, const struct nlbs_service *svc)
@@ -37,6 +58,10 @@ void nlbs_put_service(struct nlmsghdr *nlh, const struct nlbs_service *svc)
 	mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, svc->proto);
 	if (svc->proto)
 		mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, svc->port);
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE))
+		mnl_attr_put_u32(nlh, NLBS_SVC_A_TABLE_SIZE, svc->table_size);
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_NODEST))
+		mnl_attr_put_u8(nlh, NLBS_SVC_A_NODEST, svc->nodest);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -50,6 +75,45 @@ void nlbs_put_server(struct nlmsghdr *nlh, const struct nlbs_server *srv)
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_MAC))
 		mnl_attr_put(nlh, NLBS_SRV_A_MAC, sizeof(srv->mac), srv->mac);
 	mnl_attr_nest_end(nlh, nest);
+}
+
+void nlbs_put_flow(struct nlmsghdr *nlh, const struct nlbs_flow *flow)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, NLBS_A_FLOW);
+
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SADDR_BE, flow->saddr);
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_DADDR_BE, flow->daddr);
+	mnl_attr_put_u8(nlh, NLBS_FLOW_A_PROTO, flow->proto);
+	mnl_attr_put_u16(nlh, NLBS_FLOW_A_SPORT, flow->sport);
+	mnl_attr_put_u16(nlh, NLBS_FLOW_A_DPORT, flow->dport);
+	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SERVER_BE, flow->server);
+	if (flow->present & NLBS_BIT(NLBS_FLOW_A_IDLE_MS))
+		mnl_attr_put_u32(nlh, NLBS_FLOW_A_IDLE_MS, flow->idle_ms);
+	if (flow->present & NLBS_BIT(NLBS_FLOW_A_FLAGS))
+		mnl_attr_put_u32(nlh, NLBS_FLOW_A_FLAGS,
+				 flow->flags & ~NLBS_FLOW_F_IMPORTED);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+void nlbs_put_flow_filter(struct nlmsghdr *nlh,
+			  const struct nlbs_flow_filter *f)
+{
+	struct nlattr *nest;
+
+	if (f && f->has_vip) {
+		nest = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
+		mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, f->vip);
+		if (f->proto) {
+			mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, f->proto);
+			mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, f->port);
+		}
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (f && f->has_server) {
+		nest = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+		mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, f->server);
+		mnl_attr_nest_end(nlh, nest);
+	}
 }
 
 /* ---- decode --------------------------------------------------------------- */
@@ -75,6 +139,11 @@ static const enum mnl_attr_data_type top_types[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVER]		= MNL_TYPE_NESTED,
 	[NLBS_A_STATS]		= MNL_TYPE_NESTED,
 	[NLBS_A_FLOW]		= MNL_TYPE_NESTED,
+	[NLBS_A_FLOW_MAX]	= MNL_TYPE_U32,
+	[NLBS_A_FLOW_TIMEOUT_TCP] = MNL_TYPE_U32,
+	[NLBS_A_FLOW_TIMEOUT_TCP_FIN] = MNL_TYPE_U32,
+	[NLBS_A_FLOW_TIMEOUT_UDP] = MNL_TYPE_U32,
+	[NLBS_A_FLOW_TIMEOUT_SYN] = MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type svc_types[NLBS_SVC_A_MAX + 1] = {
@@ -84,6 +153,7 @@ static const enum mnl_attr_data_type svc_types[NLBS_SVC_A_MAX + 1] = {
 	[NLBS_SVC_A_SERVERS]	= MNL_TYPE_U32,
 	[NLBS_SVC_A_TABLE_SIZE]	= MNL_TYPE_U32,
 	[NLBS_SVC_A_EVENT]	= MNL_TYPE_U8,
+	[NLBS_SVC_A_NODEST]	= MNL_TYPE_U8,
 };
 
 static const enum mnl_attr_data_type srv_types[NLBS_SRV_A_MAX + 1] = {
@@ -93,6 +163,8 @@ static const enum mnl_attr_data_type srv_types[NLBS_SRV_A_MAX + 1] = {
 	[NLBS_SRV_A_PACKETS]	= MNL_TYPE_U64,
 	[NLBS_SRV_A_BYTES]	= MNL_TYPE_U64,
 	[NLBS_SRV_A_EVENT]	= MNL_TYPE_U8,
+	[NLBS_SRV_A_ACTIVE_FLOWS] = MNL_TYPE_U32,
+	[NLBS_SRV_A_NEW_FLOWS]	= MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type flow_types[NLBS_FLOW_A_MAX + 1] = {
@@ -103,6 +175,7 @@ static const enum mnl_attr_data_type flow_types[NLBS_FLOW_A_MAX + 1] = {
 	[NLBS_FLOW_A_DPORT]	= MNL_TYPE_U16,
 	[NLBS_FLOW_A_SERVER_BE]	= MNL_TYPE_U32,
 	[NLBS_FLOW_A_IDLE_MS]	= MNL_TYPE_U32,
+	[NLBS_FLOW_A_FLAGS]	= MNL_TYPE_U32,
 };
 
 struct attr_table {
@@ -178,6 +251,11 @@ int nlbs_parse_config(const struct nlmsghdr *nlh, struct nlbs_config *cfg)
 	cfg->garp_count = get_u32(tb[NLBS_A_GARP_COUNT]);
 	cfg->garp_interval = get_u32(tb[NLBS_A_GARP_INTERVAL]);
 	cfg->hash_seed = get_u32(tb[NLBS_A_HASH_SEED]);
+	cfg->flow_max = get_u32(tb[NLBS_A_FLOW_MAX]);
+	cfg->flow_timeout_tcp = get_u32(tb[NLBS_A_FLOW_TIMEOUT_TCP]);
+	cfg->flow_timeout_tcp_fin = get_u32(tb[NLBS_A_FLOW_TIMEOUT_TCP_FIN]);
+	cfg->flow_timeout_udp = get_u32(tb[NLBS_A_FLOW_TIMEOUT_UDP]);
+	cfg->flow_timeout_syn = get_u32(tb[NLBS_A_FLOW_TIMEOUT_SYN]);
 	return 0;
 }
 
@@ -213,6 +291,8 @@ static int decode_service(const struct nlattr *nest, struct nlbs_service *svc)
 	svc->table_size = get_u32(tb[NLBS_SVC_A_TABLE_SIZE]);
 	if (tb[NLBS_SVC_A_EVENT])
 		svc->event = mnl_attr_get_u8(tb[NLBS_SVC_A_EVENT]);
+	if (tb[NLBS_SVC_A_NODEST])
+		svc->nodest = mnl_attr_get_u8(tb[NLBS_SVC_A_NODEST]);
 	return 0;
 }
 
@@ -258,21 +338,18 @@ int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 		srv->bytes = mnl_attr_get_u64(stb[NLBS_SRV_A_BYTES]);
 	if (stb[NLBS_SRV_A_EVENT])
 		srv->event = mnl_attr_get_u8(stb[NLBS_SRV_A_EVENT]);
+	srv->active_flows = get_u32(stb[NLBS_SRV_A_ACTIVE_FLOWS]);
+	if (stb[NLBS_SRV_A_NEW_FLOWS])
+		srv->new_flows = mnl_attr_get_u64(stb[NLBS_SRV_A_NEW_FLOWS]);
 	return 0;
 }
 
-int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow)
+static int decode_flow(const struct nlattr *nest, struct nlbs_flow *flow)
 {
-	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
 	const struct nlattr *ftb[NLBS_FLOW_A_MAX + 1] = { NULL };
-	uint32_t present;
 
 	memset(flow, 0, sizeof(*flow));
-	if (parse_top(nlh, tb, &present) < 0)
-		return -EINVAL;
-	if (!tb[NLBS_A_FLOW])
-		return 0;
-	if (parse_nest(tb[NLBS_A_FLOW], flow_types, NLBS_FLOW_A_MAX, ftb,
+	if (parse_nest(nest, flow_types, NLBS_FLOW_A_MAX, ftb,
 		       &flow->present) < 0)
 		return -EINVAL;
 	flow->saddr = get_u32(ftb[NLBS_FLOW_A_SADDR_BE]);
@@ -285,6 +362,51 @@ int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow)
 		flow->dport = mnl_attr_get_u16(ftb[NLBS_FLOW_A_DPORT]);
 	flow->server = get_u32(ftb[NLBS_FLOW_A_SERVER_BE]);
 	flow->idle_ms = get_u32(ftb[NLBS_FLOW_A_IDLE_MS]);
+	flow->flags = get_u32(ftb[NLBS_FLOW_A_FLAGS]);
+	return 0;
+}
+
+int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow)
+{
+	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
+	uint32_t present;
+
+	memset(flow, 0, sizeof(*flow));
+	if (parse_top(nlh, tb, &present) < 0)
+		return -EINVAL;
+	if (!tb[NLBS_A_FLOW])
+		return 0;
+	return decode_flow(tb[NLBS_A_FLOW], flow);
+}
+
+/*
+ * parse_top() keeps only the last NLBS_A_FLOW of a message; a FLOW_NTF batch
+ * has many, so walk the attributes: a first pass checks all of them (so cb
+ * sees all of a message or none of it), the second delivers.
+ */
+int nlbs_parse_flows(const struct nlmsghdr *nlh, nlbs_flow_cb cb, void *data)
+{
+	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
+	const struct nlattr *a;
+	struct nlbs_flow flow;
+	uint32_t present;
+	int pass, ret;
+
+	if (parse_top(nlh, tb, &present) < 0)
+		return -EINVAL;
+	for (pass = 0; pass < 2; pass++) {
+		mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+			if (mnl_attr_get_type(a) != NLBS_A_FLOW)
+				continue;
+			if (decode_flow(a, &flow) < 0)
+				return -EINVAL;
+			if (!pass)
+				continue;
+			ret = cb(&flow, data);
+			if (ret)
+				return ret;
+		}
+	}
 	return 0;
 }
 
@@ -385,6 +507,18 @@ static const char *const stats_names[NLBS_STATS_A_MAX + 1] = {
 	[NLBS_STATS_A_DROP_MALFORMED]	= "drop-malformed",
 	[NLBS_STATS_A_DROP_XMIT]	= "drop-xmit",
 	[NLBS_STATS_A_ARP_CONFLICTS]	= "arp-conflicts",
+	[NLBS_STATS_A_FLOWS]		= "flows",
+	[NLBS_STATS_A_FLOW_NEW]		= "flow-new",
+	[NLBS_STATS_A_FLOW_SKIP_FULL]	= "flow-skip-full",
+	[NLBS_STATS_A_FLOW_SKIP_NOMEM]	= "flow-skip-nomem",
+	[NLBS_STATS_A_FLOW_SKIP_FLOOD]	= "flow-skip-flood",
+	[NLBS_STATS_A_DROP_NODEST]	= "drop-nodest",
+	[NLBS_STATS_A_DROP_TOOBIG]	= "drop-toobig",
+	[NLBS_STATS_A_ICMP_FORWARDED]	= "icmp-forwarded",
+	[NLBS_STATS_A_SYNC_SENT]	= "sync-sent",
+	[NLBS_STATS_A_SYNC_DROPPED]	= "sync-dropped",
+	[NLBS_STATS_A_SYNC_IMPORTED]	= "sync-imported",
+	[NLBS_STATS_A_SYNC_REFUSED]	= "sync-refused",
 };
 
 const char *nlbs_stats_name(unsigned int attr)

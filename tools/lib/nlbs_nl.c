@@ -19,6 +19,7 @@
 
 #include "nlbs_nl.h"
 #include "nlbs_nl_io.h"
+#include "nlbs_nl_priv.h"
 
 struct nlbs_nl {
 	struct mnl_socket *sk;
@@ -27,6 +28,7 @@ struct nlbs_nl {
 	uint32_t seq;
 	uint16_t family;
 	uint32_t events_grp;		/* 0: family has no events group */
+	uint32_t flows_grp;		/* 0: family has no flows group */
 	struct nlbs_nl_error err;
 	char sbuf[NLBS_NL_BUFSIZE];	/* request */
 	char rbuf[NLBS_NL_BUFSIZE];	/* replies */
@@ -324,6 +326,7 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 struct family_info {
 	uint16_t id;
 	uint32_t events_grp;
+	uint32_t flows_grp;
 };
 
 static int mcgrp_cb(const struct nlattr *attr, void *data)
@@ -342,6 +345,8 @@ static void parse_mcgrps(const struct nlattr *nest, struct family_info *fi)
 
 	mnl_attr_for_each_nested(pos, nest) {
 		const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = { NULL };
+		const char *name;
+		uint32_t id;
 
 		if (mnl_attr_parse_nested(pos, mcgrp_cb, tb) < 0)
 			continue;
@@ -351,10 +356,12 @@ static void parse_mcgrps(const struct nlattr *nest, struct family_info *fi)
 		    mnl_attr_validate(tb[CTRL_ATTR_MCAST_GRP_ID],
 				      MNL_TYPE_U32) < 0)
 			continue;
-		if (!strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
-			    NLBS_MCGRP_EVENTS))
-			fi->events_grp =
-				mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
+		name = mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]);
+		id = mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
+		if (!strcmp(name, NLBS_MCGRP_EVENTS))
+			fi->events_grp = id;
+		else if (!strcmp(name, NLBS_MCGRP_FLOWS))
+			fi->flows_grp = id;
 	}
 }
 
@@ -410,6 +417,7 @@ static int resolve_family(struct nlbs_nl *nl)
 		return -EPROTO;
 	}
 	nl->events_grp = fi.events_grp;
+	nl->flows_grp = fi.flows_grp;
 	return 0;
 }
 
@@ -494,31 +502,62 @@ const struct nlbs_nl_error *nlbs_nl_error(const struct nlbs_nl *nl)
 	return &nl->err;
 }
 
+void nlbs_nl_set_error(struct nlbs_nl *nl, const struct nlbs_nl_error *err)
+{
+	nl->err = *err;
+}
+
 /* ---- notifications ------------------------------------------------------- */
 
-int nlbs_nl_join_events(struct nlbs_nl *nl)
+/* Raise the receive buffer to at least size bytes (best effort), then join
+ * multicast group grp (0: the family has none). */
+static int join_group(struct nlbs_nl *nl, uint32_t grp, const char *name,
+		      int size)
 {
-	int grp = (int)nl->events_grp;
-	int rcvbuf = NLBS_EVENTS_RCVBUF;
-	int fd = mnl_socket_get_fd(nl->sk);
+	int id = (int)grp, cur = 0, fd;
+	socklen_t len = sizeof(cur);
 
 	set_err(&nl->err, 0, NULL);
 	if (!grp) {
 		set_err(&nl->err, ENOENT, "family \"%s\" has no \"%s\" group",
-			NLBS_GENL_NAME, NLBS_MCGRP_EVENTS);
+			NLBS_GENL_NAME, name);
 		return -ENOENT;
 	}
-	/* Bursts (a batch of 10,000 servers) must not overrun a listener:
-	 * the forced size needs CAP_NET_ADMIN, else rmem_max caps it. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0) {
-		set_err(&nl->err, errno, NULL);
+	fd = mnl_socket_get_fd(nl->sk);
+	/* Bursts (a batch of 10,000 servers, a flood of new flows) must not
+	 * overrun a listener: the forced size needs CAP_NET_ADMIN, else
+	 * rmem_max caps it. The kernel reports twice what was set: a second
+	 * group on the same handle never lowers what the first asked. */
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cur, &len) < 0 ||
+	    cur / 2 < size) {
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+				   sizeof(size));
+	}
+	if (mnl_socket_setsockopt(nl->sk, NETLINK_ADD_MEMBERSHIP, &id,
+				  sizeof(id)) < 0) {
+		if (errno == EPERM)
+			set_err(&nl->err, EPERM,
+				"joining the \"%s\" group needs CAP_NET_ADMIN",
+				name);
+		else
+			set_err(&nl->err, errno, NULL);
 		return -nl->err.err;
 	}
 	return 0;
+}
+
+int nlbs_nl_join_events(struct nlbs_nl *nl)
+{
+	return join_group(nl, nl->events_grp, NLBS_MCGRP_EVENTS,
+			  NLBS_EVENTS_RCVBUF);
+}
+
+int nlbs_nl_join_flows(struct nlbs_nl *nl)
+{
+	return join_group(nl, nl->flows_grp, NLBS_MCGRP_FLOWS,
+			  NLBS_FLOWS_RCVBUF);
 }
 
 int nlbs_nl_listen(struct nlbs_nl *nl, nlbs_msg_cb cb, void *data)

@@ -55,7 +55,7 @@ int nlbs_netns_enter(const char *name);
 /*
  * Open a generic netlink socket (after nlbs_netns_enter(netns) when netns is
  * not NULL), set NETLINK_EXT_ACK and NETLINK_CAP_ACK, and resolve the "nlbs"
- * family id and its "events" multicast group through nlctrl. Returns NULL on
+ * family id and its "events" and "flows" multicast groups through nlctrl. Returns NULL on
  * failure with *err filled (err may be NULL); ENOENT means no such family,
  * i.e. the module is not loaded and could not be autoloaded.
  */
@@ -99,6 +99,18 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
  * handle of its own for events: requests on it would see them too. */
 int nlbs_nl_join_events(struct nlbs_nl *nl);
 
+#define NLBS_FLOWS_RCVBUF	(16 << 20)
+
+/*
+ * Join the "flows" multicast group (NLBS_CMD_FLOW_NTF batches, decoded with
+ * nlbs_parse_flows()), after raising the socket's receive buffer to
+ * NLBS_FLOWS_RCVBUF (best effort; never lowered). Returns 0 or -errno:
+ * -ENOENT when the kernel's family has no such group (a module without flow
+ * sync), -EPERM without CAP_NET_ADMIN. A handle of its own, as for events;
+ * both groups may share one handle.
+ */
+int nlbs_nl_join_flows(struct nlbs_nl *nl);
+
 /*
  * Receive notifications and call cb for each until cb returns MNL_CB_STOP
  * (returns 0) or something fails (-errno). An overrun of the socket buffer
@@ -120,6 +132,11 @@ struct nlbs_config {			/* present: NLBS_BIT(NLBS_A_*) */
 	uint32_t garp_count;
 	uint32_t garp_interval;		/* ms */
 	uint32_t hash_seed;
+	uint32_t flow_max;		/* flow table capacity, 0: no table */
+	uint32_t flow_timeout_tcp;	/* s, established TCP flow idle */
+	uint32_t flow_timeout_tcp_fin;	/* s, after a FIN or RST */
+	uint32_t flow_timeout_udp;	/* s, UDP flow idle */
+	uint32_t flow_timeout_syn;	/* s, TCP flow that saw only its SYN */
 };
 
 struct nlbs_state_info {		/* present: NLBS_BIT(NLBS_A_*) */
@@ -135,8 +152,9 @@ struct nlbs_service {			/* present: NLBS_BIT(NLBS_SVC_A_*) */
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, 0: whole VIP */
 	uint16_t port;
 	uint32_t servers;
-	uint32_t table_size;
+	uint32_t table_size;		/* Maglev table size, a prime */
 	uint8_t event;			/* enum nlbs_event */
+	uint8_t nodest;			/* enum nlbs_nodest */
 };
 
 struct nlbs_server {			/* present: NLBS_BIT(NLBS_SRV_A_*) */
@@ -147,6 +165,8 @@ struct nlbs_server {			/* present: NLBS_BIT(NLBS_SRV_A_*) */
 	uint64_t packets;
 	uint64_t bytes;
 	uint8_t event;			/* enum nlbs_event */
+	uint32_t active_flows;		/* flows in the table going to it */
+	uint64_t new_flows;		/* new flows Maglev sent to it */
 };
 
 struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
@@ -158,6 +178,21 @@ struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
 	uint16_t dport;			/* host byte order */
 	uint32_t server;		/* network byte order */
 	uint32_t idle_ms;		/* since the flow's last packet */
+	uint32_t flags;			/* NLBS_FLOW_F_* */
+};
+
+/*
+ * Which flows a dump or a flush is about. has_vip: only the flows of VIP vip
+ * and, when proto is not 0, of that protocol and port; has_server: only the
+ * flows going to server (both network byte order). Nothing set: all flows.
+ */
+struct nlbs_flow_filter {
+	bool has_vip;
+	uint32_t vip;
+	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, 0: any */
+	uint16_t port;			/* with proto */
+	bool has_server;
+	uint32_t server;
 };
 
 struct nlbs_stats {			/* present: NLBS_BIT(NLBS_STATS_A_*) */
@@ -176,12 +211,30 @@ struct nlbs_device_event {		/* present: NLBS_BIT(NLBS_A_*) */
 
 /* ---- encoding and decoding (no socket needed) ---------------------------- */
 
-/* Config attributes present in cfg, except the reply-only names. */
+/* Config attributes present in cfg (flow settings included), except the
+ * reply-only names. */
 void nlbs_put_config(struct nlmsghdr *nlh, const struct nlbs_config *cfg);
-/* NLBS_A_SERVICE nest: VIP, PROTO, and PORT unless proto is 0. */
+/*
+ * NLBS_A_SERVICE nest: VIP, PROTO, and PORT unless proto is 0; TABLE_SIZE
+ * and NODEST when present. A service decoded from a reply has TABLE_SIZE
+ * present: clear that bit (and NODEST's) before using it as a mere key.
+ */
 void nlbs_put_service(struct nlmsghdr *nlh, const struct nlbs_service *svc);
 /* NLBS_A_SERVER nest: ADDR, and WEIGHT and MAC when present. */
 void nlbs_put_server(struct nlmsghdr *nlh, const struct nlbs_server *srv);
+/*
+ * One NLBS_A_FLOW nest, as NLBS_CMD_FLOW_ADD wants it: SADDR, DADDR, PROTO,
+ * SPORT, DPORT and SERVER always; IDLE_MS and FLAGS when present, FLAGS
+ * without NLBS_FLOW_F_IMPORTED (reply only). At most NLBS_FLOW_NEST_SIZE
+ * bytes: the caller checks there is room (nlbs_flow_import() does).
+ */
+void nlbs_put_flow(struct nlmsghdr *nlh, const struct nlbs_flow *flow);
+#define NLBS_FLOW_NEST_SIZE	(MNL_ATTR_HDRLEN + 8 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4))
+/* The filter of a flow dump or flush: NLBS_A_SERVICE with VIP [+ PROTO +
+ * PORT] and NLBS_A_SERVER with ADDR, each only when asked for; f may be
+ * NULL (no filter). */
+void nlbs_put_flow_filter(struct nlmsghdr *nlh,
+			  const struct nlbs_flow_filter *f);
 
 /* Decoders zero the struct first; unknown attributes are ignored.
  * Return 0 or -EINVAL for a malformed attribute. */
@@ -206,6 +259,15 @@ const char *nlbs_event_name(uint8_t event);	/* "add", "del", "set" */
 /* Counter name, lowercase-dashed ("drop-no-server"), NULL if unknown. */
 const char *nlbs_stats_name(unsigned int attr);
 
+/*
+ * Every NLBS_A_FLOW nest of a message, in order: a NLBS_CMD_FLOW_NTF batch
+ * (or a FLOW_ADD request) carries many. The whole message is checked first:
+ * a malformed one is -EINVAL and cb sees none of it. cb returns 0 to go on,
+ * non-zero to stop, and that value is returned; else 0.
+ */
+typedef int (*nlbs_flow_cb)(const struct nlbs_flow *flow, void *data);
+int nlbs_parse_flows(const struct nlmsghdr *nlh, nlbs_flow_cb cb, void *data);
+
 /* ---- typed requests (for nlbsd) -------------------------------------------- */
 
 int nlbs_config_get(struct nlbs_nl *nl, struct nlbs_config *cfg);
@@ -214,6 +276,13 @@ int nlbs_state_get(struct nlbs_nl *nl, struct nlbs_state_info *st);
 /* lease_ms NULL: no NLBS_A_LEASE_MS attribute; announce: NLBS_A_ANNOUNCE. */
 int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms,
 		   bool announce);
+/* SERVICE_ADD of svc: its key, and TABLE_SIZE and NODEST when present
+ * (else the kernel's defaults: module parameter table_size, "move"). */
+int nlbs_service_add(struct nlbs_nl *nl, const struct nlbs_service *svc);
+/* SERVICE_SET: the key of svc and NODEST (required; the table size of a
+ * service cannot change, TABLE_SIZE is not sent). */
+int nlbs_service_set(struct nlbs_nl *nl, const struct nlbs_service *svc);
+/* svc: only its key (VIP, PROTO, PORT) is sent, as in the dumps' filter. */
 int nlbs_server_set_weight(struct nlbs_nl *nl, const struct nlbs_service *svc,
 			   uint32_t addr, uint32_t weight);
 int nlbs_stats_get(struct nlbs_nl *nl, struct nlbs_stats *stats);
@@ -228,9 +297,26 @@ int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data);
 /* filter NULL: all services; else only that service's servers. */
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data);
-typedef int (*nlbs_flow_cb)(const struct nlbs_flow *flow, void *data);
 /* The flow table, one flow a callback (a snapshot per hash bucket: flows
  * may come and go during the dump). */
 int nlbs_flow_dump(struct nlbs_nl *nl, nlbs_flow_cb cb, void *data);
+/* The same, only the flows matching f (NULL: all, as nlbs_flow_dump()). */
+int nlbs_flow_dump_filter(struct nlbs_nl *nl, const struct nlbs_flow_filter *f,
+			  nlbs_flow_cb cb, void *data);
+/* NLBS_CMD_FLOW_DEL: forget the flows matching f (NULL or nothing set: every
+ * flow of the namespace). Established connections then go wherever Maglev
+ * sends their next packet. */
+int nlbs_flow_flush(struct nlbs_nl *nl, const struct nlbs_flow_filter *f);
+/*
+ * NLBS_CMD_FLOW_ADD (CAP_NET_ADMIN): import flows[0..n) learnt by the peer,
+ * as many NLBS_A_FLOW nests a request as fit NLBS_NL_BUFSIZE, in as many
+ * requests as it takes. Every request is sent even when one fails (the
+ * kernel refuses a request only when it is malformed or refuses every flow
+ * in it; single refusals are counted in sync-refused). Returns 0, or the
+ * -errno of the last request that failed, whose nlbs_nl_error() (extack
+ * text) is kept. n == 0 sends nothing.
+ */
+int nlbs_flow_import(struct nlbs_nl *nl, const struct nlbs_flow *flows,
+		     size_t n);
 
 #endif /* NLBS_NL_H */

@@ -20,8 +20,9 @@ struct nlbs_nl_io {
 
 /* A handle bound to family id `family` (no nlctrl) whose requests go to
  * io->send and replies come from io->recv; port id 0, so replies are not
- * checked for it. nlbs_nl_fd() and nlbs_nl_join_events() must not be used
- * on it. NULL if out of memory. */
+ * checked for it. It knows no multicast group: nlbs_nl_join_events() and
+ * nlbs_nl_join_flows() are -ENOENT; nlbs_nl_fd() must not be used on it.
+ * NULL if out of memory. */
 struct nlbs_nl *nlbs_nl_open_io(const struct nlbs_nl_io *io, uint16_t family);
 
 #endif /* NLBS_NL_IO_H */

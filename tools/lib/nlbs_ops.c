@@ -64,6 +64,36 @@ int nlbs_state_set(struct nlbs_nl *nl, uint8_t state, const uint32_t *lease_ms,
 	return nlbs_nl_run(nl, nlh, NULL, NULL);
 }
 
+/* The VIP, PROTO and PORT of svc only, whatever else it has present. */
+static void put_service_key(struct nlmsghdr *nlh,
+			    const struct nlbs_service *svc)
+{
+	struct nlbs_service key = *svc;
+
+	key.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) |
+		       NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT);
+	nlbs_put_service(nlh, &key);
+}
+
+int nlbs_service_add(struct nlbs_nl *nl, const struct nlbs_service *svc)
+{
+	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVICE_ADD, 0);
+
+	nlbs_put_service(nlh, svc);
+	return nlbs_nl_run(nl, nlh, NULL, NULL);
+}
+
+int nlbs_service_set(struct nlbs_nl *nl, const struct nlbs_service *svc)
+{
+	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVICE_SET, 0);
+	struct nlbs_service s = *svc;
+
+	s.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
+		     NLBS_BIT(NLBS_SVC_A_PORT) | NLBS_BIT(NLBS_SVC_A_NODEST);
+	nlbs_put_service(nlh, &s);
+	return nlbs_nl_run(nl, nlh, NULL, NULL);
+}
+
 int nlbs_server_set_weight(struct nlbs_nl *nl, const struct nlbs_service *svc,
 			   uint32_t addr, uint32_t weight)
 {
@@ -75,7 +105,7 @@ int nlbs_server_set_weight(struct nlbs_nl *nl, const struct nlbs_service *svc,
 		.weight = weight,
 	};
 
-	nlbs_put_service(nlh, svc);
+	put_service_key(nlh, svc);
 	nlbs_put_server(nlh, &srv);
 	return nlbs_nl_run(nl, nlh, NULL, NULL);
 }
@@ -107,7 +137,6 @@ int nlbs_stats_reset(struct nlbs_nl *nl)
 struct dump_ctx {
 	nlbs_service_cb svc_cb;
 	nlbs_server_cb srv_cb;
-	nlbs_flow_cb flow_cb;
 	void *data;
 	int ret;
 };
@@ -161,32 +190,7 @@ int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 	int ret;
 
 	if (filter)
-		nlbs_put_service(nlh, filter);
+		put_service_key(nlh, filter);
 	ret = nlbs_nl_run(nl, nlh, server_dump_cb, &d);
-	return ret < 0 ? ret : d.ret;
-}
-
-static int flow_dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *d = data;
-	struct nlbs_flow flow;
-
-	if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET)
-		return MNL_CB_OK;
-	if (nlbs_parse_flow(nlh, &flow) < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	d->ret = d->flow_cb(&flow, d->data);
-	return d->ret ? MNL_CB_STOP : MNL_CB_OK;
-}
-
-int nlbs_flow_dump(struct nlbs_nl *nl, nlbs_flow_cb cb, void *data)
-{
-	struct dump_ctx d = { .flow_cb = cb, .data = data };
-	int ret;
-
-	ret = nlbs_nl_run(nl, nlbs_nl_req(nl, NLBS_CMD_FLOW_GET, NLM_F_DUMP),
-			  flow_dump_cb, &d);
 	return ret < 0 ? ret : d.ret;
 }
