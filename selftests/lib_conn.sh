@@ -1,0 +1,525 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Long-lived TCP connections for the tests of issue 9 (conn.sh, flood.sh,
+# pmtu.sh): a TCP echo server on each server, one client process holding
+# many connections, and a SYN flood sender. Source it after lib.sh:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	. "$(dirname "$0")/lib_conn.sh"
+#
+#   conn_server NS ADDR PORT NAME   echo server in NS on ADDR:PORT (ADDR the
+#                                   VIP on lo): each line "SEQ" is answered
+#                                   "NAME SEQ"
+#   conn_client C NS DST PORT       client process C (a word) in NS
+#   conn_open C N [TIMEOUT]         open N more connections (their first
+#                                   answer names their server); sets CONN_OK
+#                                   CONN_FAIL
+#   conn_round C [TIMEOUT]          one ping on every live connection; its
+#                                   answer within TIMEOUT s (default 10).
+#                                   $CONN_TMP/C.round: "IDX SERVER STATE"
+#                                   (ok: answered, dead: reset or closed,
+#                                   now or before, silent: no answer yet);
+#                                   sets CONN_N CONN_ALIVE (ok) CONN_DEAD
+#                                   CONN_SILENT
+#   conn_on C SERVER                indices of the connections on SERVER
+#                                   (from the last round)
+#   conn_stop C
+#   conn_per_server C               "srv1:N srv2:N ..." of live connections
+#   flood_build                     compile the flood sender (C; python
+#                                   fallback); flood NS DEV DSTMAC DST DPORT
+#                                   SECONDS PREFIX: spoofed SYNs from random
+#                                   sources in PREFIX.0.0/15 and random
+#                                   ports, as fast as it can; prints
+#                                   "sent N seconds S"
+#
+# Sections: scratch; the python helper; servers and clients; the flooder.
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP lib_conn.sh is a library of the tests, not a test"
+	exit 4
+fi
+
+CONN_TMP=$(mktemp -d /tmp/nlbs-conn.XXXXXX)
+defer rm -rf "$CONN_TMP"
+declare -A CONN_CMD_FD CONN_REP_FD CONN_PID
+
+conn_py_file() {
+	[ -r "$CONN_TMP/conn.py" ] || cat >"$CONN_TMP/conn.py" <<'PYEOF'
+import ctypes, os, random, selectors, socket, struct, sys, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+def enter(ns):
+    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0:
+        raise OSError(ctypes.get_errno(), 'setns ' + ns)
+    os.close(fd)
+
+# ---- server: one process, every connection, lines echoed with a name ----
+def server(ns, addr, port, name):
+    enter(ns)
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(4096)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, None)
+    bufs = {}
+    pre = name.encode() + b' '
+    while True:
+        for key, _ in sel.select():
+            s = key.fileobj
+            if s is ls:
+                try:
+                    c, _ = ls.accept()
+                except OSError:
+                    continue
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ, None)
+                bufs[c] = b''
+                continue
+            try:
+                d = s.recv(4096)
+            except OSError:
+                d = b''
+            if not d:
+                sel.unregister(s)
+                s.close()
+                del bufs[s]
+                continue
+            b = bufs[s] + d
+            out = b''
+            while b'\n' in b:
+                line, b = b.split(b'\n', 1)
+                out += pre + line + b'\n'
+            bufs[s] = b
+            try:
+                if out:
+                    s.send(out)
+            except OSError:
+                pass
+
+# ---- client: many connections, driven by commands on stdin ----
+class Conn:
+    def __init__(self, idx):
+        self.idx, self.sock, self.server = idx, None, '-'
+        self.dead, self.why, self.buf = False, '', b''
+        self.want, self.got = None, None
+
+def client(ns, dst, port):
+    enter(ns)
+    port = int(port)
+    conns = []
+    sel = selectors.DefaultSelector()
+    seq = [0]
+
+    def kill(c, why):
+        if not c.dead:
+            c.dead, c.why = True, why
+            try:
+                sel.unregister(c.sock)
+            except (KeyError, ValueError):
+                pass
+            c.sock.close()
+
+    def pump(pending, timeout):
+        # read answers until every pending connection answered or died
+        end = time.monotonic() + timeout
+        while pending:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(min(left, 0.5)):
+                c = key.data
+                try:
+                    d = c.sock.recv(4096)
+                except OSError as e:
+                    kill(c, e.strerror or str(e))
+                    pending.discard(c)
+                    continue
+                if not d:
+                    kill(c, 'closed')
+                    pending.discard(c)
+                    continue
+                c.buf += d
+                while b'\n' in c.buf:
+                    line, c.buf = c.buf.split(b'\n', 1)
+                    w = line.split()
+                    if len(w) == 2 and int(w[1]) == c.want:
+                        if c.server == '-':
+                            c.server = w[0].decode()
+                        elif c.server != w[0].decode():
+                            kill(c, 'server changed')
+                        c.got = c.want
+                        pending.discard(c)
+
+    def ping(cs):
+        seq[0] += 1
+        for c in cs:
+            c.want = seq[0]
+            try:
+                c.sock.send(b'%d\n' % seq[0])
+            except OSError as e:
+                kill(c, e.strerror or str(e))
+
+    def do_open(n, timeout):
+        new = []
+        for _ in range(n):
+            c = Conn(len(conns))
+            conns.append(c)
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            c.sock = s
+            s.connect_ex((dst, port))
+            new.append(c)
+        # wait for the connects
+        end = time.monotonic() + timeout
+        waiting = set(new)
+        wsel = selectors.DefaultSelector()
+        for c in new:
+            wsel.register(c.sock, selectors.EVENT_WRITE, c)
+        while waiting and time.monotonic() < end:
+            for key, _ in wsel.select(max(0.01, min(0.5, end - time.monotonic()))):
+                c = key.data
+                err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                wsel.unregister(c.sock)
+                waiting.discard(c)
+                if err:
+                    c.dead, c.why = True, os.strerror(err)
+                    c.sock.close()
+        for c in waiting:
+            wsel.unregister(c.sock)
+            c.dead, c.why = True, 'connect timeout'
+            c.sock.close()
+        wsel.close()
+        live = [c for c in new if not c.dead]
+        for c in live:
+            sel.register(c.sock, selectors.EVENT_READ, c)
+        ping(live)
+        pending = set(c for c in live if not c.dead)
+        pump(pending, max(1.0, end - time.monotonic()))
+        for c in pending:
+            kill(c, 'no first answer')
+        ok = sum(1 for c in new if not c.dead)
+        print('end opened %d failed %d' % (ok, len(new) - ok), flush=True)
+
+    def do_round(timeout):
+        live = [c for c in conns if not c.dead]
+        ping(live)
+        pending = set(c for c in live if not c.dead)
+        pump(pending, timeout)
+        n = {'ok': 0, 'dead': 0, 'silent': 0}
+        out = []
+        for c in conns:
+            st = 'dead' if c.dead else 'ok' if c.got == c.want else 'silent'
+            n[st] += 1
+            out.append('c %d %s %s %s\n' % (c.idx, c.server, st, c.why.replace(' ', '_') or '-'))
+        sys.stdout.write(''.join(out))
+        print('end %d %d %d %d' % (len(conns), n['ok'], n['dead'], n['silent']), flush=True)
+
+    for line in sys.stdin:
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == 'open':
+            do_open(int(w[1]), float(w[2]))
+        elif w[0] == 'round':
+            do_round(float(w[1]))
+        elif w[0] == 'quit':
+            break
+        else:
+            print('end error unknown command', flush=True)
+
+# ---- the SYN flood, pure python (slow; the C sender is preferred) ----
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+def flood(ns, dev, dmac, dst, dport, seconds, prefix):
+    enter(ns)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((dev, 0))
+    smac = open('/sys/class/net/%s/address' % dev).read().strip()
+    eth = bytes.fromhex(dmac.replace(':', '')) + bytes.fromhex(smac.replace(':', '')) + b'\x08\x00'
+    d = socket.inet_aton(dst)
+    base = (int(prefix.split('.')[0]) << 24) | (int(prefix.split('.')[1]) << 16)
+    frames = []
+    rnd = random.Random(os.getpid())
+    for i in range(4096):
+        src = struct.pack('!I', base | rnd.getrandbits(17))
+        sp = rnd.randrange(1024, 65536)
+        tcp = struct.pack('!HHIIBBHHH', sp, int(dport), rnd.getrandbits(32), 0, 5 << 4, 2, 64240, 0, 0)
+        c = csum(src + d + struct.pack('!BBH', 0, 6, 20) + tcp)
+        tcp = tcp[:16] + struct.pack('!H', c) + tcp[18:]
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, i, 0x4000, 64, 6, 0, src, d)
+        ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+        frames.append(eth + ip + tcp)
+    n = 0
+    t0 = time.monotonic()
+    end = t0 + float(seconds)
+    while time.monotonic() < end:
+        for f in frames:
+            try:
+                s.send(f)
+            except OSError:
+                pass
+        n += len(frames)
+    print('sent %d seconds %.2f' % (n, time.monotonic() - t0))
+
+cmd, a = sys.argv[1], sys.argv[2:]
+if cmd == 'server':
+    server(*a)
+elif cmd == 'client':
+    client(*a)
+elif cmd == 'flood':
+    flood(*a)
+else:
+    sys.exit('conn.py: unknown command ' + cmd)
+PYEOF
+}
+
+# ---- servers and clients ----------------------------------------------------
+# conn_server NS ADDR PORT NAME: the echo server, in the background until exit
+conn_server() {
+	conn_py_file || return 1
+	/usr/bin/python3 "$CONN_TMP/conn.py" server "$@" 2>>"$CONN_TMP/server-$4.err" &
+	defer kill "$!"
+}
+
+# conn_listening NS PORT: something listens on PORT in NS
+conn_listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN
+}
+
+# conn_client C NS DST PORT: start client C
+conn_client() {
+	local c=$1 fd
+	conn_py_file || return 1
+	mkfifo "$CONN_TMP/$c.cmd" "$CONN_TMP/$c.rep" || return 1
+	/usr/bin/python3 "$CONN_TMP/conn.py" client "$2" "$3" "$4" \
+		<"$CONN_TMP/$c.cmd" >"$CONN_TMP/$c.rep" 2>>"$CONN_TMP/$c.err" &
+	CONN_PID[$c]=$!
+	defer kill "$!"
+	exec {fd}<>"$CONN_TMP/$c.cmd"
+	CONN_CMD_FD[$c]=$fd
+	exec {fd}<>"$CONN_TMP/$c.rep"
+	CONN_REP_FD[$c]=$fd
+}
+
+# conn_cmd C TIMEOUT_S CMD...: send a command, the answer's lines (up to the
+# "end" line) into $CONN_TMP/C.out, the end line into CONN_END
+conn_cmd() {
+	local c=$1 t=$2 line
+	shift 2
+	echo "$*" >&"${CONN_CMD_FD[$c]}" || return 1
+	: >"$CONN_TMP/$c.out"
+	while :; do
+		if ! read -r -t "$t" -u "${CONN_REP_FD[$c]}" line; then
+			log "client $c: no answer to '$*' within $t s"
+			tail -n 5 "$CONN_TMP/$c.err" 2>/dev/null | sed 's/^/# /'
+			return 1
+		fi
+		case "$line" in
+		end*) CONN_END=$line; return 0 ;;
+		*) echo "$line" >>"$CONN_TMP/$c.out" ;;
+		esac
+	done
+}
+
+# conn_open C N [TIMEOUT]
+conn_open() {
+	local c=$1 n=$2 t=${3:-20}
+	conn_cmd "$c" $((t + 30)) open "$n" "$t" || return 1
+	read -r _ _ CONN_OK _ CONN_FAIL <<<"$CONN_END"
+	[ "$CONN_FAIL" = 0 ] || { log "client $c: $CONN_FAIL of $n connections failed"; return 1; }
+}
+
+# conn_round C [TIMEOUT]
+conn_round() {
+	local c=$1 t=${2:-10}
+	conn_cmd "$c" $((t + 30)) round "$t" || return 1
+	read -r _ CONN_N CONN_ALIVE CONN_DEAD CONN_SILENT <<<"$CONN_END"
+	awk '{ print $2, $3, $4, $5 }' "$CONN_TMP/$c.out" >"$CONN_TMP/$c.round"
+}
+
+# conn_all_alive C [TIMEOUT]: one round in which every connection answers
+conn_all_alive() {
+	conn_round "$@" || return 1
+	[ "$CONN_ALIVE" = "$CONN_N" ] && return 0
+	log "client $1: $CONN_ALIVE of $CONN_N answered, $CONN_DEAD dead, $CONN_SILENT silent"
+	awk '$3 != "ok"' "$CONN_TMP/$1.round" | head -n 5 | sed 's/^/# not answering: /'
+	return 1
+}
+
+# conn_on C SERVER: indices of the live connections on SERVER (last round)
+conn_on() {
+	awk -v s="$2" '$2 == s && $3 != "dead" { print $1 }' "$CONN_TMP/$1.round"
+}
+
+# conn_per_server C: "srv1:N srv2:N ..." of the connections alive (last round)
+conn_per_server() {
+	awk '$3 != "dead" { n[$2]++ } END { for (s in n) printf "%s:%d\n", s, n[s] }' \
+		"$CONN_TMP/$1.round" | sort | tr '\n' ' '
+}
+
+conn_stop() {
+	local pid=${CONN_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	echo quit >&"${CONN_CMD_FD[$1]}" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	exec {CONN_CMD_FD[$1]}>&- {CONN_REP_FD[$1]}>&-
+	rm -f "$CONN_TMP/$1.cmd" "$CONN_TMP/$1.rep"
+	unset "CONN_PID[$1]"
+	return 0
+}
+
+# ---- the flooder ----------------------------------------------------------------
+# flood_build: $CONN_TMP/synflood from C (gcc in the guest), else FLOOD_PY=1
+flood_build() {
+	FLOOD_PY=1
+	command -v gcc >/dev/null || return 0
+	cat >"$CONN_TMP/synflood.c" <<'CEOF'
+/* Spoofed TCP SYNs on a packet socket, sendmmsg() batches of 64 frames:
+ * synflood DEV DSTMAC DST DPORT SECONDS A.B (sources A.B.0.0/15) */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+static uint64_t rs = 88172645463325252ULL;
+static uint32_t rnd(void)
+{
+	rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
+	return (uint32_t)(rs >> 16);
+}
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+static uint32_t sum16(const uint8_t *p, int n)
+{
+	uint32_t s = 0;
+	for (int i = 0; i < n; i += 2)
+		s += (p[i] << 8) | p[i + 1];
+	return s;
+}
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+int main(int argc, char **argv)
+{
+	uint8_t fr[BATCH][54], dmac[6], smac[6];
+	struct iovec iov[BATCH];
+	struct mmsghdr mm[BATCH];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned int a, b;
+	uint32_t dst, base;
+	unsigned long long sent = 0;
+	double t0, end;
+	char path[128];
+	FILE *f;
+	int fd;
+
+	if (argc != 7)
+		return 2;
+	sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1],
+	       &dmac[2], &dmac[3], &dmac[4], &dmac[5]);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", argv[1]);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &smac[0], &smac[1],
+			 &smac[2], &smac[3], &smac[4], &smac[5]) != 6)
+		return 1;
+	fclose(f);
+	inet_pton(AF_INET, argv[3], &dst);
+	sscanf(argv[6], "%u.%u", &a, &b);
+	base = (a << 24) | (b << 16);
+	rs ^= (uint64_t)getpid() << 32 | (uint64_t)time(NULL);
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = if_nametoindex(argv[1]);
+	sll.sll_protocol = htons(ETH_P_IP);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		perror("socket");
+		return 1;
+	}
+	memset(fr, 0, sizeof(fr));
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < BATCH; i++) {
+		uint8_t *p = fr[i];
+		memcpy(p, dmac, 6);
+		memcpy(p + 6, smac, 6);
+		p[12] = 0x08;
+		p[14] = 0x45; p[17] = 40; p[20] = 0x40; p[22] = 64; p[23] = 6;
+		memcpy(p + 30, &dst, 4);
+		p[36] = atoi(argv[4]) >> 8; p[37] = atoi(argv[4]) & 0xff;
+		p[46] = 0x50; p[47] = 0x02; p[48] = 0xfa; p[49] = 0xf0;
+		iov[i].iov_base = p;
+		iov[i].iov_len = 54;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	t0 = now();
+	end = t0 + atof(argv[5]);
+	while (now() < end) {
+		for (int i = 0; i < BATCH; i++) {
+			uint8_t *p = fr[i];
+			uint32_t src = base | (rnd() & 0x1ffff), seq = rnd();
+			uint16_t sp = 1024 + rnd() % 64512;
+			uint32_t s;
+
+			p[26] = src >> 24; p[27] = src >> 16; p[28] = src >> 8; p[29] = src;
+			p[18] = seq >> 8; p[19] = seq;
+			p[24] = p[25] = 0;
+			p[24 + 0] = 0;
+			s = fold(sum16(p + 14, 20));
+			p[24] = s >> 8; p[25] = s;
+			p[34] = sp >> 8; p[35] = sp;
+			memcpy(p + 38, &seq, 4);
+			p[50] = p[51] = 0;
+			s = sum16(p + 26, 8) + 6 + 20 + sum16(p + 34, 20);
+			s = fold(s);
+			p[50] = s >> 8; p[51] = s;
+		}
+		int n = sendmmsg(fd, mm, BATCH, 0);
+		if (n > 0)
+			sent += n;
+	}
+	printf("sent %llu seconds %.2f\n", sent, now() - t0);
+	return 0;
+}
+CEOF
+	gcc -O2 -o "$CONN_TMP/synflood" "$CONN_TMP/synflood.c" 2>"$CONN_TMP/synflood.err" && FLOOD_PY=0
+	return 0
+}
+
+# flood NS DEV DSTMAC DST DPORT SECONDS PREFIX
+flood() {
+	local ns=$1
+	shift
+	if [ "${FLOOD_PY:-1}" = 0 ]; then
+		ip netns exec "$ns" "$CONN_TMP/synflood" "$@"
+	else
+		conn_py_file && /usr/bin/python3 "$CONN_TMP/conn.py" flood "$ns" "$@"
+	fi
+}
