@@ -39,6 +39,7 @@ struct nlbs_counters {
 struct nlbs_server_counters {
 	u64_stats_t		packets;
 	u64_stats_t		bytes;
+	u64_stats_t		new_flows;
 	struct u64_stats_sync	syncp;
 };
 
@@ -53,9 +54,12 @@ struct nlbs_server {
 	u8			mac[ETH_ALEN];	/* immutable once added */
 	struct nlbs_server_counters __percpu *stats;
 	refcount_t		ref;		/* the service's, and each flow's */
+	atomic_t		active_flows;	/* entries of the flow table */
 	bool			dead;		/* removed: flows must move */
+	bool			hold_flows;	/* removed, nodest drop */
 	u64			base_packets;	/* snapshot at the last reset */
 	u64			base_bytes;
+	u64			base_new_flows;
 };
 
 /*
@@ -77,6 +81,8 @@ struct nlbs_service {
 	__be32			vip;
 	u8			proto;		/* 0: every protocol of the VIP */
 	u16			port;
+	u8			nodest;		/* enum nlbs_nodest */
+	u32			table_size;	/* fixed at creation, prime */
 	u32			nservers;
 	u32			neligible;	/* servers with weight > 0 */
 	bool			dirty;		/* table rebuild pending */
@@ -85,6 +91,16 @@ struct nlbs_service {
 };
 
 struct nlbs_flows;
+
+/* Flow table settings of an instance; 0 in a timeout: the module default. */
+struct nlbs_flow_cfg {
+	u32			max;
+	bool			max_set;	/* else the module parameter */
+	u32			timeout_tcp;	/* seconds */
+	u32			timeout_tcp_fin;
+	u32			timeout_udp;
+	u32			timeout_syn;
+};
 
 struct nlbs_instance {
 	struct net		*net;
@@ -114,7 +130,8 @@ struct nlbs_instance {
 	u32			nservers;	/* over all services, RTNL */
 
 	struct nlbs_flows __rcu	*flows;		/* made with the first service */
-	struct delayed_work	flow_gc_work;
+	struct delayed_work	flow_gc_work;	/* expiry and sync to the peer */
+	struct nlbs_flow_cfg	flow_cfg;	/* RTNL writes, READ_ONCE reads */
 
 	struct hlist_head	svc_hash[1 << NLBS_SVC_HASH_BITS];
 	struct list_head	services;
@@ -127,7 +144,7 @@ struct nlbs_instance {
 };
 
 extern unsigned int nlbs_net_id;
-extern unsigned int nlbs_table_min;
+extern unsigned int nlbs_table_size;
 
 static inline struct nlbs_instance *nlbs_instance(const struct net *net)
 {

@@ -4,19 +4,59 @@
 
 #include "core.h"
 
+#define NLBS_FLOW_TIMEOUT_FIN	10	/* s, after a FIN or RST: default */
+#define NLBS_FLOW_TIMEOUT_SYN	10	/* s, a SYN and nothing else: default */
+
+/* A TCP or UDP flow as the client sends it: ports is sport << 16 | dport. */
+struct nlbs_flow_key {
+	__be32	saddr;
+	__be32	daddr;
+	__be32	ports;
+	u8	proto;
+};
+
+/* What the packet path saw of a TCP segment, for nlbs_flow_pick(). */
+#define NLBS_PKT_SYN	BIT(0)	/* SYN without ACK: a new connection */
+#define NLBS_PKT_FIN	BIT(1)	/* FIN or RST from the client */
+#define NLBS_PKT_ERROR	BIT(2)	/* ICMP error quoting the flow: look up only */
+
+/* Flows of a VIP, of a service or of a server; zero fields match all. */
+struct nlbs_flow_filter {
+	__be32	vip;
+	u8	proto;
+	u16	port;
+	__be32	server;
+};
+
 int nlbs_flows_init(struct nlbs_instance *inst);
 void nlbs_flows_exit(struct nlbs_instance *inst);
 void nlbs_flow_gc_work(struct work_struct *work);
 
-/* Fast path, RCU read side. */
-struct nlbs_server *nlbs_flow_get(struct nlbs_instance *inst,
-				  const struct nlbs_service *svc, __be32 saddr,
-				  __be32 daddr, __be32 ports, u8 proto);
-void nlbs_flow_add(struct nlbs_instance *inst, __be32 saddr, __be32 daddr,
-		   __be32 ports, u8 proto, struct nlbs_server *srv, bool renew);
+/*
+ * Fast path, RCU read side: the server of a TCP/UDP flow. A known flow keeps
+ * its server; a new one gets Maglev's choice from @tbl (which may be NULL
+ * when the service has no eligible server: then only known flows pass) and
+ * is remembered. Returns NULL when there is no server, with *drop set when
+ * the flow's removed server holds its flows (nodest drop).
+ */
+struct nlbs_server *nlbs_flow_pick(struct nlbs_instance *inst,
+				   const struct nlbs_service *svc,
+				   const struct nlbs_table *tbl,
+				   const struct nlbs_flow_key *key,
+				   u32 hash, u8 pkt, bool *drop);
+
+/* RTNL held. */
+int nlbs_flow_import(struct nlbs_instance *inst, struct nlbs_server *srv,
+		     const struct nlbs_flow_key *key, u32 idle_ms, u32 flags);
+u32 nlbs_flow_flush(struct nlbs_instance *inst,
+		    const struct nlbs_flow_filter *filter);
+u32 nlbs_flow_count(struct nlbs_instance *inst);
+u32 nlbs_flow_max(const struct nlbs_instance *inst);
+u32 nlbs_flow_timeout_default(void);
 
 int nlbs_flow_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		   struct nlbs_instance *inst,
+		   const struct nlbs_flow_filter *filter,
 		   void *(*put_hdr)(struct sk_buff *skb,
 				    struct netlink_callback *cb));
 

@@ -12,7 +12,9 @@
  */
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
+#include <linux/icmp.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include "arp.h"
 #include "flow.h"
@@ -46,48 +48,95 @@ struct nlbs_service *nlbs_service_lookup_rcu(struct nlbs_instance *inst,
 	return whole;
 }
 
-/*
- * The server for a datagram. A known TCP/UDP flow keeps its server; a new
- * one gets Maglev's choice and is remembered. A TCP SYN always starts a new
- * connection, even on a reused port. @ports is NULL for fragments and other
- * protocols, which are hashed on addresses and protocol only.
- */
-static struct nlbs_server *nlbs_pick(struct nlbs_instance *inst,
-				     const struct nlbs_service *svc,
-				     const struct nlbs_table *tbl,
-				     const struct iphdr *iph,
-				     const __be32 *ports, bool syn)
+/* TCP and UDP: the flow key and what the segment says about the flow. */
+static int nlbs_ports(struct sk_buff *skb, unsigned int ihl, unsigned int len,
+		      struct nlbs_flow_key *key, u8 *pkt)
 {
-	__be32 p = ports ? *ports : 0;
-	struct nlbs_server *srv;
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int need = iph->protocol == IPPROTO_TCP ?
+			    sizeof(struct tcphdr) : sizeof(struct udphdr);
 
-	if (ports && !syn) {
-		srv = nlbs_flow_get(inst, svc, iph->saddr, iph->daddr, p,
-				    iph->protocol);
-		if (srv)
-			return srv;
+	if (len < ihl + need || !pskb_may_pull(skb, ihl + need))
+		return -EINVAL;
+	iph = ip_hdr(skb);
+	key->ports = *(__be32 *)((u8 *)iph + ihl);
+	*pkt = 0;
+	if (iph->protocol == IPPROTO_TCP) {
+		const struct tcphdr *th = (const void *)((u8 *)iph + ihl);
+
+		if (th->syn && !th->ack)
+			*pkt |= NLBS_PKT_SYN;
+		if (th->fin || th->rst)
+			*pkt |= NLBS_PKT_FIN;
 	}
-	srv = nlbs_table_lookup(tbl, nlbs_flow_hash(iph->saddr, iph->daddr,
-						    iph->protocol, p,
-						    READ_ONCE(inst->seed)));
-	if (ports)
-		nlbs_flow_add(inst, iph->saddr, iph->daddr, p, iph->protocol,
-			      srv, syn);
-	return srv;
+	return 0;
+}
+
+/*
+ * An ICMP error to a VIP quotes a datagram a server sent from the VIP (direct
+ * server return) to a client: fragmentation needed, unreachable, time
+ * exceeded. It belongs to the flow client -> VIP with the quoted ports
+ * reversed, and goes to that flow's server, so path MTU discovery works
+ * through the balancer. Returns 0 with @key set, or -ENOENT: not one of those.
+ */
+static int nlbs_icmp_key(struct sk_buff *skb, unsigned int ihl,
+			 unsigned int len, struct nlbs_flow_key *key)
+{
+	unsigned int need = ihl + sizeof(struct icmphdr) + sizeof(struct iphdr);
+	const struct icmphdr *ih;
+	const struct iphdr *iph, *inner;
+	unsigned int iihl;
+	__be16 *p, *kp;
+
+	if (len < need || !pskb_may_pull(skb, need))
+		return -ENOENT;
+	iph = ip_hdr(skb);
+	ih = (const void *)((u8 *)iph + ihl);
+	if (ih->type != ICMP_DEST_UNREACH && ih->type != ICMP_TIME_EXCEEDED &&
+	    ih->type != ICMP_PARAMETERPROB)
+		return -ENOENT;
+	inner = (const void *)(ih + 1);
+	iihl = inner->ihl * 4;
+	if (inner->version != 4 || iihl < sizeof(*inner) ||
+	    (inner->protocol != IPPROTO_TCP && inner->protocol != IPPROTO_UDP) ||
+	    (inner->frag_off & htons(IP_OFFSET)))
+		return -ENOENT;
+	need = ihl + sizeof(struct icmphdr) + iihl + 4;
+	if (len < need || !pskb_may_pull(skb, need))
+		return -ENOENT;
+	iph = ip_hdr(skb);
+	inner = (const void *)((u8 *)iph + ihl + sizeof(struct icmphdr));
+	if (inner->saddr != iph->daddr)
+		return -ENOENT;
+	p = (__be16 *)((u8 *)inner + iihl);
+	kp = (__be16 *)&key->ports;
+	key->saddr = inner->daddr;
+	key->daddr = inner->saddr;
+	key->proto = inner->protocol;
+	kp[0] = p[1];		/* the client's port */
+	kp[1] = p[0];		/* the VIP's */
+	return 0;
+}
+
+static bool nlbs_too_big(const struct sk_buff *skb, const struct net_device *out)
+{
+	if (skb->len <= out->mtu)
+		return false;
+	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, out->mtu);
 }
 
 static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 				  struct sk_buff *skb)
 {
+	struct nlbs_flow_key key = {};
 	struct nlbs_service *svc;
 	struct nlbs_server *srv;
 	struct net_device *out;
 	struct nlbs_table *tbl;
 	const struct iphdr *iph;
 	unsigned int ihl, len;
-	__be32 ports = 0;
-	bool frag, is_vip, ported = false, syn = false;
-	u16 dport = 0;
+	bool is_vip, drop, ported = false, icmp = false;
+	u8 pkt = 0;
 
 	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
 	    !READ_ONCE(inst->nservices))
@@ -115,36 +164,59 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 		return NF_DROP;
 	}
 
-	frag = ip_is_fragment(iph);
-	if (!frag && (iph->protocol == IPPROTO_TCP ||
-		      iph->protocol == IPPROTO_UDP)) {
-		unsigned int need = iph->protocol == IPPROTO_TCP ?
-				    sizeof(struct tcphdr) : 4;
-
-		if (len < ihl + need || !pskb_may_pull(skb, ihl + need))
-			goto malformed;
-		iph = ip_hdr(skb);
-		ports = *(__be32 *)((u8 *)iph + ihl);
-		if (iph->protocol == IPPROTO_TCP) {
-			const struct tcphdr *th = (const void *)((u8 *)iph + ihl);
-
-			syn = th->syn && !th->ack;
+	key.saddr = iph->saddr;
+	key.daddr = iph->daddr;
+	key.proto = iph->protocol;
+	if (!ip_is_fragment(iph)) {
+		if (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP) {
+			if (nlbs_ports(skb, ihl, len, &key, &pkt))
+				goto malformed;
+			ported = true;
+		} else if (iph->protocol == IPPROTO_ICMP &&
+			   !nlbs_icmp_key(skb, ihl, len, &key)) {
+			ported = true;
+			icmp = true;
 		}
-		dport = ntohs(((__be16 *)&ports)[1]);
-		ported = true;
+		iph = ip_hdr(skb);
 	}
 
 	/* Fragments carry no ports: only the whole-VIP service takes them. */
-	svc = nlbs_service_lookup_rcu(inst, iph->daddr,
-				      frag ? 0 : iph->protocol, dport, &is_vip);
+	svc = nlbs_service_lookup_rcu(inst, key.daddr, ported ? key.proto : 0,
+				      ported ? ntohs(((__be16 *)&key.ports)[1]) : 0,
+				      &is_vip);
 	tbl = svc ? rcu_dereference(svc->table) : NULL;
 	out = rcu_dereference(inst->server_dev);
-	if (!tbl || !out) {
-		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NO_SERVER);
+	if (!svc || !out)
+		goto no_server;
+
+	if (ported) {
+		srv = nlbs_flow_pick(inst, svc, tbl, &key,
+				     nlbs_flow_hash(key.saddr, key.daddr,
+						    key.proto, key.ports,
+						    READ_ONCE(inst->seed)),
+				     icmp ? NLBS_PKT_ERROR : pkt, &drop);
+		if (drop) {
+			nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NODEST);
+			return NF_DROP;
+		}
+	} else {
+		/* Fragments and other protocols: addresses and protocol. */
+		srv = tbl ? nlbs_table_lookup(tbl,
+					      nlbs_flow_hash(key.saddr,
+							     key.daddr,
+							     key.proto, 0,
+							     READ_ONCE(inst->seed))) :
+			    NULL;
+	}
+	if (!srv)
+		goto no_server;
+	if (nlbs_too_big(skb, out)) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_TOOBIG);
 		return NF_DROP;
 	}
+	if (icmp)
+		nlbs_stat_inc(inst, NLBS_STATS_A_ICMP_FORWARDED);
 
-	srv = nlbs_pick(inst, svc, tbl, iph, ported ? &ports : NULL, syn);
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
@@ -153,6 +225,9 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	nlbs_fwd(inst, skb, out, srv);
 	return NF_STOLEN;
 
+no_server:
+	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NO_SERVER);
+	return NF_DROP;
 malformed:
 	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_MALFORMED);
 	return NF_DROP;

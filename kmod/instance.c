@@ -21,8 +21,12 @@ static unsigned int nlbs_server_max = 65536;
 module_param_named(server_max, nlbs_server_max, uint, 0644);
 MODULE_PARM_DESC(server_max, "Servers per namespace, over all services (default 65536)");
 
-/* Tables up to this size are rebuilt in the request; larger ones deferred. */
-#define NLBS_SYNC_TABLE_MAX	16411
+/*
+ * A service of up to this many eligible servers has its table rebuilt in the
+ * request (about a millisecond at 65537 slots); a larger one at most
+ * NLBS_REBUILD_DELAY_MS after its first change, once for a whole batch.
+ */
+#define NLBS_SYNC_REBUILD_MAX	64
 #define NLBS_REBUILD_DELAY_MS	20
 
 static const char * const nlbs_state_names[] = {
@@ -176,6 +180,8 @@ static int nlbs_access_attach(struct nlbs_instance *inst,
 	err = nf_register_net_hook(inst->net, ops);
 	if (err)
 		return err;
+	/* Merged frames could exceed the server subnet's MTU. */
+	dev_disable_lro(dev);
 	nlbs_access_release(inst);
 	inst->hook_slot = slot;
 	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
@@ -238,6 +244,19 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 		inst->garp_interval = cfg->garp_interval;
 	if (cfg->set_seed)
 		WRITE_ONCE(inst->seed, cfg->seed);
+	if (cfg->set_flow_max) {
+		WRITE_ONCE(inst->flow_cfg.max, cfg->flow.max);
+		WRITE_ONCE(inst->flow_cfg.max_set, true);
+	}
+	if (cfg->flow.timeout_tcp)
+		WRITE_ONCE(inst->flow_cfg.timeout_tcp, cfg->flow.timeout_tcp);
+	if (cfg->flow.timeout_tcp_fin)
+		WRITE_ONCE(inst->flow_cfg.timeout_tcp_fin,
+			   cfg->flow.timeout_tcp_fin);
+	if (cfg->flow.timeout_udp)
+		WRITE_ONCE(inst->flow_cfg.timeout_udp, cfg->flow.timeout_udp);
+	if (cfg->flow.timeout_syn)
+		WRITE_ONCE(inst->flow_cfg.timeout_syn, cfg->flow.timeout_syn);
 	inst->genid++;
 	return 0;
 }
@@ -358,11 +377,12 @@ static void nlbs_service_changed(struct nlbs_instance *inst,
 {
 	inst->genid++;
 	svc->dirty = true;
-	if (nlbs_table_size_for(svc->neligible) <= NLBS_SYNC_TABLE_MAX &&
+	if (svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
 	    !nlbs_service_rebuild(svc))
 		return;
-	mod_delayed_work(system_wq, &inst->rebuild_work,
-			 msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
+	/* Not postponed by further changes: queue, never mod. */
+	queue_delayed_work(system_wq, &inst->rebuild_work,
+			   msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
 }
 
 struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
@@ -377,7 +397,8 @@ struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
 }
 
 int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
-		     u16 port, struct netlink_ext_ack *extack)
+		     u16 port, u32 table_size, u8 nodest,
+		     struct netlink_ext_ack *extack)
 {
 	struct nlbs_service *svc;
 
@@ -397,6 +418,8 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 	svc->vip = vip;
 	svc->proto = proto;
 	svc->port = port;
+	svc->table_size = table_size ?: nlbs_table_size;
+	svc->nodest = nodest;
 	INIT_LIST_HEAD(&svc->servers);
 	list_add_tail(&svc->node, &inst->services);
 	hlist_add_head_rcu(&svc->hnode, &inst->svc_hash[nlbs_vip_bucket(vip)]);
@@ -430,6 +453,16 @@ static void nlbs_service_destroy(struct nlbs_instance *inst,
 		nlbs_server_put(srv);
 	}
 	call_rcu(&svc->rcu, nlbs_service_free_rcu);
+}
+
+void nlbs_service_set_nodest(struct nlbs_instance *inst,
+			     struct nlbs_service *svc, u8 nodest)
+{
+	if (svc->nodest == nodest)
+		return;
+	svc->nodest = nodest;
+	inst->genid++;
+	nlbs_notify_service(inst, svc, NLBS_EVENT_SET);
 }
 
 void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc)
@@ -469,6 +502,11 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 	}
 	if (svc->nservers >= NLBS_MAX_SERVERS) {
 		NL_SET_ERR_MSG_MOD(extack, "too many servers in this service");
+		return -ENOSPC;
+	}
+	if (svc->nservers >= svc->table_size) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "more servers than table slots: create the service with a larger table-size");
 		return -ENOSPC;
 	}
 	if (inst->nservers >= READ_ONCE(nlbs_server_max)) {
@@ -513,8 +551,9 @@ void nlbs_server_set_weight(struct nlbs_instance *inst,
 /*
  * A deleted server must leave every table before it is freed, so the new
  * table is built here whatever its size; if that fails the service serves
- * nothing rather than a freed server. Its flows move on their next packet;
- * the memory goes with the last flow's reference.
+ * nothing rather than a freed server. Its flows move on their next packet,
+ * or with nodest drop are dropped until they go idle; the memory goes with
+ * the last flow's reference.
  */
 void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 		     struct nlbs_server *srv)
@@ -531,6 +570,7 @@ void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
 		svc->dirty = true;
 		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
 	}
+	WRITE_ONCE(srv->hold_flows, svc->nodest == NLBS_NODEST_DROP);
 	WRITE_ONCE(srv->dead, true);
 	nlbs_server_put(srv);
 }

@@ -18,6 +18,8 @@ struct nlbs_config {
 	bool			set_garp_count;
 	bool			set_garp_interval;
 	bool			set_seed;
+	bool			set_flow_max;
+	struct nlbs_flow_cfg	flow;		/* timeouts: 0 leaves them */
 };
 
 int nlbs_instance_init(struct nlbs_instance *inst, struct net *net);
@@ -32,7 +34,10 @@ int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
 				       u8 proto, u16 port);
 int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
-		     u16 port, struct netlink_ext_ack *extack);
+		     u16 port, u32 table_size, u8 nodest,
+		     struct netlink_ext_ack *extack);
+void nlbs_service_set_nodest(struct nlbs_instance *inst,
+			     struct nlbs_service *svc, u8 nodest);
 void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc);
 
 struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,

@@ -7,13 +7,14 @@
 #include "flow.h"
 #include "instance.h"
 #include "netlink.h"
+#include "sched.h"
 
 unsigned int nlbs_net_id __read_mostly;
 
-unsigned int nlbs_table_min __read_mostly = 1021;
-module_param_named(table_min, nlbs_table_min, uint, 0444);
-MODULE_PARM_DESC(table_min,
-		 "Minimum Maglev table size; a table has at least 100 slots per server and a prime size (default 1021)");
+unsigned int nlbs_table_size __read_mostly = NLBS_TABLE_SIZE_DEFAULT;
+module_param_named(table_size, nlbs_table_size, uint, 0444);
+MODULE_PARM_DESC(table_size,
+		 "Maglev table size of a service created without one: a prime within 251..4194301 (default 65537)");
 
 static int __net_init nlbs_net_init(struct net *net)
 {
@@ -48,8 +49,9 @@ static int __init nlbs_init(void)
 {
 	int err;
 
-	if (nlbs_table_min < 2 || nlbs_table_min > 1000003) {
-		pr_err("table_min must be within 2..1000003\n");
+	if (!nlbs_table_size_valid(nlbs_table_size)) {
+		pr_err("table_size must be a prime within %u..%u\n",
+		       NLBS_TABLE_SIZE_MIN, NLBS_TABLE_SIZE_MAX);
 		return -EINVAL;
 	}
 	err = nlbs_flows_module_init();

@@ -12,7 +12,10 @@
 #include "flow.h"
 #include "instance.h"
 #include "netlink.h"
+#include "hook.h"
 #include "notify.h"
+#include "sched.h"
+#include "stats.h"
 
 /* A required attribute: its absence is reported with a message and the type. */
 static bool nlbs_missing(struct netlink_ext_ack *extack, struct nlattr *nest,
@@ -24,6 +27,22 @@ static bool nlbs_missing(struct netlink_ext_ack *extack, struct nlattr *nest,
 	if (extack)
 		extack->_msg = msg;
 	return true;
+}
+
+/* An optional attribute's value, 0 when absent. */
+static u32 nlbs_u32(const struct nlattr *nla)
+{
+	return nla ? nla_get_u32(nla) : 0;
+}
+
+static u16 nlbs_u16(const struct nlattr *nla)
+{
+	return nla ? nla_get_u16(nla) : 0;
+}
+
+static u8 nlbs_u8(const struct nlattr *nla)
+{
+	return nla ? nla_get_u8(nla) : 0;
 }
 
 static struct netlink_range_validation nlbs_garp_interval_range = {
@@ -39,10 +58,33 @@ static struct netlink_range_validation nlbs_lease_range = {
 	.max = 3600 * 1000,
 };
 
+static struct netlink_range_validation nlbs_flow_max_range = {
+	.max = 1 << 24,
+};
+
+static struct netlink_range_validation nlbs_flow_timeout_range = {
+	.min = 1,
+	.max = 7 * 24 * 3600,
+};
+
 static const struct nla_policy nlbs_svc_policy[NLBS_SVC_A_MAX + 1] = {
 	[NLBS_SVC_A_VIP_BE]	= { .type = NLA_BE32 },
 	[NLBS_SVC_A_PROTO]	= { .type = NLA_U8 },
 	[NLBS_SVC_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[NLBS_SVC_A_TABLE_SIZE]	= { .type = NLA_U32 },
+	[NLBS_SVC_A_NODEST]	= NLA_POLICY_MAX(NLA_U8, NLBS_NODEST_MAX),
+};
+
+static const struct nla_policy nlbs_flow_policy[NLBS_FLOW_A_MAX + 1] = {
+	[NLBS_FLOW_A_SADDR_BE]	= { .type = NLA_BE32 },
+	[NLBS_FLOW_A_DADDR_BE]	= { .type = NLA_BE32 },
+	[NLBS_FLOW_A_PROTO]	= { .type = NLA_U8 },
+	[NLBS_FLOW_A_SPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[NLBS_FLOW_A_DPORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[NLBS_FLOW_A_SERVER_BE]	= { .type = NLA_BE32 },
+	[NLBS_FLOW_A_IDLE_MS]	= { .type = NLA_U32 },
+	[NLBS_FLOW_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, NLBS_FLOW_F_FIN |
+							  NLBS_FLOW_F_SYN),
 };
 
 static const struct nla_policy nlbs_srv_policy[NLBS_SRV_A_MAX + 1] = {
@@ -59,6 +101,15 @@ static const struct nla_policy nlbs_config_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_GARP_INTERVAL]	= NLA_POLICY_FULL_RANGE(NLA_U32,
 							&nlbs_garp_interval_range),
 	[NLBS_A_HASH_SEED]	= { .type = NLA_U32 },
+	[NLBS_A_FLOW_MAX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &nlbs_flow_max_range),
+	[NLBS_A_FLOW_TIMEOUT_TCP] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &nlbs_flow_timeout_range),
+	[NLBS_A_FLOW_TIMEOUT_TCP_FIN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							      &nlbs_flow_timeout_range),
+	[NLBS_A_FLOW_TIMEOUT_UDP] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &nlbs_flow_timeout_range),
+	[NLBS_A_FLOW_TIMEOUT_SYN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &nlbs_flow_timeout_range),
 };
 
 static const struct nla_policy nlbs_state_policy[NLBS_A_MAX + 1] = {
@@ -74,6 +125,10 @@ static const struct nla_policy nlbs_service_policy[NLBS_A_MAX + 1] = {
 static const struct nla_policy nlbs_server_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
 	[NLBS_A_SERVER]		= NLA_POLICY_NESTED(nlbs_srv_policy),
+};
+
+static const struct nla_policy nlbs_flow_add_policy[NLBS_A_MAX + 1] = {
+	[NLBS_A_FLOW]		= NLA_POLICY_NESTED(nlbs_flow_policy),
 };
 
 /* Requests without attributes: any attribute is refused. */
@@ -132,6 +187,15 @@ static int nlbs_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.set_seed = true;
 		cfg.seed = nla_get_u32(tb[NLBS_A_HASH_SEED]);
 	}
+	if (tb[NLBS_A_FLOW_MAX]) {
+		cfg.set_flow_max = true;
+		cfg.flow.max = nla_get_u32(tb[NLBS_A_FLOW_MAX]);
+	}
+	cfg.flow.timeout_tcp = nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_TCP]);
+	cfg.flow.timeout_tcp_fin =
+		nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_TCP_FIN]);
+	cfg.flow.timeout_udp = nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_UDP]);
+	cfg.flow.timeout_syn = nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_SYN]);
 
 	rtnl_lock();
 	if (tb[NLBS_A_ACCESS_IFINDEX]) {
@@ -235,10 +299,17 @@ struct nlbs_svc_key {
 	__be32	vip;
 	u8	proto;
 	u16	port;
+	u8	nodest;
+	bool	has_nodest;
+	u32	table_size;
 };
 
+/* What a request may say of a service besides its key. */
+#define NLBS_SVC_TABLE_SIZE	BIT(0)
+#define NLBS_SVC_NODEST		BIT(1)
+
 static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_key *key,
-			      struct netlink_ext_ack *extack)
+			      unsigned int allow, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
 	int err;
@@ -246,6 +317,26 @@ static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_key *key,
 	err = nla_parse_nested(tb, NLBS_SVC_A_MAX, nest, nlbs_svc_policy, extack);
 	if (err)
 		return err;
+	if (tb[NLBS_SVC_A_TABLE_SIZE] && !(allow & NLBS_SVC_TABLE_SIZE)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_TABLE_SIZE],
+				    "table size is fixed when the service is added");
+		return -EINVAL;
+	}
+	if (tb[NLBS_SVC_A_NODEST] && !(allow & NLBS_SVC_NODEST)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_NODEST],
+				    "nodest applies to service add and set only");
+		return -EINVAL;
+	}
+	key->table_size = nlbs_u32(tb[NLBS_SVC_A_TABLE_SIZE]);
+	if (tb[NLBS_SVC_A_TABLE_SIZE] && !nlbs_table_size_valid(key->table_size)) {
+		BUILD_BUG_ON(NLBS_TABLE_SIZE_MIN != 251 ||
+			     NLBS_TABLE_SIZE_MAX != 4194301);
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_TABLE_SIZE],
+				    "table size must be a prime within 251..4194301");
+		return -EINVAL;
+	}
+	key->has_nodest = tb[NLBS_SVC_A_NODEST];
+	key->nodest = key->has_nodest ? nla_get_u8(tb[NLBS_SVC_A_NODEST]) : 0;
 	if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
 			 "service VIP required"))
 		return -EINVAL;
@@ -278,19 +369,22 @@ static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_key *key,
 
 /* RTNL held. */
 static struct nlbs_service *nlbs_get_service(struct nlbs_instance *inst,
-					     struct genl_info *info)
+					     struct genl_info *info,
+					     struct nlbs_svc_key *key)
 {
-	struct nlbs_svc_key key;
+	u8 cmd = info->genlhdr->cmd;
 	struct nlbs_service *svc;
 	int err;
 
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_SERVICE,
 			 "service attribute required"))
 		return ERR_PTR(-EINVAL);
-	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], &key, info->extack);
+	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], key,
+				 cmd == NLBS_CMD_SERVICE_SET ? NLBS_SVC_NODEST : 0,
+				 info->extack);
 	if (err)
 		return ERR_PTR(err);
-	svc = nlbs_service_find(inst, key.vip, key.proto, key.port);
+	svc = nlbs_service_find(inst, key->vip, key->proto, key->port);
 	if (!svc) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NLBS_A_SERVICE],
 				    "no such service");
@@ -308,11 +402,14 @@ static int nlbs_service_add_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_SERVICE,
 			 "service attribute required"))
 		return -EINVAL;
-	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], &key, info->extack);
+	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], &key,
+				 NLBS_SVC_TABLE_SIZE | NLBS_SVC_NODEST,
+				 info->extack);
 	if (err)
 		return err;
 	rtnl_lock();
-	err = nlbs_service_add(inst, key.vip, key.proto, key.port, info->extack);
+	err = nlbs_service_add(inst, key.vip, key.proto, key.port,
+			       key.table_size, key.nodest, info->extack);
 	rtnl_unlock();
 	return err;
 }
@@ -321,14 +418,36 @@ static int nlbs_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
 	struct nlbs_service *svc;
+	struct nlbs_svc_key key;
 	int err = 0;
 
 	rtnl_lock();
-	svc = nlbs_get_service(inst, info);
+	svc = nlbs_get_service(inst, info, &key);
 	if (IS_ERR(svc))
 		err = PTR_ERR(svc);
 	else
 		nlbs_service_del(inst, svc);
+	rtnl_unlock();
+	return err;
+}
+
+static int nlbs_service_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_service *svc;
+	struct nlbs_svc_key key;
+	int err = 0;
+
+	rtnl_lock();
+	svc = nlbs_get_service(inst, info, &key);
+	if (IS_ERR(svc)) {
+		err = PTR_ERR(svc);
+	} else if (!key.has_nodest) {
+		NL_SET_ERR_MSG_MOD(info->extack, "nothing to set: nodest required");
+		err = -EINVAL;
+	} else {
+		nlbs_service_set_nodest(inst, svc, key.nodest);
+	}
 	rtnl_unlock();
 	return err;
 }
@@ -380,6 +499,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlbs_service *svc;
 	struct nlbs_srv_req req;
 	struct nlbs_server *srv;
+	struct nlbs_svc_key key;
 	int err;
 
 	err = nlbs_parse_server(info, &req);
@@ -396,7 +516,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	rtnl_lock();
-	svc = nlbs_get_service(inst, info);
+	svc = nlbs_get_service(inst, info, &key);
 	if (IS_ERR(svc)) {
 		err = PTR_ERR(svc);
 		goto out;
@@ -488,7 +608,7 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	if (!nest)
 		return 0;
 	ctx->filtered = 1;
-	return nlbs_parse_service(nest, &ctx->key, cb->extack);
+	return nlbs_parse_service(nest, &ctx->key, 0, cb->extack);
 }
 
 static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -539,10 +659,258 @@ static void *nlbs_flow_hdr(struct sk_buff *skb, struct netlink_callback *cb)
 			   &nlbs_genl_family, NLM_F_MULTI, NLBS_CMD_FLOW_GET);
 }
 
+/*
+ * A flow filter: NLBS_A_SERVICE with VIP and optionally PROTO and PORT,
+ * NLBS_A_SERVER with ADDR. Unlike a service key, PROTO and PORT may be left
+ * out (all flows of the VIP, or of the protocol).
+ */
+static int nlbs_parse_flow_filter(struct nlattr **attrs,
+				  struct nlbs_flow_filter *flt,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *nest = attrs[NLBS_A_SERVICE];
+	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
+	struct nlattr *stb[NLBS_SRV_A_MAX + 1];
+	int err;
+
+	memset(flt, 0, sizeof(*flt));
+	if (nest) {
+		err = nla_parse_nested(tb, NLBS_SVC_A_MAX, nest,
+				       nlbs_svc_policy, extack);
+		if (err)
+			return err;
+		if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
+				 "service VIP required"))
+			return -EINVAL;
+		if (tb[NLBS_SVC_A_TABLE_SIZE] || tb[NLBS_SVC_A_NODEST]) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "a flow filter has VIP, protocol and port only");
+			return -EINVAL;
+		}
+		flt->vip = nla_get_in_addr(tb[NLBS_SVC_A_VIP_BE]);
+		flt->proto = nlbs_u8(tb[NLBS_SVC_A_PROTO]);
+		flt->port = nlbs_u16(tb[NLBS_SVC_A_PORT]);
+		if (!nlbs_unicast_ipv4(flt->vip)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP_BE],
+					    "VIP must be a unicast IPv4 address");
+			return -EINVAL;
+		}
+		if (flt->proto && flt->proto != IPPROTO_TCP &&
+		    flt->proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PROTO],
+					    "protocol must be tcp or udp");
+			return -EINVAL;
+		}
+		if (flt->port && !flt->proto) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PORT],
+					    "port given without tcp or udp");
+			return -EINVAL;
+		}
+	}
+	nest = attrs[NLBS_A_SERVER];
+	if (nest) {
+		err = nla_parse_nested(stb, NLBS_SRV_A_MAX, nest,
+				       nlbs_srv_policy, extack);
+		if (err)
+			return err;
+		if (nlbs_missing(extack, nest, stb, NLBS_SRV_A_ADDR_BE,
+				 "server address required"))
+			return -EINVAL;
+		if (stb[NLBS_SRV_A_WEIGHT] || stb[NLBS_SRV_A_MAC]) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "a flow filter has the server address only");
+			return -EINVAL;
+		}
+		flt->server = nla_get_in_addr(stb[NLBS_SRV_A_ADDR_BE]);
+		if (!flt->server) {
+			NL_SET_ERR_MSG_ATTR(extack, stb[NLBS_SRV_A_ADDR_BE],
+					    "server address must be a unicast IPv4 address");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The flow dump's cursor (flow.c uses the first two longs) and filter. */
+struct nlbs_flow_dump_ctx {
+	long			bucket;
+	long			idx;
+	struct nlbs_flow_filter	flt;
+};
+
+static int nlbs_flow_dump_start(struct netlink_callback *cb)
+{
+	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	BUILD_BUG_ON(offsetof(struct nlbs_flow_dump_ctx, idx) !=
+		     sizeof(cb->args[0]));
+	memset(ctx, 0, sizeof(*ctx));
+	return nlbs_parse_flow_filter(genl_dumpit_info(cb)->attrs, &ctx->flt,
+				      cb->extack);
+}
+
 static int nlbs_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
+
 	return nlbs_flow_dump(skb, cb, nlbs_instance(sock_net(cb->skb->sk)),
-			      nlbs_flow_hdr);
+			      &ctx->flt, nlbs_flow_hdr);
+}
+
+static int nlbs_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_flow_filter flt;
+	int err;
+
+	err = nlbs_parse_flow_filter(info->attrs, &flt, info->extack);
+	if (err)
+		return err;
+	rtnl_lock();
+	nlbs_flow_flush(inst, &flt);
+	rtnl_unlock();
+	return 0;
+}
+
+struct nlbs_flow_req {
+	struct nlbs_flow_key	key;
+	__be32			server;
+	u32			idle_ms;
+	u32			flags;
+};
+
+static int nlbs_parse_flow(struct nlattr *nest, struct nlbs_flow_req *req,
+			   struct netlink_ext_ack *extack)
+{
+	static const struct {
+		u16 type;
+		const char *msg;
+	} required[] = {
+		{ NLBS_FLOW_A_SADDR_BE, "flow client address required" },
+		{ NLBS_FLOW_A_DADDR_BE, "flow VIP required" },
+		{ NLBS_FLOW_A_PROTO, "flow protocol required" },
+		{ NLBS_FLOW_A_SPORT, "flow client port required" },
+		{ NLBS_FLOW_A_DPORT, "flow VIP port required" },
+		{ NLBS_FLOW_A_SERVER_BE, "flow server required" },
+	};
+	struct nlattr *tb[NLBS_FLOW_A_MAX + 1];
+	__be16 *port = (__be16 *)&req->key.ports;
+	int err, i;
+
+	err = nla_parse_nested(tb, NLBS_FLOW_A_MAX, nest, nlbs_flow_policy,
+			       extack);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(required); i++)
+		if (nlbs_missing(extack, nest, tb, required[i].type,
+				 required[i].msg))
+			return -EINVAL;
+	memset(req, 0, sizeof(*req));
+	req->key.saddr = nla_get_in_addr(tb[NLBS_FLOW_A_SADDR_BE]);
+	req->key.daddr = nla_get_in_addr(tb[NLBS_FLOW_A_DADDR_BE]);
+	req->key.proto = nla_get_u8(tb[NLBS_FLOW_A_PROTO]);
+	port[0] = htons(nla_get_u16(tb[NLBS_FLOW_A_SPORT]));
+	port[1] = htons(nla_get_u16(tb[NLBS_FLOW_A_DPORT]));
+	req->server = nla_get_in_addr(tb[NLBS_FLOW_A_SERVER_BE]);
+	req->idle_ms = nlbs_u32(tb[NLBS_FLOW_A_IDLE_MS]);
+	req->flags = nlbs_u32(tb[NLBS_FLOW_A_FLAGS]);
+	if (req->key.proto != IPPROTO_TCP && req->key.proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_FLOW_A_PROTO],
+				    "flow protocol must be tcp or udp");
+		return -EINVAL;
+	}
+	if (!nlbs_unicast_ipv4(req->key.saddr) ||
+	    !nlbs_unicast_ipv4(req->key.daddr) ||
+	    !nlbs_unicast_ipv4(req->server)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "flow addresses must be unicast IPv4 addresses");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* RTNL held. 0, or why the flow was refused (extack names the first). */
+static int nlbs_flow_import_one(struct nlbs_instance *inst,
+				const struct nlbs_flow_req *req,
+				struct netlink_ext_ack *extack, bool first)
+{
+	struct nlbs_service *svc;
+	struct nlbs_server *srv;
+	const char *why;
+	bool is_vip;
+	int err;
+
+	svc = nlbs_service_lookup_rcu(inst, req->key.daddr, req->key.proto,
+				      ntohs(((__be16 *)&req->key.ports)[1]),
+				      &is_vip);
+	srv = svc ? nlbs_server_find(inst, svc, req->server) : NULL;
+	if (!srv) {
+		err = -ENOENT;
+		why = svc ?
+		      KBUILD_MODNAME ": flow refused: server not in the flow's service" :
+		      KBUILD_MODNAME ": flow refused: no service for its VIP, protocol and port";
+	} else {
+		err = nlbs_flow_import(inst, srv, &req->key, req->idle_ms,
+				       req->flags);
+		why = err == -ENOSPC ?
+		      KBUILD_MODNAME ": flow refused: flow table full (flow-max)" :
+		      KBUILD_MODNAME ": flow refused: out of memory";
+	}
+	if (err && first && extack)
+		extack->_msg = why;
+	return err;
+}
+
+static int nlbs_flow_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	int rem, err = 0, first_err = 0;
+	u32 imported = 0, refused = 0;
+	struct nlbs_flow_req req;
+	struct nlattr *nla;
+
+	/* Every flow is well-formed before the first is imported. */
+	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(nla) != NLBS_A_FLOW)
+			continue;
+		err = nlbs_parse_flow(nla, &req, info->extack);
+		if (err)
+			return err;
+	}
+	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_FLOW,
+			 "flow attribute required"))
+		return -EINVAL;
+
+	rtnl_lock();
+	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(nla) != NLBS_A_FLOW ||
+		    nlbs_parse_flow(nla, &req, NULL))
+			continue;
+		err = nlbs_flow_import_one(inst, &req, info->extack,
+					   !first_err);
+		if (!err) {
+			imported++;
+			continue;
+		}
+		refused++;
+		first_err = first_err ?: err;
+	}
+	rtnl_unlock();
+
+	local_bh_disable();
+	nlbs_stat_add(inst, NLBS_STATS_A_SYNC_IMPORTED, imported);
+	nlbs_stat_add(inst, NLBS_STATS_A_SYNC_REFUSED, refused);
+	local_bh_enable();
+	if (imported) {
+		/* Some went in: the request did its job. */
+		if (info->extack)
+			info->extack->_msg = NULL;
+		return 0;
+	}
+	return first_err;
 }
 
 #define NLBS_OP(_cmd, _doit, _policy, _flags) {				\
@@ -585,15 +953,26 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		GENL_UNS_ADMIN_PERM),
 	{	/* client addresses and ports: not for every local user */
 		.cmd = NLBS_CMD_FLOW_GET,
+		.start = nlbs_flow_dump_start,
 		.dumpit = nlbs_flow_dumpit,
-		.policy = nlbs_empty_policy,
+		.policy = nlbs_server_policy,
 		.maxattr = NLBS_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	/* Flows of the peer: only a real administrator may plant them. */
+	NLBS_OP(NLBS_CMD_FLOW_ADD, nlbs_flow_add_doit, nlbs_flow_add_policy,
+		GENL_ADMIN_PERM),
+	NLBS_OP(NLBS_CMD_FLOW_DEL, nlbs_flow_del_doit, nlbs_server_policy,
+		GENL_UNS_ADMIN_PERM),
+	NLBS_OP(NLBS_CMD_SERVICE_SET, nlbs_service_set_doit,
+		nlbs_service_policy, GENL_UNS_ADMIN_PERM),
 };
 
 static const struct genl_multicast_group nlbs_mcgrps[] = {
-	{ .name = NLBS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[NLBS_MCGRP_EVENTS_ID] = { .name = NLBS_MCGRP_EVENTS,
+				   .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[NLBS_MCGRP_FLOWS_ID] = { .name = NLBS_MCGRP_FLOWS,
+				  .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family nlbs_genl_family __ro_after_init = {

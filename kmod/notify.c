@@ -3,8 +3,26 @@
  * Message builders shared by replies and events, and the "events"
  * multicast notifications. Builders return -EMSGSIZE when @skb is full.
  */
+#include "flow.h"
 #include "notify.h"
 #include "stats.h"
+
+/* The flow table settings in force. */
+static int nlbs_put_flow_cfg(struct sk_buff *skb, struct nlbs_instance *inst)
+{
+	const struct nlbs_flow_cfg *c = &inst->flow_cfg;
+	u32 def = nlbs_flow_timeout_default();
+
+	if (nla_put_u32(skb, NLBS_A_FLOW_MAX, nlbs_flow_max(inst)) ||
+	    nla_put_u32(skb, NLBS_A_FLOW_TIMEOUT_TCP, c->timeout_tcp ?: def) ||
+	    nla_put_u32(skb, NLBS_A_FLOW_TIMEOUT_TCP_FIN,
+			c->timeout_tcp_fin ?: NLBS_FLOW_TIMEOUT_FIN) ||
+	    nla_put_u32(skb, NLBS_A_FLOW_TIMEOUT_UDP, c->timeout_udp ?: def) ||
+	    nla_put_u32(skb, NLBS_A_FLOW_TIMEOUT_SYN,
+			c->timeout_syn ?: NLBS_FLOW_TIMEOUT_SYN))
+		return -EMSGSIZE;
+	return 0;
+}
 
 /* Caller holds RTNL (or the RCU read lock for server_dev). */
 int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst)
@@ -24,7 +42,7 @@ int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst)
 	    nla_put_u32(skb, NLBS_A_GARP_INTERVAL, inst->garp_interval) ||
 	    nla_put_u32(skb, NLBS_A_HASH_SEED, inst->seed))
 		return -EMSGSIZE;
-	return 0;
+	return nlbs_put_flow_cfg(skb, inst);
 }
 
 int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst)
@@ -40,7 +58,6 @@ int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst)
 
 int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event)
 {
-	struct nlbs_table *tbl = rtnl_dereference(svc->table);
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, NLBS_A_SERVICE);
@@ -50,7 +67,8 @@ int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event)
 	    nla_put_u8(skb, NLBS_SVC_A_PROTO, svc->proto) ||
 	    (svc->proto && nla_put_u16(skb, NLBS_SVC_A_PORT, svc->port)) ||
 	    nla_put_u32(skb, NLBS_SVC_A_SERVERS, svc->nservers) ||
-	    nla_put_u32(skb, NLBS_SVC_A_TABLE_SIZE, tbl ? tbl->size : 0) ||
+	    nla_put_u32(skb, NLBS_SVC_A_TABLE_SIZE, svc->table_size) ||
+	    nla_put_u8(skb, NLBS_SVC_A_NODEST, svc->nodest) ||
 	    (event && nla_put_u8(skb, NLBS_SVC_A_EVENT, event))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -63,7 +81,7 @@ int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
 		    bool stats)
 {
 	struct nlattr *nest;
-	u64 packets, bytes;
+	u64 packets, bytes, new_flows;
 
 	nest = nla_nest_start(skb, NLBS_A_SERVER);
 	if (!nest)
@@ -75,10 +93,14 @@ int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
 	    (event && nla_put_u8(skb, NLBS_SRV_A_EVENT, event)))
 		goto cancel;
 	if (stats) {
-		nlbs_server_stats_read(srv, &packets, &bytes);
+		nlbs_server_stats_read(srv, &packets, &bytes, &new_flows);
 		if (nla_put_u64_64bit(skb, NLBS_SRV_A_PACKETS, packets,
 				      NLBS_SRV_A_PAD) ||
 		    nla_put_u64_64bit(skb, NLBS_SRV_A_BYTES, bytes,
+				      NLBS_SRV_A_PAD) ||
+		    nla_put_u32(skb, NLBS_SRV_A_ACTIVE_FLOWS,
+				max(atomic_read(&srv->active_flows), 0)) ||
+		    nla_put_u64_64bit(skb, NLBS_SRV_A_NEW_FLOWS, new_flows,
 				      NLBS_SRV_A_PAD))
 			goto cancel;
 	}
@@ -96,10 +118,13 @@ int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst)
 	int i;
 
 	nlbs_stats_read(inst, v);
+	v[NLBS_STATS_A_FLOWS] = nlbs_flow_count(inst);	/* a gauge */
 	nest = nla_nest_start(skb, NLBS_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = NLBS_STATS_A_RX; i < NLBS_STATS_A_PAD; i++) {
+	for (i = NLBS_STATS_A_RX; i <= NLBS_STATS_A_MAX; i++) {
+		if (i == NLBS_STATS_A_PAD)
+			continue;
 		if (nla_put_u64_64bit(skb, i, v[i], NLBS_STATS_A_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;

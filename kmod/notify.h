@@ -7,6 +7,10 @@
 
 extern struct genl_family nlbs_genl_family;
 
+/* Index of each multicast group in nlbs_genl_family.mcgrps. */
+#define NLBS_MCGRP_EVENTS_ID	0
+#define NLBS_MCGRP_FLOWS_ID	1
+
 int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst);
 int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst);
 int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event);

@@ -11,6 +11,11 @@
  * order of configuration, and with the same seed send a flow to the same
  * server. A change of one server moves only about its share of the slots.
  *
+ * The table size M is fixed when the service is created (a prime, 65537 by
+ * default): were it derived from the number of servers, every server added
+ * or removed would change M, hence every permutation, and move nearly every
+ * flow. With M fixed, adding one server of n moves about 1/(n+1) of them.
+ *
  * Built under RTNL at configuration time; the packet path only indexes it.
  */
 #include <linux/gcd.h>
@@ -21,26 +26,17 @@
 #define NLBS_PERM_SEED1	0x6e6c6273	/* fixed: the table must not depend */
 #define NLBS_PERM_SEED2	0x6d61676c	/* on anything but the servers */
 
-static bool nlbs_is_prime(u32 n)
+/* Trial division: at most ~1000 steps within NLBS_TABLE_SIZE_MAX. */
+bool nlbs_table_size_valid(u32 n)
 {
 	u32 d;
 
-	if (n < 2)
+	if (n < NLBS_TABLE_SIZE_MIN || n > NLBS_TABLE_SIZE_MAX || !(n & 1))
 		return false;
-	for (d = 2; d * d <= n; d++)
+	for (d = 3; d * d <= n; d += 2)
 		if (n % d == 0)
 			return false;
 	return true;
-}
-
-/* Smallest prime >= max(table_min, 100 * servers). */
-u32 nlbs_table_size_for(u32 nservers)
-{
-	u32 m = max_t(u32, nlbs_table_min, nservers * 100);
-
-	while (!nlbs_is_prime(m))
-		m++;
-	return m;
 }
 
 static int nlbs_server_cmp(const void *a, const void *b)
@@ -117,7 +113,7 @@ struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
 	if (!n)
 		return NULL;
 
-	m = nlbs_table_size_for(n);
+	m = svc->table_size;
 	sz = sizeof(*tbl) + n * sizeof(*tbl->servers) + m * sizeof(*tbl->slots);
 	tbl = kvzalloc(sz, GFP_KERNEL_ACCOUNT);
 	perm = kvcalloc(n, sizeof(*perm), GFP_KERNEL);

@@ -9,7 +9,7 @@
 struct nlbs_table *nlbs_table_build(struct nlbs_service *svc);
 void nlbs_table_free(struct nlbs_table *tbl);
 void nlbs_table_free_rcu(struct nlbs_table *tbl);
-u32 nlbs_table_size_for(u32 nservers);
+bool nlbs_table_size_valid(u32 n);
 
 /*
  * Fast path: the server for a flow hash. The table is non-empty by

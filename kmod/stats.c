@@ -61,35 +61,41 @@ int nlbs_server_stats_init(struct nlbs_server *srv)
 }
 
 static void nlbs_server_stats_sum(struct nlbs_server *srv, u64 *packets,
-				  u64 *bytes)
+				  u64 *bytes, u64 *new_flows)
 {
 	int cpu;
 
 	*packets = 0;
 	*bytes = 0;
+	*new_flows = 0;
 	for_each_possible_cpu(cpu) {
 		const struct nlbs_server_counters *c = per_cpu_ptr(srv->stats, cpu);
 		unsigned int start;
-		u64 p, b;
+		u64 p, b, n;
 
 		do {
 			start = u64_stats_fetch_begin(&c->syncp);
 			p = u64_stats_read(&c->packets);
 			b = u64_stats_read(&c->bytes);
+			n = u64_stats_read(&c->new_flows);
 		} while (u64_stats_fetch_retry(&c->syncp, start));
 		*packets += p;
 		*bytes += b;
+		*new_flows += n;
 	}
 }
 
-void nlbs_server_stats_read(struct nlbs_server *srv, u64 *packets, u64 *bytes)
+void nlbs_server_stats_read(struct nlbs_server *srv, u64 *packets, u64 *bytes,
+			    u64 *new_flows)
 {
-	nlbs_server_stats_sum(srv, packets, bytes);
+	nlbs_server_stats_sum(srv, packets, bytes, new_flows);
 	*packets -= srv->base_packets;
 	*bytes -= srv->base_bytes;
+	*new_flows -= srv->base_new_flows;
 }
 
 void nlbs_server_stats_reset(struct nlbs_server *srv)
 {
-	nlbs_server_stats_sum(srv, &srv->base_packets, &srv->base_bytes);
+	nlbs_server_stats_sum(srv, &srv->base_packets, &srv->base_bytes,
+			      &srv->base_new_flows);
 }

@@ -155,9 +155,9 @@ enum nlbs_nodest {
 };
 
 /* NLBS_FLOW_A_FLAGS */
-#define NLBS_FLOW_F_FIN		(1U << 0)	/* FIN or RST seen from the client */
-#define NLBS_FLOW_F_SYN		(1U << 1)	/* TCP, only its SYN seen so far */
-#define NLBS_FLOW_F_IMPORTED	(1U << 2)	/* learnt from the peer (reply only) */
+#define NLBS_FLOW_F_FIN		0x1	/* FIN or RST seen from the client */
+#define NLBS_FLOW_F_SYN		0x2	/* TCP, only its SYN seen so far */
+#define NLBS_FLOW_F_IMPORTED	0x4	/* learnt from the peer (reply only) */
 #define NLBS_FLOW_F_ALL		(NLBS_FLOW_F_FIN | NLBS_FLOW_F_SYN | \
 				 NLBS_FLOW_F_IMPORTED)
 
@@ -284,8 +284,7 @@ enum nlbs_stats_attr {
 	NLBS_STATS_A_FLOW_NEW,		/* flows entered in the table */
 	NLBS_STATS_A_FLOW_SKIP_FULL,	/* not entered: table at flow-max */
 	NLBS_STATS_A_FLOW_SKIP_NOMEM,	/* not entered: allocation failed */
-	NLBS_STATS_A_FLOW_SKIP_FLOOD,	/* bare SYN not entered: table above
-					 * its SYN share (flood mode) */
+	NLBS_STATS_A_FLOW_SKIP_FLOOD,	/* bare SYN not entered: flood mode */
 	NLBS_STATS_A_DROP_NODEST,	/* flow's server removed, nodest drop */
 	NLBS_STATS_A_DROP_TOOBIG,	/* longer than the server device's MTU */
 	NLBS_STATS_A_ICMP_FORWARDED,	/* ICMP errors steered to a flow's server */
