@@ -542,6 +542,7 @@ out:
 
 int __init nlbs_flows_module_init(void)
 {
+	BUILD_BUG_ON(sizeof(struct nlbs_flow) > 128);
 	nlbs_flow_cache = KMEM_CACHE(nlbs_flow, SLAB_ACCOUNT);
 	return nlbs_flow_cache ? 0 : -ENOMEM;
 }
