@@ -494,6 +494,39 @@ const char *nlbs_event_name(uint8_t event)
 	return NULL;
 }
 
+static const char *const nodest_names[NLBS_NODEST_MAX + 1] = {
+	[NLBS_NODEST_MOVE]	= "move",
+	[NLBS_NODEST_DROP]	= "drop",
+};
+
+const char *nlbs_nodest_name(uint8_t nodest)
+{
+	return nodest <= NLBS_NODEST_MAX ? nodest_names[nodest] : NULL;
+}
+
+int nlbs_nodest_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i <= NLBS_NODEST_MAX; i++)
+		if (!strcmp(name, nodest_names[i]))
+			return i;
+	return -1;
+}
+
+const char *nlbs_flow_flag_name(uint32_t flag)
+{
+	switch (flag) {
+	case NLBS_FLOW_F_FIN:
+		return "fin";
+	case NLBS_FLOW_F_SYN:
+		return "syn";
+	case NLBS_FLOW_F_IMPORTED:
+		return "imported";
+	}
+	return NULL;
+}
+
 static const char *const stats_names[NLBS_STATS_A_MAX + 1] = {
 	[NLBS_STATS_A_RX]		= "rx",
 	[NLBS_STATS_A_FORWARDED]	= "forwarded",

@@ -258,6 +258,10 @@ int nlbs_state_from_name(const char *name);	/* enum nlbs_state or -1 */
 const char *nlbs_event_name(uint8_t event);	/* "add", "del", "set" */
 /* Counter name, lowercase-dashed ("drop-no-server"), NULL if unknown. */
 const char *nlbs_stats_name(unsigned int attr);
+const char *nlbs_nodest_name(uint8_t nodest);	/* "move", "drop", NULL */
+int nlbs_nodest_from_name(const char *name);	/* enum nlbs_nodest or -1 */
+/* Name of one NLBS_FLOW_F_* bit ("fin", "syn", "imported"), NULL if unknown. */
+const char *nlbs_flow_flag_name(uint32_t flag);
 
 /*
  * Every NLBS_A_FLOW nest of a message, in order: a NLBS_CMD_FLOW_NTF batch

@@ -12,7 +12,15 @@ void config_usage(FILE *f)
 {
 	fputs("Usage: nlbs-genl config set [ access DEV ] [ servers DEV ] [ nlbs ADDR ]\n"
 	      "                            [ garp-count N ] [ garp-interval MS ] [ seed N ]\n"
-	      "       nlbs-genl config show\n", f);
+	      "                            [ flow-max N ] [ flow-timeout-tcp S ]\n"
+	      "                            [ flow-timeout-tcp-fin S ] [ flow-timeout-udp S ]\n"
+	      "                            [ flow-timeout-syn S ]\n"
+	      "       nlbs-genl config show\n"
+	      "flow-max: flow table capacity, 0..16777216, 0: no flow table (default: module\n"
+	      "parameter flow_max, 262144). Idle timeouts in s, 1..604800: tcp (established)\n"
+	      "and udp (default: module parameter flow_timeout, 300), tcp-fin (after a FIN\n"
+	      "or RST from the client, default 10), syn (only the SYN seen, default 10).\n",
+	      f);
 }
 
 static const struct {
@@ -25,6 +33,11 @@ static const struct {
 	{ "garp-count",		NLBS_A_GARP_COUNT },
 	{ "garp-interval",	NLBS_A_GARP_INTERVAL },
 	{ "seed",		NLBS_A_HASH_SEED },
+	{ "flow-max",		NLBS_A_FLOW_MAX },
+	{ "flow-timeout-tcp",	NLBS_A_FLOW_TIMEOUT_TCP },
+	{ "flow-timeout-tcp-fin", NLBS_A_FLOW_TIMEOUT_TCP_FIN },
+	{ "flow-timeout-udp",	NLBS_A_FLOW_TIMEOUT_UDP },
+	{ "flow-timeout-syn",	NLBS_A_FLOW_TIMEOUT_SYN },
 };
 
 static int config_word(struct cli *cli, struct nlbs_config *cfg, int attr,
@@ -41,6 +54,17 @@ static int config_word(struct cli *cli, struct nlbs_config *cfg, int attr,
 		return arg_u32(cli, word, val, false, &cfg->garp_count);
 	case NLBS_A_GARP_INTERVAL:
 		return arg_u32(cli, word, val, false, &cfg->garp_interval);
+	case NLBS_A_FLOW_MAX:
+		return arg_u32(cli, word, val, false, &cfg->flow_max);
+	case NLBS_A_FLOW_TIMEOUT_TCP:
+		return arg_u32(cli, word, val, false, &cfg->flow_timeout_tcp);
+	case NLBS_A_FLOW_TIMEOUT_TCP_FIN:
+		return arg_u32(cli, word, val, false,
+			       &cfg->flow_timeout_tcp_fin);
+	case NLBS_A_FLOW_TIMEOUT_UDP:
+		return arg_u32(cli, word, val, false, &cfg->flow_timeout_udp);
+	case NLBS_A_FLOW_TIMEOUT_SYN:
+		return arg_u32(cli, word, val, false, &cfg->flow_timeout_syn);
 	default:	/* NLBS_A_HASH_SEED: decimal (as nlbsd's hash-seed) or
 			 * 0x hex, never octal: "0100" is 100 */
 		return arg_u32(cli, word, val, true, &cfg->hash_seed);
@@ -112,6 +136,8 @@ static void print_dev(const char *word, const char *key, const char *key_idx,
 	print_uint(PRINT_ANY, key_idx, "(ifindex %" PRIu64 ")", ifindex);
 }
 
+/* "access DEV (ifindex N) servers DEV (ifindex N) nlbs ADDR garp-count N
+ * garp-interval MS seed 0xN flow-max N flow-timeout-tcp S ..." */
 void print_config(const struct nlbs_config *cfg)
 {
 	uint32_t p = cfg->present;
@@ -140,6 +166,22 @@ void print_config(const struct nlbs_config *cfg)
 		print_uint(PRINT_FP, NULL, "seed 0x%08" PRIx64, cfg->hash_seed);
 		print_uint(PRINT_JSON, "seed", NULL, cfg->hash_seed);
 	}
+	if (p & NLBS_BIT(NLBS_A_FLOW_MAX))
+		print_uint(PRINT_ANY, "flow_max", "flow-max %" PRIu64,
+			   cfg->flow_max);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_TCP))
+		print_uint(PRINT_ANY, "flow_timeout_tcp",
+			   "flow-timeout-tcp %" PRIu64, cfg->flow_timeout_tcp);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_TCP_FIN))
+		print_uint(PRINT_ANY, "flow_timeout_tcp_fin",
+			   "flow-timeout-tcp-fin %" PRIu64,
+			   cfg->flow_timeout_tcp_fin);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_UDP))
+		print_uint(PRINT_ANY, "flow_timeout_udp",
+			   "flow-timeout-udp %" PRIu64, cfg->flow_timeout_udp);
+	if (p & NLBS_BIT(NLBS_A_FLOW_TIMEOUT_SYN))
+		print_uint(PRINT_ANY, "flow_timeout_syn",
+			   "flow-timeout-syn %" PRIu64, cfg->flow_timeout_syn);
 }
 
 static int config_get_cb(const struct nlmsghdr *nlh, void *data)

@@ -1,32 +1,247 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * nlbs-genl flow [ show ]: the flow table, the server each known TCP/UDP
- * flow keeps across weight changes.
+ * nlbs-genl flow { show | flush | add }: the flow table, the server each
+ * known TCP/UDP flow keeps across weight changes.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "nlbs-genl.h"
 #include "print.h"
 
 void flow_usage(FILE *f)
 {
-	fputs("Usage: nlbs-genl flow [ show ]\n", f);
+	fputs("Usage: nlbs-genl flow [ show [ VIP [ tcp PORT | udp PORT ] ] [ server ADDR ] ]\n"
+	      "       nlbs-genl flow flush [ VIP [ tcp PORT | udp PORT ] ]... [ server ADDR ]\n"
+	      "       nlbs-genl flow add VIP { tcp | udp } PORT client ADDR sport PORT\n"
+	      "                          server ADDR [ idle MS ] [ fin ]\n"
+	      "flush without a VIP or server forgets every flow. add imports one flow, as\n"
+	      "the peer NLB's sync does; the server must be a server of the service.\n", f);
+}
+
+void svc_to_filter(const struct nlbs_service *svc, struct nlbs_flow_filter *f)
+{
+	f->has_vip = true;
+	f->vip = svc->vip;
+	f->proto = svc->proto;
+	f->port = svc->proto ? svc->port : 0;
+}
+
+void flow_flush_filter(const struct nlbs_req *req, unsigned int i,
+		       struct nlbs_flow_filter *f)
+{
+	*f = req->filter;	/* the server, if any */
+	if (i < req->nflush_svc)
+		svc_to_filter(&req->flush_svc[i], f);
+}
+
+/* "server ADDR" at argv[*i], the last words of show and flush. */
+static int filter_server_parse(struct cli *cli, struct nlbs_req *req, int argc,
+			       char **argv, int *i)
+{
+	const char *val;
+	int ret;
+
+	if (*i >= argc || strcmp(argv[*i], "server"))
+		return CLI_OK;
+	ret = arg_next(cli, argc, argv, i, &val);
+	if (!ret)
+		ret = arg_ipv4(cli, "server address", val, &req->filter.server);
+	if (ret)
+		return ret;
+	req->filter.has_server = true;
+	return CLI_OK;
+}
+
+/* A VIP starts with a digit; any other word is not one (nor a keyword). */
+static bool at_vip(int argc, char **argv, int i)
+{
+	return i < argc && isdigit((unsigned char)argv[i][0]);
+}
+
+static int flow_show_parse(struct cli *cli, struct nlbs_req *req, int argc,
+			   char **argv)
+{
+	struct nlbs_service svc;
+	int i = 1, ret;
+
+	req->op = OP_FLOW_SHOW;
+	req->cmd = NLBS_CMD_FLOW_GET;
+	req->flags = NLM_F_DUMP;
+	if (at_vip(argc, argv, i)) {
+		ret = arg_service(cli, argc, argv, &i, &svc);
+		if (ret)
+			return ret;
+		svc_to_filter(&svc, &req->filter);
+	}
+	ret = filter_server_parse(cli, req, argc, argv, &i);
+	if (ret)
+		return ret;
+	return arg_end(cli, argc, argv, i);
+}
+
+static int flow_flush_parse(struct cli *cli, struct nlbs_req *req, int argc,
+			    char **argv)
+{
+	int i = 1, ret;
+
+	req->op = OP_FLOW_FLUSH;
+	req->cmd = NLBS_CMD_FLOW_DEL;
+	while (at_vip(argc, argv, i)) {
+		if (req->nflush_svc == FLOW_FLUSH_MAX)
+			return cli_usage_err(cli, "flow flush: more than %d services",
+					     FLOW_FLUSH_MAX);
+		ret = arg_service(cli, argc, argv, &i,
+				  &req->flush_svc[req->nflush_svc]);
+		if (ret)
+			return ret;
+		req->nflush_svc++;
+	}
+	ret = filter_server_parse(cli, req, argc, argv, &i);
+	if (ret)
+		return ret;
+	return arg_end(cli, argc, argv, i);
+}
+
+static int arg_port(struct cli *cli, const char *what, const char *s,
+		    uint16_t *port)
+{
+	uint32_t v;
+	int ret;
+
+	ret = arg_u32(cli, what, s, false, &v);
+	if (ret)
+		return ret;
+	if (v < 1 || v > 65535)
+		return cli_usage_err(cli, "invalid %s \"%s\": 1..65535", what, s);
+	*port = (uint16_t)v;
+	return CLI_OK;
+}
+
+/* client ADDR sport PORT server ADDR [idle MS] [fin], in any order. */
+static int flow_add_opts_parse(struct cli *cli, struct nlbs_flow *fl,
+			       int argc, char **argv, int i)
+{
+	const char *word, *val;
+	uint32_t bit;
+	int ret;
+
+	while (i < argc) {
+		word = argv[i];
+		if (!strcmp(word, "client"))
+			bit = NLBS_BIT(NLBS_FLOW_A_SADDR_BE);
+		else if (!strcmp(word, "sport"))
+			bit = NLBS_BIT(NLBS_FLOW_A_SPORT);
+		else if (!strcmp(word, "server"))
+			bit = NLBS_BIT(NLBS_FLOW_A_SERVER_BE);
+		else if (!strcmp(word, "idle"))
+			bit = NLBS_BIT(NLBS_FLOW_A_IDLE_MS);
+		else if (!strcmp(word, "fin"))
+			bit = NLBS_BIT(NLBS_FLOW_A_FLAGS);
+		else
+			return cli_usage_err(cli, "flow add: unexpected argument \"%s\"",
+					     word);
+		if (fl->present & bit)
+			return cli_usage_err(cli, "flow add: duplicate \"%s\"", word);
+		fl->present |= bit;
+		if (bit == NLBS_BIT(NLBS_FLOW_A_FLAGS)) {
+			if (fl->proto != IPPROTO_TCP)
+				return cli_usage_err(cli, "flow add: \"fin\" is for tcp flows");
+			fl->flags = NLBS_FLOW_F_FIN;
+			i++;
+			continue;
+		}
+		ret = arg_next(cli, argc, argv, &i, &val);
+		if (ret)
+			return ret;
+		if (bit == NLBS_BIT(NLBS_FLOW_A_SADDR_BE))
+			ret = arg_ipv4(cli, "client address", val, &fl->saddr);
+		else if (bit == NLBS_BIT(NLBS_FLOW_A_SPORT))
+			ret = arg_port(cli, "sport", val, &fl->sport);
+		else if (bit == NLBS_BIT(NLBS_FLOW_A_SERVER_BE))
+			ret = arg_ipv4(cli, "server address", val, &fl->server);
+		else
+			ret = arg_u32(cli, "idle", val, false, &fl->idle_ms);
+		if (ret)
+			return ret;
+	}
+	if (!(fl->present & NLBS_BIT(NLBS_FLOW_A_SADDR_BE)))
+		return cli_usage_err(cli, "flow add: missing \"client ADDR\"");
+	if (!(fl->present & NLBS_BIT(NLBS_FLOW_A_SPORT)))
+		return cli_usage_err(cli, "flow add: missing \"sport PORT\"");
+	if (!(fl->present & NLBS_BIT(NLBS_FLOW_A_SERVER_BE)))
+		return cli_usage_err(cli, "flow add: missing \"server ADDR\"");
+	return CLI_OK;
+}
+
+static int flow_add_parse(struct cli *cli, struct nlbs_req *req, int argc,
+			  char **argv)
+{
+	struct nlbs_flow *fl = &req->flow;
+	struct nlbs_service svc;
+	int i = 1, ret;
+
+	req->op = OP_FLOW_ADD;
+	req->cmd = NLBS_CMD_FLOW_ADD;
+	ret = arg_service(cli, argc, argv, &i, &svc);
+	if (ret)
+		return ret;
+	if (!svc.proto)
+		return cli_usage_err(cli, "flow add: missing \"tcp PORT\" or \"udp PORT\"");
+	fl->daddr = svc.vip;
+	fl->proto = svc.proto;
+	fl->dport = svc.port;
+	fl->present = NLBS_BIT(NLBS_FLOW_A_DADDR_BE) |
+		      NLBS_BIT(NLBS_FLOW_A_PROTO) | NLBS_BIT(NLBS_FLOW_A_DPORT);
+	req->has_flow = true;
+	return flow_add_opts_parse(cli, fl, argc, argv, i);
 }
 
 int flow_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 {
-	if (argc && strcmp(argv[0], "show"))
-		return cli_usage_err(cli, "flow: unknown command \"%s\"", argv[0]);
-	req->op = OP_FLOW_SHOW;
-	req->cmd = NLBS_CMD_FLOW_GET;
-	req->flags = NLM_F_DUMP;
-	return arg_end(cli, argc, argv, 1);
+	if (!argc || !strcmp(argv[0], "show"))
+		return flow_show_parse(cli, req, argc, argv);
+	if (!strcmp(argv[0], "flush"))
+		return flow_flush_parse(cli, req, argc, argv);
+	if (!strcmp(argv[0], "add"))
+		return flow_add_parse(cli, req, argc, argv);
+	return cli_usage_err(cli, "flow: unknown command \"%s\"", argv[0]);
 }
 
-/* "flow PROTO SADDR:SPORT -> DADDR:DPORT server ADDR idle N ms"
- * JSON: proto, saddr, sport, daddr, dport, server, idle_ms. */
+/* "flags fin,syn,imported"; JSON: "flags": ["fin", "syn", "imported"], an
+ * unknown bit as "0x8". */
+static void print_flow_flags(uint32_t flags)
+{
+	char text[64] = "", name[16];
+	const char *n;
+	size_t len = 0;
+	uint32_t bit;
+
+	print_open_array("flags");
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(flags & bit))
+			continue;
+		n = nlbs_flow_flag_name(bit);
+		if (!n) {
+			snprintf(name, sizeof(name), "0x%x", bit);
+			n = name;
+		}
+		print_str(PRINT_JSON, NULL, NULL, n);
+		len += snprintf(text + len, sizeof(text) - len, "%s%s",
+				len ? "," : "", n);
+		if (len >= sizeof(text))
+			len = sizeof(text) - 1;
+	}
+	print_close_array();
+	if (flags)
+		print_str(PRINT_FP, NULL, "flags %s", text);
+}
+
+/* "flow PROTO SADDR:SPORT -> DADDR:DPORT server ADDR idle N ms [flags F,F]"
+ * JSON: proto, saddr, sport, daddr, dport, server, idle_ms, flags. */
 void print_flow(const struct nlbs_flow *flow)
 {
 	char buf[16], ep[24];
@@ -49,6 +264,8 @@ void print_flow(const struct nlbs_flow *flow)
 	if (flow->present & NLBS_BIT(NLBS_FLOW_A_IDLE_MS))
 		print_uint(PRINT_ANY, "idle_ms", "idle %" PRIu64 " ms",
 			   flow->idle_ms);
+	if (flow->present & NLBS_BIT(NLBS_FLOW_A_FLAGS))
+		print_flow_flags(flow->flags);
 }
 
 static int flow_print_cb(const struct nlbs_flow *flow, void *data)
@@ -61,21 +278,45 @@ static int flow_print_cb(const struct nlbs_flow *flow, void *data)
 	return 0;
 }
 
-int flow_run(struct cli *cli, const struct nlbs_req *req)
+static int flow_show_run(struct cli *cli, const struct nlbs_req *req)
 {
 	int ret, tries;
 
-	(void)req;
-	if (!cli_nl(cli))
-		return CLI_FAIL;
 	/* Output is buffered until print_end(): a torn dump is dropped. */
 	for (tries = 1;; tries++) {
 		print_begin(true);
-		ret = nlbs_flow_dump(cli->nl, flow_print_cb, NULL);
+		ret = nlbs_flow_dump_filter(cli->nl, &req->filter,
+					    flow_print_cb, NULL);
 		if (!dump_again(ret, tries))
 			break;
 		print_end(false);
 	}
 	ret = ret < 0 ? cli_nl_error(cli, "flow show") : CLI_OK;
 	return print_end(!ret) ? CLI_FAIL : ret;
+}
+
+/* One request a service named (one in all without any); the first failure
+ * ends it. */
+static int flow_flush_run(struct cli *cli, const struct nlbs_req *req)
+{
+	struct nlbs_flow_filter f;
+	unsigned int i = 0;
+
+	do {
+		flow_flush_filter(req, i, &f);
+		if (nlbs_flow_flush(cli->nl, &f) < 0)
+			return cli_nl_error(cli, "flow flush");
+	} while (++i < req->nflush_svc);
+	return CLI_OK;
+}
+
+int flow_run(struct cli *cli, const struct nlbs_req *req)
+{
+	if (req->op == OP_FLOW_ADD)
+		return run_simple(cli, req);
+	if (!cli_nl(cli))
+		return CLI_FAIL;
+	if (req->op == OP_FLOW_FLUSH)
+		return flow_flush_run(cli, req);
+	return flow_show_run(cli, req);
 }

@@ -6,6 +6,9 @@
  *   service add VIP [PROTO PORT] [servers N table N]
  *   server add VIP [PROTO PORT] ADDR [weight W] [mac M]
  *   device access|servers NAME (ifindex N) [reason TEXT]
+ *
+ * monitor flows: one line per flow of the "flows" group's batches, as flow
+ * show prints it (JSON: one object per flow, "event": "flow").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,13 +19,21 @@
 
 void monitor_usage(FILE *f)
 {
-	fputs("Usage: nlbs-genl monitor\n", f);
+	fputs("Usage: nlbs-genl monitor [ flows ]\n"
+	      "flows: the flows the kernel reports for sync to the peer NLB, instead of\n"
+	      "the events (needs CAP_NET_ADMIN)\n", f);
 }
 
 int monitor_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 {
+	int i = 0;
+
 	req->op = OP_MONITOR;
-	return arg_end(cli, argc, argv, 0);
+	if (argc && !strcmp(argv[0], "flows")) {
+		req->monitor_flows = true;
+		i++;
+	}
+	return arg_end(cli, argc, argv, i);
 }
 
 static void print_action(uint8_t event)
@@ -96,11 +107,30 @@ static int print_event(const struct nlmsghdr *nlh)
 	return 0;
 }
 
+static int monitor_flow_cb(const struct nlbs_flow *flow, void *data)
+{
+	(void)data;
+	print_begin(false);
+	print_str(PRINT_JSON, "event", NULL, "flow");
+	print_flow(flow);
+	return print_end(true) < 0 ? -EPIPE : 0;
+}
+
 static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 {
 	int ret;
 
 	(void)data;
+	if (nlbs_msg_cmd(nlh) == NLBS_CMD_FLOW_NTF) {
+		ret = nlbs_parse_flows(nlh, monitor_flow_cb, NULL);
+		if (ret == -EPIPE) {
+			errno = EPIPE;	/* stdout went away: stop */
+			return MNL_CB_ERROR;
+		}
+		if (ret < 0)
+			fputs("Warning: malformed flow notification\n", stderr);
+		return MNL_CB_OK;
+	}
 	print_begin(false);
 	ret = print_event(nlh);
 	if (print_end(ret == 0) < 0) {
@@ -117,16 +147,18 @@ int monitor_run(struct cli *cli, const struct nlbs_req *req)
 {
 	int ret;
 
-	(void)req;
 	if (!cli_nl(cli))
 		return CLI_FAIL;
-	if (nlbs_nl_join_events(cli->nl) < 0)
+	ret = req->monitor_flows ? nlbs_nl_join_flows(cli->nl) :
+				   nlbs_nl_join_events(cli->nl);
+	if (ret < 0)
 		return cli_nl_error(cli, "monitor");
 	for (;;) {
 		ret = nlbs_nl_listen(cli->nl, monitor_cb, NULL);
 		if (ret != -ENOBUFS)
 			break;
-		fputs("Warning: events lost (receive buffer overrun)\n", stderr);
+		fprintf(stderr, "Warning: %s lost (receive buffer overrun)\n",
+			req->monitor_flows ? "flows" : "events");
 	}
 	if (ret == -EPIPE)
 		return CLI_OK;

@@ -34,6 +34,7 @@ enum nlbs_op {
 	OP_SERVICE_ADD,
 	OP_SERVICE_DEL,
 	OP_SERVICE_SHOW,
+	OP_SERVICE_SET,
 	OP_SERVER_ADD,
 	OP_SERVER_SET,
 	OP_SERVER_DEL,
@@ -43,7 +44,12 @@ enum nlbs_op {
 	OP_STATS_RESET,
 	OP_MONITOR,
 	OP_FLOW_SHOW,
+	OP_FLOW_FLUSH,
+	OP_FLOW_ADD,
 };
+
+/* flow flush: the services named on one command line, one request each. */
+#define FLOW_FLUSH_MAX	64
 
 struct cli_object;
 
@@ -63,6 +69,12 @@ struct nlbs_req {
 	struct nlbs_service svc;
 	bool has_srv;
 	struct nlbs_server srv;
+	bool monitor_flows;		/* monitor flows */
+	struct nlbs_flow_filter filter;	/* flow show, flow flush */
+	struct nlbs_service flush_svc[FLOW_FLUSH_MAX];	/* flow flush VIP ... */
+	unsigned int nflush_svc;
+	bool has_flow;			/* flow add */
+	struct nlbs_flow flow;
 };
 
 /* Device name -> ifindex in the target namespace, 0 if there is none. */
@@ -110,8 +122,15 @@ int arg_next(struct cli *cli, int argc, char **argv, int *i,
 /* Expect no words left after argv[i]. */
 int arg_end(struct cli *cli, int argc, char **argv, int i);
 
-/* The request of req (cmd, flags, attributes) in nlh, for the simple ops. */
+/* The request of req (cmd, flags, attributes) in nlh, for the simple ops;
+ * for flow flush, its first request (see flow_flush_filter()). */
 void req_encode(const struct nlbs_req *req, struct nlmsghdr *nlh);
+/* The filter of the i-th request of flow flush (0 <= i, i < nflush_svc or
+ * i == 0 without a VIP). */
+void flow_flush_filter(const struct nlbs_req *req, unsigned int i,
+		       struct nlbs_flow_filter *f);
+/* "VIP [tcp PORT | udp PORT]" as a flow filter (proto 0: the whole VIP). */
+void svc_to_filter(const struct nlbs_service *svc, struct nlbs_flow_filter *f);
 
 /* Netlink: the socket (opened on first use), one-shot request, errors. */
 struct nlbs_nl *cli_nl(struct cli *cli);

@@ -103,7 +103,7 @@ int server_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 	return server_opts_parse(cli, req, argv[0], argc, argv, i + 1);
 }
 
-/* "ADDR weight W [mac M] [packets N bytes N]" */
+/* "ADDR weight W [mac M] [packets N bytes N] [active-flows N new-flows N]" */
 void print_server(const struct nlbs_server *srv)
 {
 	char buf[16], mac[18];
@@ -122,6 +122,12 @@ void print_server(const struct nlbs_server *srv)
 			   srv->packets);
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_BYTES))
 		print_uint(PRINT_ANY, "bytes", "bytes %" PRIu64, srv->bytes);
+	if (srv->present & NLBS_BIT(NLBS_SRV_A_ACTIVE_FLOWS))
+		print_uint(PRINT_ANY, "active_flows", "active-flows %" PRIu64,
+			   srv->active_flows);
+	if (srv->present & NLBS_BIT(NLBS_SRV_A_NEW_FLOWS))
+		print_uint(PRINT_ANY, "new_flows", "new-flows %" PRIu64,
+			   srv->new_flows);
 }
 
 int server_run(struct cli *cli, const struct nlbs_req *req)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * nlbs-genl service { add | del } VIP [ tcp PORT | udp PORT ], service show
+ * nlbs-genl service { add | set | del } VIP [ tcp PORT | udp PORT ] ...,
+ * service show
  */
 #include <inttypes.h>
 #include <string.h>
@@ -10,12 +11,72 @@
 
 void service_usage(FILE *f)
 {
-	fputs("Usage: nlbs-genl service { add | del } VIP [ tcp PORT | udp PORT ]\n"
-	      "       nlbs-genl service show\n", f);
+	fputs("Usage: nlbs-genl service add VIP [ tcp PORT | udp PORT ] [ table-size N ]\n"
+	      "                             [ nodest { move | drop } ]\n"
+	      "       nlbs-genl service set VIP [ tcp PORT | udp PORT ] nodest { move | drop }\n"
+	      "       nlbs-genl service del VIP [ tcp PORT | udp PORT ]\n"
+	      "       nlbs-genl service show\n"
+	      "table-size: the Maglev table, a prime within 251..4194301 (default 65537),\n"
+	      "fixed for the life of the service. nodest: what becomes of the flows of a\n"
+	      "removed server: they move to another server on their next packet (move,\n"
+	      "the default) or are dropped until idle (drop).\n", f);
+}
+
+static const struct {
+	const char *word;
+	enum nlbs_op op;
+	uint8_t cmd;
+} service_cmds[] = {
+	{ "add",	OP_SERVICE_ADD,	NLBS_CMD_SERVICE_ADD },
+	{ "set",	OP_SERVICE_SET,	NLBS_CMD_SERVICE_SET },
+	{ "del",	OP_SERVICE_DEL,	NLBS_CMD_SERVICE_DEL },
+};
+
+/* [ table-size N ] (add only) [ nodest move|drop ] (add and set) */
+static int service_opts_parse(struct cli *cli, struct nlbs_req *req,
+			      int argc, char **argv, int i)
+{
+	struct nlbs_service *svc = &req->svc;
+	const char *val, *word;
+	int ret, nodest;
+
+	while (i < argc) {
+		word = argv[i];
+		if (!strcmp(word, "table-size") && req->op == OP_SERVICE_ADD) {
+			if (svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE))
+				return cli_usage_err(cli, "service: duplicate \"table-size\"");
+			ret = arg_next(cli, argc, argv, &i, &val);
+			if (!ret)
+				ret = arg_u32(cli, "table-size", val, false,
+					      &svc->table_size);
+			if (ret)
+				return ret;
+			svc->present |= NLBS_BIT(NLBS_SVC_A_TABLE_SIZE);
+		} else if (!strcmp(word, "nodest") && req->op != OP_SERVICE_DEL) {
+			if (svc->present & NLBS_BIT(NLBS_SVC_A_NODEST))
+				return cli_usage_err(cli, "service: duplicate \"nodest\"");
+			ret = arg_next(cli, argc, argv, &i, &val);
+			if (ret)
+				return ret;
+			nodest = nlbs_nodest_from_name(val);
+			if (nodest < 0)
+				return cli_usage_err(cli, "invalid nodest \"%s\": move or drop",
+						     val);
+			svc->nodest = (uint8_t)nodest;
+			svc->present |= NLBS_BIT(NLBS_SVC_A_NODEST);
+		} else {
+			return arg_end(cli, argc, argv, i);
+		}
+	}
+	if (req->op == OP_SERVICE_SET &&
+	    !(svc->present & NLBS_BIT(NLBS_SVC_A_NODEST)))
+		return cli_usage_err(cli, "service set: missing \"nodest move|drop\"");
+	return CLI_OK;
 }
 
 int service_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 {
+	size_t c;
 	int i = 1, ret;
 
 	if (!argc || !strcmp(argv[0], "show")) {
@@ -24,20 +85,18 @@ int service_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 		req->flags = NLM_F_DUMP;
 		return arg_end(cli, argc, argv, 1);
 	}
-	if (!strcmp(argv[0], "add")) {
-		req->op = OP_SERVICE_ADD;
-		req->cmd = NLBS_CMD_SERVICE_ADD;
-	} else if (!strcmp(argv[0], "del")) {
-		req->op = OP_SERVICE_DEL;
-		req->cmd = NLBS_CMD_SERVICE_DEL;
-	} else {
+	for (c = 0; c < sizeof(service_cmds) / sizeof(service_cmds[0]); c++)
+		if (!strcmp(argv[0], service_cmds[c].word))
+			break;
+	if (c == sizeof(service_cmds) / sizeof(service_cmds[0]))
 		return cli_usage_err(cli, "service: unknown command \"%s\"", argv[0]);
-	}
+	req->op = service_cmds[c].op;
+	req->cmd = service_cmds[c].cmd;
 	ret = arg_service(cli, argc, argv, &i, &req->svc);
 	if (ret)
 		return ret;
 	req->has_svc = true;
-	return arg_end(cli, argc, argv, i);
+	return service_opts_parse(cli, req, argc, argv, i);
 }
 
 /* "VIP [PROTO PORT]"; JSON: vip, proto ("tcp", "udp", "any"), port. */
@@ -54,9 +113,12 @@ void print_service_key(const struct nlbs_service *svc)
 	}
 }
 
-/* "VIP [PROTO PORT] servers N table N" */
+/* "VIP [PROTO PORT] servers N table N nodest move|drop" */
 void print_service(const struct nlbs_service *svc)
 {
+	const char *nodest;
+	char buf[32];
+
 	print_service_key(svc);
 	if (svc->present & NLBS_BIT(NLBS_SVC_A_SERVERS))
 		print_uint(PRINT_ANY, "servers", "servers %" PRIu64,
@@ -64,6 +126,14 @@ void print_service(const struct nlbs_service *svc)
 	if (svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE))
 		print_uint(PRINT_ANY, "table", "table %" PRIu64,
 			   svc->table_size);
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_NODEST)) {
+		nodest = nlbs_nodest_name(svc->nodest);
+		if (!nodest) {
+			snprintf(buf, sizeof(buf), "unknown-%u", svc->nodest);
+			nodest = buf;
+		}
+		print_str(PRINT_ANY, "nodest", "nodest %s", nodest);
+	}
 }
 
 static int service_print_cb(const struct nlbs_service *svc, void *data)

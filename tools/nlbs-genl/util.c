@@ -177,6 +177,16 @@ void req_encode(const struct nlbs_req *req, struct nlmsghdr *nlh)
 		nlbs_put_service(nlh, &req->svc);
 	if (req->has_srv)
 		nlbs_put_server(nlh, &req->srv);
+	if (req->has_flow)
+		nlbs_put_flow(nlh, &req->flow);
+	if (req->op == OP_FLOW_SHOW)
+		nlbs_put_flow_filter(nlh, &req->filter);
+	if (req->op == OP_FLOW_FLUSH) {
+		struct nlbs_flow_filter f;
+
+		flow_flush_filter(req, 0, &f);
+		nlbs_put_flow_filter(nlh, &f);
+	}
 }
 
 /* ---- netlink glue ---------------------------------------------------------- */

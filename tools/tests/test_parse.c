@@ -50,7 +50,9 @@ static const char *const cmd_names[NLBS_CMD_MAX + 1] = {
 	[NLBS_CMD_SERVER_ADD] = "SERVER_ADD", [NLBS_CMD_SERVER_SET] = "SERVER_SET",
 	[NLBS_CMD_SERVER_DEL] = "SERVER_DEL", [NLBS_CMD_SERVER_GET] = "SERVER_GET",
 	[NLBS_CMD_STATS_GET] = "STATS_GET", [NLBS_CMD_STATS_RESET] = "STATS_RESET",
-	[NLBS_CMD_FLOW_GET] = "FLOW_GET",
+	[NLBS_CMD_FLOW_GET] = "FLOW_GET", [NLBS_CMD_FLOW_ADD] = "FLOW_ADD",
+	[NLBS_CMD_FLOW_DEL] = "FLOW_DEL",
+	[NLBS_CMD_SERVICE_SET] = "SERVICE_SET",
 };
 
 struct out {
@@ -82,6 +84,42 @@ static const char *addr(const struct nlattr *a)
 	return inet_ntop(AF_INET, &v, buf[i], sizeof(buf[i]));
 }
 
+static void render_flow(struct out *o, const struct nlattr *nest)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case NLBS_FLOW_A_SADDR_BE:
+			out(o, "saddr=%s", addr(a));
+			break;
+		case NLBS_FLOW_A_DADDR_BE:
+			out(o, "daddr=%s", addr(a));
+			break;
+		case NLBS_FLOW_A_PROTO:
+			out(o, "proto=%u", mnl_attr_get_u8(a));
+			break;
+		case NLBS_FLOW_A_SPORT:
+			out(o, "sport=%u", mnl_attr_get_u16(a));
+			break;
+		case NLBS_FLOW_A_DPORT:
+			out(o, "dport=%u", mnl_attr_get_u16(a));
+			break;
+		case NLBS_FLOW_A_SERVER_BE:
+			out(o, "server=%s", addr(a));
+			break;
+		case NLBS_FLOW_A_IDLE_MS:
+			out(o, "idle=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_FLOW_A_FLAGS:
+			out(o, "flags=%u", mnl_attr_get_u32(a));
+			break;
+		default:
+			out(o, "?%u", mnl_attr_get_type(a));
+		}
+	}
+}
+
 static void render_nest(struct out *o, const struct nlattr *nest, bool srv)
 {
 	const struct nlattr *a;
@@ -96,6 +134,10 @@ static void render_nest(struct out *o, const struct nlattr *nest, bool srv)
 			out(o, "proto=%u", mnl_attr_get_u8(a));
 		else if (!srv && t == NLBS_SVC_A_PORT)
 			out(o, "port=%u", mnl_attr_get_u16(a));
+		else if (!srv && t == NLBS_SVC_A_TABLE_SIZE)
+			out(o, "table=%u", mnl_attr_get_u32(a));
+		else if (!srv && t == NLBS_SVC_A_NODEST)
+			out(o, "nodest=%u", mnl_attr_get_u8(a));
 		else if (srv && t == NLBS_SRV_A_ADDR_BE)
 			out(o, "addr=%s", addr(a));
 		else if (srv && t == NLBS_SRV_A_WEIGHT)
@@ -139,6 +181,26 @@ static void render(const struct nlmsghdr *nlh, struct out *o)
 			break;
 		case NLBS_A_HASH_SEED:
 			out(o, "seed=0x%x", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW_MAX:
+			out(o, "flow-max=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW_TIMEOUT_TCP:
+			out(o, "tcp=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW_TIMEOUT_TCP_FIN:
+			out(o, "tcp-fin=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW_TIMEOUT_UDP:
+			out(o, "udp=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW_TIMEOUT_SYN:
+			out(o, "syn=%u", mnl_attr_get_u32(a));
+			break;
+		case NLBS_A_FLOW:
+			out(o, "flow{");
+			render_flow(o, a);
+			o->n += snprintf(o->s + o->n, sizeof(o->s) - o->n, "}");
 			break;
 		case NLBS_A_STATE:
 			out(o, "state=%u", mnl_attr_get_u8(a));
@@ -260,6 +322,47 @@ static const struct good_case good[] = {
 	{ "show", "CONFIG_GET ack" },
 	{ "flow", "FLOW_GET dump" },
 	{ "flow show", "FLOW_GET dump" },
+	/* issue 9: table size, nodest, flow settings, flow commands */
+	{ "service add 198.51.100.10 tcp 80 table-size 251",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80 table=251}" },
+	{ "service add 198.51.100.10 table-size 4194301 nodest drop",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=0 table=4194301 nodest=1}" },
+	{ "service add 198.51.100.10 udp 53 nodest move table-size 65537",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=17 port=53 table=65537 nodest=0}" },
+	/* not prime: the kernel's extack says so, not the parser */
+	{ "service add 198.51.100.10 tcp 80 table-size 1000",
+	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80 table=1000}" },
+	{ "service set 198.51.100.10 tcp 80 nodest drop",
+	  "SERVICE_SET ack svc{vip=198.51.100.10 proto=6 port=80 nodest=1}" },
+	{ "service set 198.51.100.10 nodest move",
+	  "SERVICE_SET ack svc{vip=198.51.100.10 proto=0 nodest=0}" },
+	{ "config set flow-max 0", "CONFIG_SET ack flow-max=0" },
+	{ "config set flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 60 flow-timeout-syn 5",
+	  "CONFIG_SET ack flow-max=262144 tcp=300 tcp-fin=10 udp=60 syn=5" },
+	{ "config set flow-timeout-syn 010 seed 1",
+	  "CONFIG_SET ack seed=0x1 syn=10" },
+	{ "flow show 198.51.100.10",
+	  "FLOW_GET dump svc{vip=198.51.100.10}" },
+	{ "flow show 198.51.100.10 tcp 80",
+	  "FLOW_GET dump svc{vip=198.51.100.10 proto=6 port=80}" },
+	{ "flow show 198.51.100.10 udp 53 server 10.20.0.21",
+	  "FLOW_GET dump svc{vip=198.51.100.10 proto=17 port=53} srv{addr=10.20.0.21}" },
+	{ "flow show server 10.20.0.21",
+	  "FLOW_GET dump srv{addr=10.20.0.21}" },
+	{ "flow flush", "FLOW_DEL ack" },
+	{ "flow flush 198.51.100.10", "FLOW_DEL ack svc{vip=198.51.100.10}" },
+	{ "flow flush 198.51.100.10 tcp 80 server 10.20.0.22",
+	  "FLOW_DEL ack svc{vip=198.51.100.10 proto=6 port=80} srv{addr=10.20.0.22}" },
+	/* several services: the first request (the others: test_flush_run) */
+	{ "flow flush 198.51.100.10 tcp 80 198.51.100.11",
+	  "FLOW_DEL ack svc{vip=198.51.100.10 proto=6 port=80}" },
+	{ "flow flush server 10.20.0.22", "FLOW_DEL ack srv{addr=10.20.0.22}" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 40000 server 10.20.0.21",
+	  "FLOW_ADD ack flow{saddr=203.0.113.10 daddr=198.51.100.10 proto=6 sport=40000 dport=80 server=10.20.0.21}" },
+	{ "flow add 198.51.100.10 tcp 80 server 10.20.0.21 sport 1 client 203.0.113.10 idle 1500 fin",
+	  "FLOW_ADD ack flow{saddr=203.0.113.10 daddr=198.51.100.10 proto=6 sport=1 dport=80 server=10.20.0.21 idle=1500 flags=1}" },
+	{ "flow add 198.51.100.10 udp 53 client 203.0.113.10 sport 65535 server 10.20.0.22 idle 0",
+	  "FLOW_ADD ack flow{saddr=203.0.113.10 daddr=198.51.100.10 proto=17 sport=65535 dport=53 server=10.20.0.22 idle=0}" },
 };
 
 struct bad_case {
@@ -373,6 +476,84 @@ static const struct bad_case bad[] = {
 	{ "flow bogus", CLI_USAGE, "flow: unknown command \"bogus\"" },
 	{ "flow show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "config help extra", CLI_USAGE, "unexpected argument \"extra\"" },
+	/* issue 9 */
+	{ "service add 198.51.100.10 table-size", CLI_USAGE,
+	  "\"table-size\" needs a value" },
+	{ "service add 198.51.100.10 table-size 65537x", CLI_USAGE,
+	  "invalid table-size \"65537x\"" },
+	{ "service add 198.51.100.10 table-size -251", CLI_USAGE,
+	  "invalid table-size \"-251\"" },
+	{ "service add 198.51.100.10 table-size 4294967296", CLI_USAGE,
+	  "invalid table-size \"4294967296\"" },
+	{ "service add 198.51.100.10 table-size 251 table-size 257", CLI_USAGE,
+	  "service: duplicate \"table-size\"" },
+	{ "service add 198.51.100.10 nodest keep", CLI_USAGE,
+	  "invalid nodest \"keep\": move or drop" },
+	{ "service add 198.51.100.10 nodest", CLI_USAGE,
+	  "\"nodest\" needs a value" },
+	{ "service add 198.51.100.10 nodest drop nodest move", CLI_USAGE,
+	  "service: duplicate \"nodest\"" },
+	{ "service set 198.51.100.10 tcp 80", CLI_USAGE,
+	  "service set: missing \"nodest move|drop\"" },
+	{ "service set 198.51.100.10 tcp 80 table-size 251 nodest drop", CLI_USAGE,
+	  "unexpected argument \"table-size\"" },
+	{ "service set", CLI_USAGE, "missing VIP" },
+	{ "service del 198.51.100.10 nodest drop", CLI_USAGE,
+	  "unexpected argument \"nodest\"" },
+	{ "config set flow-max -1", CLI_USAGE, "invalid flow-max \"-1\"" },
+	{ "config set flow-timeout-tcp 5m", CLI_USAGE,
+	  "invalid flow-timeout-tcp \"5m\"" },
+	{ "config set flow-timeout-tcp-fin", CLI_USAGE,
+	  "\"flow-timeout-tcp-fin\" needs a value" },
+	{ "config set flow-timeout-udp 0x10", CLI_USAGE,
+	  "invalid flow-timeout-udp \"0x10\"" },
+	{ "config set flow-timeout-syn 10 flow-timeout-syn 5", CLI_USAGE,
+	  "config set: duplicate \"flow-timeout-syn\"" },
+	{ "config set flow-timeout 300", CLI_USAGE,
+	  "config set: unknown keyword \"flow-timeout\"" },
+	{ "flow show 198.51.100", CLI_USAGE,
+	  "invalid VIP \"198.51.100\": not an IPv4 address" },
+	{ "flow show 198.51.100.10 tcp", CLI_USAGE, "\"tcp\" needs a PORT" },
+	{ "flow show 198.51.100.10 server", CLI_USAGE,
+	  "\"server\" needs a value" },
+	{ "flow show server 10.20.0", CLI_USAGE,
+	  "invalid server address \"10.20.0\": not an IPv4 address" },
+	{ "flow show server 10.20.0.21 198.51.100.10", CLI_USAGE,
+	  "unexpected argument \"198.51.100.10\"" },
+	{ "flow show 198.51.100.10 198.51.100.11", CLI_USAGE,
+	  "unexpected argument \"198.51.100.11\"" },
+	{ "flow flush all", CLI_USAGE, "unexpected argument \"all\"" },
+	{ "flow flush 198.51.100.10 udp 0", CLI_USAGE,
+	  "invalid port \"0\": 1..65535" },
+	{ "flow flush server 10.20.0.22 server 10.20.0.23", CLI_USAGE,
+	  "unexpected argument \"server\"" },
+	{ "flow add", CLI_USAGE, "missing VIP" },
+	{ "flow add 198.51.100.10 client 203.0.113.10 sport 1 server 10.20.0.21",
+	  CLI_USAGE, "flow add: missing \"tcp PORT\" or \"udp PORT\"" },
+	{ "flow add 198.51.100.10 tcp 80 sport 1 server 10.20.0.21", CLI_USAGE,
+	  "flow add: missing \"client ADDR\"" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 server 10.20.0.21",
+	  CLI_USAGE, "flow add: missing \"sport PORT\"" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 1", CLI_USAGE,
+	  "flow add: missing \"server ADDR\"" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 0 server 10.20.0.21",
+	  CLI_USAGE, "invalid sport \"0\": 1..65535" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 65536 server 10.20.0.21",
+	  CLI_USAGE, "invalid sport \"65536\": 1..65535" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113 sport 1 server 10.20.0.21",
+	  CLI_USAGE, "invalid client address \"203.0.113\": not an IPv4 address" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 client 203.0.113.11",
+	  CLI_USAGE, "flow add: duplicate \"client\"" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 1 server 10.20.0.21 idle -1",
+	  CLI_USAGE, "invalid idle \"-1\"" },
+	{ "flow add 198.51.100.10 udp 53 client 203.0.113.10 sport 1 server 10.20.0.21 fin",
+	  CLI_USAGE, "flow add: \"fin\" is for tcp flows" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 1 server 10.20.0.21 syn",
+	  CLI_USAGE, "flow add: unexpected argument \"syn\"" },
+	{ "flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 1 server 10.20.0.21 fin fin",
+	  CLI_USAGE, "flow add: duplicate \"fin\"" },
+	{ "monitor flows extra", CLI_USAGE, "unexpected argument \"extra\"" },
+	{ "monitor events", CLI_USAGE, "unexpected argument \"events\"" },
 };
 
 static void test_good(const struct good_case *c)
@@ -425,7 +606,11 @@ static void test_help(void)
 	ret = parse_line(&cli, &req, "help");
 	result(!ret && req.op == OP_HELP && !req.obj, "parse: help");
 	ret = parse_line(&cli, &req, "monitor");
-	result(!ret && req.op == OP_MONITOR, "parse: monitor");
+	result(!ret && req.op == OP_MONITOR && !req.monitor_flows,
+	       "parse: monitor");
+	ret = parse_line(&cli, &req, "monitor flows");
+	result(!ret && req.op == OP_MONITOR && req.monitor_flows,
+	       "parse: monitor flows");
 	ret = parse_line(&cli, &req, "flow");
 	result(!ret && req.op == OP_FLOW_SHOW && req.obj &&
 	       !strcmp(req.obj->name, "flow"), "parse: flow is flow show");
@@ -631,6 +816,121 @@ static void print_flow_reply(void)
 	print_end(true);
 }
 
+/* issue 9: what the kernel adds to its replies */
+static void print_config_flow_reply(void)
+{
+	struct nlmsghdr *nlh = config_reply();
+	struct nlbs_config cfg;
+
+	mnl_attr_put_u32(nlh, NLBS_A_FLOW_MAX, 262144);
+	mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_TCP, 300);
+	mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_TCP_FIN, 10);
+	mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_UDP, 120);
+	mnl_attr_put_u32(nlh, NLBS_A_FLOW_TIMEOUT_SYN, 5);
+	nlbs_parse_config(nlh, &cfg);
+	print_begin(false);
+	print_config(&cfg);
+	print_end(true);
+}
+
+static void print_service_nodest(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_SERVICE_GET, 0);
+	struct nlbs_service svc;
+	struct nlattr *n;
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, inet_addr("198.51.100.10"));
+	mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, 6);
+	mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, 80);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_SERVERS, 3);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_TABLE_SIZE, 65537);
+	mnl_attr_put_u8(nlh, NLBS_SVC_A_NODEST, NLBS_NODEST_DROP);
+	mnl_attr_nest_end(nlh, n);
+	nlbs_parse_service(nlh, &svc);
+	print_begin(true);
+	print_open_object(NULL);
+	print_str(PRINT_FP, NULL, "%s", "service");
+	print_service(&svc);
+	print_nl();
+	print_close_object();
+	print_open_object(NULL);
+	svc.nodest = NLBS_NODEST_MOVE;
+	svc.proto = 0;
+	print_str(PRINT_FP, NULL, "%s", "service");
+	print_service(&svc);
+	print_nl();
+	print_close_object();
+	print_end(true);
+}
+
+static void print_server_flows(void)
+{
+	struct nlmsghdr *nlh = server_reply();
+	struct nlbs_service svc;
+	struct nlbs_server srv;
+	struct nlattr *n;
+
+	/* a second NLBS_A_SERVER: the decoder keeps the last one */
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, inet_addr("10.20.0.22"));
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_WEIGHT, 0);
+	mnl_attr_put_u64(nlh, NLBS_SRV_A_PACKETS, 5);
+	mnl_attr_put_u64(nlh, NLBS_SRV_A_BYTES, 700);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_ACTIVE_FLOWS, 17);
+	mnl_attr_put(nlh, NLBS_SRV_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, NLBS_SRV_A_NEW_FLOWS, 4294967296ULL);
+	mnl_attr_nest_end(nlh, n);
+	nlbs_parse_server(nlh, &svc, &srv);
+	print_begin(false);
+	print_str(PRINT_FP, NULL, "%s", "  server");
+	print_server(&srv);
+	print_end(true);
+}
+
+static void print_stats_new(void)
+{
+	struct nlmsghdr *nlh = nlbs_msg_init(msgbuf, 0x42, NLBS_CMD_STATS_GET, 0);
+	struct nlbs_stats stats;
+	struct nlattr *n;
+	unsigned int a;
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_STATS);
+	mnl_attr_put_u64(nlh, NLBS_STATS_A_ARP_CONFLICTS, 1);
+	mnl_attr_put(nlh, NLBS_STATS_A_PAD, 0, NULL);
+	for (a = NLBS_STATS_A_FLOWS; a <= NLBS_STATS_A_SYNC_REFUSED; a++)
+		mnl_attr_put_u64(nlh, a, a);
+	mnl_attr_nest_end(nlh, n);
+	nlbs_parse_stats(nlh, &stats);
+	print_begin(false);
+	print_stats(&stats);
+	print_end(true);
+}
+
+static void print_flow_flags(void)
+{
+	struct nlmsghdr *nlh = flow_reply();
+	struct nlbs_flow f;
+	static const uint32_t flags[] = {
+		NLBS_FLOW_F_FIN | NLBS_FLOW_F_IMPORTED, NLBS_FLOW_F_SYN, 0,
+		NLBS_FLOW_F_FIN | 0x10,
+	};
+	size_t i;
+
+	print_begin(true);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		nlh = flow_reply();
+		nlbs_parse_flow(nlh, &f);
+		f.present |= NLBS_BIT(NLBS_FLOW_A_FLAGS);
+		f.flags = flags[i];
+		print_open_object(NULL);
+		print_flow(&f);
+		print_nl();
+		print_close_object();
+	}
+	print_end(true);
+}
+
 struct print_case {
 	const char *name;
 	void (*fn)(void);
@@ -667,6 +967,40 @@ static const struct print_case prints[] = {
 	{ "flow show -j", print_flow_reply, true,
 	  "[{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120},"
 	  "{\"proto\":\"udp\",\"saddr\":\"203.0.113.10\",\"sport\":65535,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":0}]\n" },
+	{ "config show (flow settings)", print_config_flow_reply, false,
+	  "access veth0 (ifindex 3) servers veth1 (ifindex 4) nlbs 10.10.0.100 garp-count 3 garp-interval 100 seed 0x0000abcd"
+	  " flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 120 flow-timeout-syn 5\n" },
+	{ "config show -j (flow settings)", print_config_flow_reply, true,
+	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981,"
+	  "\"flow_max\":262144,\"flow_timeout_tcp\":300,\"flow_timeout_tcp_fin\":10,\"flow_timeout_udp\":120,\"flow_timeout_syn\":5}\n" },
+	{ "service show (nodest)", print_service_nodest, false,
+	  "service 198.51.100.10 tcp 80 servers 3 table 65537 nodest drop\n"
+	  "service 198.51.100.10 servers 3 table 65537 nodest move\n" },
+	{ "service show -j (nodest)", print_service_nodest, true,
+	  "[{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"table\":65537,\"nodest\":\"drop\"},"
+	  "{\"vip\":\"198.51.100.10\",\"proto\":\"any\",\"servers\":3,\"table\":65537,\"nodest\":\"move\"}]\n" },
+	{ "server show (flows)", print_server_flows, false,
+	  "  server 10.20.0.22 weight 0 packets 5 bytes 700 active-flows 17 new-flows 4294967296\n" },
+	{ "server show -j (flows)", print_server_flows, true,
+	  "{\"addr\":\"10.20.0.22\",\"weight\":0,\"packets\":5,\"bytes\":700,\"active_flows\":17,\"new_flows\":4294967296}\n" },
+	{ "stats show (new counters)", print_stats_new, false,
+	  "arp-conflicts 1\nflows 14\nflow-new 15\nflow-skip-full 16\nflow-skip-nomem 17\n"
+	  "flow-skip-flood 18\ndrop-nodest 19\ndrop-toobig 20\nicmp-forwarded 21\n"
+	  "sync-sent 22\nsync-dropped 23\nsync-imported 24\nsync-refused 25\n" },
+	{ "stats show -j (new counters)", print_stats_new, true,
+	  "{\"arp_conflicts\":1,\"flows\":14,\"flow_new\":15,\"flow_skip_full\":16,\"flow_skip_nomem\":17,"
+	  "\"flow_skip_flood\":18,\"drop_nodest\":19,\"drop_toobig\":20,\"icmp_forwarded\":21,"
+	  "\"sync_sent\":22,\"sync_dropped\":23,\"sync_imported\":24,\"sync_refused\":25}\n" },
+	{ "flow show (flags)", print_flow_flags, false,
+	  "flow tcp 203.0.113.10:40000 -> 198.51.100.10:80 server 10.20.0.21 idle 120 ms flags fin,imported\n"
+	  "flow tcp 203.0.113.10:40000 -> 198.51.100.10:80 server 10.20.0.21 idle 120 ms flags syn\n"
+	  "flow tcp 203.0.113.10:40000 -> 198.51.100.10:80 server 10.20.0.21 idle 120 ms\n"
+	  "flow tcp 203.0.113.10:40000 -> 198.51.100.10:80 server 10.20.0.21 idle 120 ms flags fin,0x10\n" },
+	{ "flow show -j (flags)", print_flow_flags, true,
+	  "[{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120,\"flags\":[\"fin\",\"imported\"]},"
+	  "{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120,\"flags\":[\"syn\"]},"
+	  "{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120,\"flags\":[]},"
+	  "{\"proto\":\"tcp\",\"saddr\":\"203.0.113.10\",\"sport\":40000,\"daddr\":\"198.51.100.10\",\"dport\":80,\"server\":\"10.20.0.21\",\"idle_ms\":120,\"flags\":[\"fin\",\"0x10\"]}]\n" },
 };
 
 static void test_print(const struct print_case *c)
@@ -694,6 +1028,7 @@ static void test_malformed(void)
 #define FAKE_FAMILY	0x42
 #define FAKE_SETS	2
 #define FAKE_DGRAMS	3
+#define FAKE_REQS	4
 
 struct fake_dgram {
 	char buf[4096] __attribute__((aligned(8)));
@@ -712,6 +1047,7 @@ struct fake {
 	int eagain;		/* recvs beyond the replies */
 	uint32_t seq;		/* of the last request */
 	uint8_t cmd;
+	char req[FAKE_REQS][1024] __attribute__((aligned(8)));	/* the first */
 };
 
 static struct fake fake;
@@ -735,6 +1071,8 @@ static ssize_t fake_send(void *ctx, const void *buf, size_t len)
 	const struct nlmsghdr *nlh = buf;
 
 	(void)ctx;
+	if (fake.sends < FAKE_REQS && len <= sizeof(fake.req[0]))
+		memcpy(fake.req[fake.sends], buf, len);
 	fake.sends++;
 	fake.next = 0;
 	fake.seq = nlh->nlmsg_seq;
@@ -804,6 +1142,26 @@ static void fake_done(int s, int d, uint16_t flags)
 	g->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	if (d >= fake.ndgrams[s])
 		fake.ndgrams[s] = d + 1;
+	if (s >= fake.nsets)
+		fake.nsets = s + 1;
+}
+
+/* An ACK (error 0) or an error with extack text msg in set s, datagram 0. */
+static void fake_ack(int s, int error, const char *msg)
+{
+	struct fake_dgram *g = &fake.set[s][0];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf + g->len);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_CAPPED | (msg ? NLM_F_ACK_TLVS : 0);
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	e->msg.nlmsg_len = sizeof(e->msg);
+	if (msg)
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	g->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	fake.ndgrams[s] = 1;
 	if (s >= fake.nsets)
 		fake.nsets = s + 1;
 }
@@ -961,13 +1319,112 @@ static void test_dump_intr_cli(void)
 		       fake.sends, out, err);
 }
 
+/* Run one command line on the fake socket (set up by setup()), stdout and
+ * stderr captured. */
+static int run_line(const char *line, void (*setup)(void), char *out,
+		    size_t outsz, char *err, size_t errsz)
+{
+	struct cli cli = { .resolve = fake_resolve };
+	FILE *o = tmpfile(), *e = tmpfile();
+	int so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
+	struct nlbs_req req;
+	size_t n;
+	int ret;
+
+	cli.nl = fake_open();
+	setup();
+	if (parse_line(&cli, &req, line))
+		abort();
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(o), STDOUT_FILENO);
+	dup2(fileno(e), STDERR_FILENO);
+	print_init(false, false);
+	ret = cli_run(&cli, &req);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, STDOUT_FILENO);
+	dup2(se, STDERR_FILENO);
+	close(so);
+	close(se);
+	rewind(o);
+	rewind(e);
+	n = fread(out, 1, outsz - 1, o);
+	out[n] = '\0';
+	n = fread(err, 1, errsz - 1, e);
+	err[n] = '\0';
+	fclose(o);
+	fclose(e);
+	nlbs_nl_close(cli.nl);
+	return ret;
+}
+
+static void acks_ok(void)
+{
+	fake_ack(0, 0, NULL);
+}
+
+static void second_fails(void)
+{
+	fake_ack(0, 0, NULL);
+	fake_ack(1, -ENOENT, "no such service");
+}
+
+static const char *sent(int i)
+{
+	static struct out o;
+
+	render((const struct nlmsghdr *)fake.req[i], &o);
+	return o.s;
+}
+
+static void test_flush_run(void)
+{
+	static const char *const want[] = {
+		"FLOW_DEL ack svc{vip=198.51.100.10 proto=6 port=80} srv{addr=10.20.0.22}",
+		"FLOW_DEL ack svc{vip=198.51.100.11} srv{addr=10.20.0.22}",
+		"FLOW_DEL ack svc{vip=198.51.100.12 proto=17 port=53} srv{addr=10.20.0.22}",
+	};
+	char out[256], err[256];
+	int ret, i, ok;
+
+	ret = run_line("flow flush 198.51.100.10 tcp 80 198.51.100.11 198.51.100.12 udp 53 server 10.20.0.22",
+		       acks_ok, out, sizeof(out), err, sizeof(err));
+	ok = ret == CLI_OK && fake.sends == 3 && !out[0] && !err[0];
+	for (i = 0; ok && i < 3; i++)
+		ok = !strcmp(sent(i), want[i]);
+	result(ok, "flow flush: one request a service, each with the server filter");
+	if (!ok)
+		for (i = 0; i < fake.sends && i < 3; i++)
+			printf("# sent: %s\n# want: %s\n", sent(i), want[i]);
+
+	ret = run_line("flow flush", acks_ok, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_OK && fake.sends == 1 &&
+	       !strcmp(sent(0), "FLOW_DEL ack"),
+	       "flow flush: without a VIP one request, every flow");
+
+	ret = run_line("flow flush 198.51.100.10 198.51.100.11 198.51.100.12",
+		       second_fails, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_FAIL && fake.sends == 2 &&
+	       !strcmp(err, "Error: no such service\n"),
+	       "flow flush: the first failure ends it, the kernel's message verbatim");
+	if (ret != CLI_FAIL || fake.sends != 2)
+		printf("# ret %d sends %d err \"%s\"\n", ret, fake.sends, err);
+
+	ret = run_line("flow add 198.51.100.10 tcp 80 client 203.0.113.10 sport 40000 server 10.20.0.99",
+		       second_fails, out, sizeof(out), err, sizeof(err));
+	result(ret == CLI_OK && fake.sends == 1 &&
+	       !strcmp(sent(0), "FLOW_ADD ack flow{saddr=203.0.113.10 daddr=198.51.100.10 proto=6 sport=40000 dport=80 server=10.20.0.99}"),
+	       "flow add: one FLOW_ADD request");
+}
+
 int main(void)
 {
-	size_t i;
+	size_t i, planned;
 
-	printf("TAP version 13\n1..%zu\n",
-	       ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 5 + ARRAY_SIZE(prints) + 1 +
-	       2 + 6 + 3);
+	planned = ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 6 + ARRAY_SIZE(prints) + 1 +
+	       2 + 6 + 3 + 4;
+	printf("TAP version 13\n1..%zu\n", planned);
 	for (i = 0; i < ARRAY_SIZE(good); i++)
 		test_good(&good[i]);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
@@ -979,6 +1436,7 @@ int main(void)
 	test_flow_decode();
 	test_dump_intr_lib();
 	test_dump_intr_cli();
+	test_flush_run();
 	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
-	return failures ? 1 : 0;
+	return failures || test_no != planned ? 1 : 0;
 }
