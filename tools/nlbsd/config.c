@@ -70,6 +70,20 @@ bool service_same_key(const struct cfg_service *a, const struct cfg_service *b)
 	       a->port == b->port;
 }
 
+bool is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	if (n % 2 == 0)
+		return n == 2;
+	for (d = 3; d <= n / d; d += 2)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
 /* ---- value parsers: return 0 or -1 ---- */
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -362,6 +376,20 @@ static int peer_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_path(p, value, c->key_file))
 			return fail(p, "bad key-file '%s'", value);
 		p->key_file_line = p->lineno;
+	} else if (!strcmp(name, "sync")) {
+		if (parse_bool(value, &c->sync))
+			return fail(p, "bad sync '%s' (yes or no)", value);
+	} else if (!strcmp(name, "sync-rate")) {
+		if (parse_u32(value, 1, NLBSD_SYNC_RATE_MAX, &c->sync_rate))
+			return fail(p, "bad sync-rate '%s' (1..%u flows per second)", value,
+				    NLBSD_SYNC_RATE_MAX);
+	} else if (!strcmp(name, "sync-resync-rate")) {
+		if (parse_u32(value, 1, NLBSD_SYNC_RATE_MAX, &c->sync_resync_rate))
+			return fail(p, "bad sync-resync-rate '%s' (1..%u flows per second)",
+				    value, NLBSD_SYNC_RATE_MAX);
+	} else if (!strcmp(name, "sync-resync-timeout")) {
+		if (parse_ms(value, 0, 60000, &c->sync_resync_timeout_ms))
+			return fail(p, "bad sync-resync-timeout '%s' (0..60s)", value);
 	} else {
 		return fail(p, "unknown key '%s' in [peer]", name);
 	}
@@ -523,6 +551,24 @@ static int service_key(struct parse_ctx *p, const char *name, const char *value)
 	if (!strcmp(name, "dynamic")) {
 		if (parse_bool(value, &s->dynamic))
 			return fail(p, "bad dynamic '%s' (yes or no)", value);
+		return 1;
+	}
+	if (!strcmp(name, "table-size")) {
+		if (parse_u32(value, NLBSD_TABLE_SIZE_MIN, NLBSD_TABLE_SIZE_MAX, &s->table_size) ||
+		    !is_prime(s->table_size))
+			return fail(p, "bad table-size '%s' (a prime, %u..%u)", value,
+				    NLBSD_TABLE_SIZE_MIN, NLBSD_TABLE_SIZE_MAX);
+		s->table_size_line = p->lineno;
+		return 1;
+	}
+	if (!strcmp(name, "nodest")) {
+		if (!strcmp(value, "move"))
+			s->nodest = NODEST_MOVE;
+		else if (!strcmp(value, "drop"))
+			s->nodest = NODEST_DROP;
+		else
+			return fail(p, "bad nodest '%s' (move or drop)", value);
+		s->nodest_set = true;
 		return 1;
 	}
 	if (!parse_timing(p, name, value, &s->check, &handled))
@@ -767,6 +813,10 @@ static void set_defaults(struct nlbsd_config *c)
 	c->advert_ms = 100;
 	c->dead_after = 3;
 	c->port = NLBSD_DEFAULT_PORT;
+	c->sync = true;
+	c->sync_rate = NLBSD_SYNC_RATE;
+	c->sync_resync_rate = NLBSD_SYNC_RESYNC_RATE;
+	c->sync_resync_timeout_ms = NLBSD_SYNC_TIMEOUT_MS;
 	c->require_all = true;
 	c->check_devices = true;
 	c->reach_tmpl.interval_ms = 1000;

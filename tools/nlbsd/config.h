@@ -18,6 +18,14 @@
 #define NLBSD_MIN_ADVERT_MS	10
 /* lease: at most 10 min (the kernel accepts up to 1 h) */
 #define NLBSD_MAX_LEASE_MS	600000
+/* flow sync defaults (nlbsd.conf(5) [peer]) */
+#define NLBSD_SYNC_RATE		50000	/* flows/s sent to the peer */
+#define NLBSD_SYNC_RESYNC_RATE	200000	/* flows/s of a full resync */
+#define NLBSD_SYNC_TIMEOUT_MS	3000	/* bounded wait for a resync */
+#define NLBSD_SYNC_RATE_MAX	10000000
+/* Maglev table size of a service: a prime within these (uapi NLBS_TABLE_SIZE_*) */
+#define NLBSD_TABLE_SIZE_MIN	251
+#define NLBSD_TABLE_SIZE_MAX	4194301
 
 enum check_type {
 	CHECK_NONE,
@@ -28,6 +36,9 @@ enum check_type {
 };
 
 enum on_fail { ONFAIL_DRAIN, ONFAIL_REMOVE };
+
+/* What becomes of a removed server's flows; values of uapi enum nlbs_nodest. */
+enum nodest { NODEST_MOVE, NODEST_DROP };
 
 struct check_spec {
 	enum check_type type;
@@ -57,6 +68,10 @@ struct cfg_service {
 	struct check_spec check;	/* template; addr filled per server */
 	enum on_fail on_fail;
 	bool dynamic;		/* response time and load feed the weight */
+	uint32_t table_size;	/* Maglev table size, 0: the kernel's default */
+	int table_size_line;	/* where it was set (0: not set) */
+	enum nodest nodest;
+	bool nodest_set;	/* given in the file (else the kernel's default, move) */
 	struct cfg_server *servers;
 	size_t nservers;
 	int line;
@@ -90,6 +105,10 @@ struct nlbsd_config {
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];
+	bool sync;			/* flow sync with the peer */
+	uint32_t sync_rate;		/* flows/s, live */
+	uint32_t sync_resync_rate;	/* flows/s, a full resync we send */
+	uint32_t sync_resync_timeout_ms;	/* how long a resync may hold the election */
 
 	/* [reachability] */
 	struct check_spec *targets;
@@ -124,5 +143,7 @@ const char *check_type_name(enum check_type t);
 
 /* Same (vip, proto, port)? */
 bool service_same_key(const struct cfg_service *a, const struct cfg_service *b);
+
+bool is_prime(uint32_t n);
 
 #endif /* NLBSD_CONFIG_H */

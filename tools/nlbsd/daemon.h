@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nlbsd: the two halves of the daemon, as main.c drives them.
- *   ha.c   heartbeat, election, reachability, kernel state and lease
- *   svc.c  services, servers, health checks and weights
+ * nlbsd: the parts of the daemon, as main.c drives them.
+ *   ha.c     heartbeat, election, reachability, kernel state and lease
+ *   relay.c  flow sync with the peer (driven by ha.c)
+ *   svc.c    services, servers, health checks and weights
  */
 #ifndef NLBSD_DAEMON_H
 #define NLBSD_DAEMON_H
+
+#include <stddef.h>
 
 #include "config.h"
 
@@ -20,6 +23,36 @@ void ha_dump(void);
 /* A kernel event arrived on the event socket. */
 void ha_kernel_events(void);
 int ha_state(void);
+/* An authentic heartbeat from the peer within dead-after. */
+bool ha_peer_alive(void);
+/* Run the election now (a resync ended). */
+void ha_evaluate(void);
+
+/*
+ * relay.c: flow sync with the peer (sync.h has the protocol). ha.c starts,
+ * reloads and stops it with itself (the same epoch), and tells it of state
+ * changes, peer restarts and the kernel module going and coming back.
+ */
+int relay_start(const struct nlbsd_config *c, uint64_t epoch);
+void relay_reload(const struct nlbsd_config *c);
+void relay_stop(void);
+void relay_dump(void);
+void relay_state(int st, int old);
+void relay_peer_restarted(void);
+void relay_kernel_lost(void);
+void relay_kernel_back(void);
+/* A sync datagram from the peer's address on the heartbeat port. */
+void relay_rx(const uint8_t *buf, size_t len);
+/* The heartbeat socket is drained: import what came. */
+void relay_rx_done(void);
+/*
+ * From the election: ask for the peer's table or give up on it as due;
+ * true while the election must wait for it. @peer_serving: the peer is
+ * alive, active and not leaving.
+ */
+bool relay_resync_pending(bool peer_serving);
+/* --no-kernel tests: a made-up flow table and new flows a second. */
+void relay_dry_flows(uint32_t table, uint32_t rate);
 
 /*
  * svc.c: reconcile the kernel's services and servers with @c (against what

@@ -11,7 +11,9 @@
  *     peer inop/init or leaving          -> active
  *     peer standby: the winner           -> active (nobody serves: no delay)
  *     peer active: winner with preempt   -> active after preempt-delay,
- *                                           once reachability is known
+ *                                           once reachability is known and
+ *                                           the flow resync from the peer
+ *                                           is done (or its wait is over)
  *  4. active:
  *     peer active too (dual-active)      -> the loser steps down at once;
  *                                           the winner stays
@@ -88,6 +90,12 @@ static void standby(const struct elect_in *in, struct elect_out *out)
 			out->reason = "waiting for preempt-delay";
 			return;
 		}
+		if (in->resync_pending) {
+			/* the peer's flows first: a fail-back must not cost connections */
+			out->resync_wait = true;
+			out->reason = "waiting for the flow resync from the peer";
+			return;
+		}
 		out->next = ST_ACTIVE;
 		out->reason = "preempting lower priority peer";
 		return;
@@ -120,6 +128,7 @@ void elect(const struct elect_in *in, struct elect_out *out)
 	out->next = in->self;
 	out->reannounce = false;
 	out->preempt_wait = false;
+	out->resync_wait = false;
 	out->reason = NULL;
 
 	if (!in->healthy) {

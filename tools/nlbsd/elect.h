@@ -18,6 +18,8 @@ struct elect_in {
 	uint32_t addr;		/* host order, tie-break: lower wins */
 	bool preempt;
 	bool preempt_delay_over; /* we have wanted to preempt for preempt-delay */
+	bool resync_pending;	/* a full flow resync from the active peer is due
+				 * and its bounded wait is not over (sync.h) */
 
 	bool peer_alive;	/* authentic heartbeat within dead-after intervals */
 	int peer_state;		/* last heard, ST_UNKNOWN if never */
@@ -31,6 +33,7 @@ struct elect_out {
 	int next;		/* enum nlbsd_state */
 	bool reannounce;	/* stay active but send gratuitous ARP again */
 	bool preempt_wait;	/* would preempt, waiting for preempt-delay */
+	bool resync_wait;	/* would preempt, waiting for the flow resync */
 	const char *reason;
 };
 

@@ -34,6 +34,7 @@
 #include "loop.h"
 #include "probe.h"
 #include "script.h"
+#include "sync.h"
 
 struct ha {
 	const struct nlbsd_config *cfg;
@@ -99,6 +100,16 @@ static uint64_t dead_ms(void)
 	return elect_dead_ms(ha.cfg->dead_after, ha.cfg->advert_ms, ha.peer_interval_ms);
 }
 
+bool ha_peer_alive(void)
+{
+	return now_ms() - ha.peer_rx_ms < dead_ms();
+}
+
+void ha_evaluate(void)
+{
+	evaluate();
+}
+
 /* ---- heartbeat out ---- */
 
 static void send_hb(uint8_t flags)
@@ -155,6 +166,7 @@ static void changed(int old, const char *reason, const char *by)
 	ha.state_since = now_ms();
 	ha.preempt_since = 0;
 	send_hb(ha.leaving ? HB_F_LEAVING : 0);	/* the peer first */
+	relay_state(ha.state, old);
 	run_scripts(ha.state, old, reason);
 }
 
@@ -343,6 +355,7 @@ static void evaluate(void)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	uint64_t now = now_ms();
+	bool peer_alive = now - ha.peer_rx_ms < dead_ms();
 	struct elect_in in = {
 		.self = ha.state,
 		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
@@ -353,7 +366,7 @@ static void evaluate(void)
 		.preempt_delay_over = !c->preempt_delay_ms ||
 				      (ha.preempt_since &&
 				       now - ha.preempt_since >= c->preempt_delay_ms),
-		.peer_alive = now - ha.peer_rx_ms < dead_ms(),
+		.peer_alive = peer_alive,
 		.peer_state = ha.peer_state,
 		.peer_prev_state = ha.peer_prev_state,
 		.peer_leaving = ha.peer_leaving,
@@ -364,6 +377,9 @@ static void evaluate(void)
 
 	if (ha.leaving)
 		return;
+	/* a node that starts or recovers has the active peer's flows first */
+	in.resync_pending = relay_resync_pending(peer_alive && ha.peer_state == ST_ACTIVE &&
+						 !ha.peer_leaving);
 	elect(&in, &out);
 	if (out.preempt_wait && !ha.preempt_since) {
 		ha.preempt_since = now;
@@ -371,7 +387,8 @@ static void evaluate(void)
 			 c->preempt_delay_ms);
 		ha.wake.fn = wake;
 		timer_arm(&ha.wake, now + c->preempt_delay_ms);
-	} else if (!out.preempt_wait) {
+	} else if (!out.preempt_wait && !out.resync_wait) {
+		/* the delay, once over, stays over while the resync runs */
 		ha.preempt_since = 0;
 	}
 	if (out.reannounce) {
@@ -440,6 +457,7 @@ static void kernel_watch(void)
 		if (kern_state(ST_INIT, 0, false) < 0)
 			log_warn("%s", kern_error());
 		svc_kernel_back();
+		relay_kernel_back();
 		return;		/* check_devices() pushes the configuration */
 	}
 	if (!kern_suspect() && now - ha.kernel_check_ms < 1000)
@@ -452,6 +470,7 @@ static void kernel_watch(void)
 	if (ha.kev.fd >= 0)
 		loop_del(&ha.kev);
 	ha.kev.fd = -1;
+	relay_kernel_lost();
 	kern_close();
 	ha.kernel_gone = true;
 	ha.kernel_ok = false;
@@ -496,8 +515,10 @@ static void accept_hb(const struct hb_msg *m)
 		return;
 	}
 	ha.rx_ok++;
-	if (restarted)
+	if (restarted) {
 		log_info("peer %s restarted (new epoch)", ip4(c->peer));
+		relay_peer_restarted();
+	}
 	if (m->interval_ms != c->advert_ms && !ha.warned_interval) {
 		log_warn("peer advert-interval %u ms differs from ours (%u ms)",
 			 m->interval_ms, c->advert_ms);
@@ -526,7 +547,8 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 	const struct nlbsd_config *c = ha.cfg;
 	struct sockaddr_in from;
 	socklen_t fl;
-	uint8_t buf[512];
+	/* heartbeats and sync datagrams (at most SYNC_MAX_LEN) */
+	static uint8_t buf[2048];
 	struct hb_msg m;
 	enum hb_result r;
 	ssize_t n;
@@ -535,13 +557,19 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 	for (;;) {
 		fl = sizeof(from);
 		n = recvfrom(lf->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		if (n < 0)
+		if (n < 0) {
+			relay_rx_done();
 			return;
+		}
 		if (from.sin_addr.s_addr != c->peer.s_addr) {
 			ha.rx_foreign++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat port: datagram from %s, not the peer, ignored (%lu so far)",
 			       ip4(from.sin_addr), ha.rx_foreign);
+			continue;
+		}
+		if (sync_is_sync(buf, n)) {
+			relay_rx(buf, n);
 			continue;
 		}
 		r = hb_decode(buf, n, c->key, &m);
@@ -576,12 +604,15 @@ static int open_socket(const struct nlbsd_config *c)
 		.sin_addr = c->address,
 		.sin_port = htons(c->port),
 	};
-	int one = 1, tos = 0xc0, prio = 6, fd;
+	int one = 1, tos = 0xc0, prio = 6, rcvbuf = 4 << 20, fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* room for the flow sync's bursts (a resync) besides the heartbeats */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
@@ -767,6 +798,7 @@ int ha_start(const struct nlbsd_config *c)
 		 ip4(c->address), c->priority, ip4(c->peer), c->port, c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
 	run_scripts(ST_INIT, ST_INIT, "started");
+	relay_start(c, ha.epoch);
 	start_targets(c);
 	check_devices();
 	ha.dead.fn = peer_dead;
@@ -804,6 +836,7 @@ int ha_reload(const struct nlbsd_config *c)
 		ha.peer_interval_ms = 0;
 		ha.peer_rx_ms = now_ms();
 	}
+	relay_reload(c);
 	start_targets(c);
 	timer_cancel(&ha.tick);
 	timer_arm(&ha.tick, now_ms() + c->advert_ms);
@@ -835,6 +868,7 @@ void ha_stop(void)
 	timer_cancel(&ha.dead);
 	timer_cancel(&ha.wake);
 	timer_cancel(&ha.resync);
+	relay_stop();
 	if (ha.sock.fd >= 0) {
 		loop_del(&ha.sock);
 		close(ha.sock.fd);
@@ -854,4 +888,5 @@ void ha_dump(void)
 		 ip4(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
 		 (unsigned long long)(now_ms() - ha.peer_rx_ms), ha.tx, ha.tx_err, ha.rx_ok,
 		 ha.rx_auth, ha.rx_replay, ha.rx_reordered, ha.rx_bad, ha.rx_foreign);
+	relay_dump();
 }

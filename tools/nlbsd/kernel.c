@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nlbsd: the kernel adapter. Two handles of the shared netlink layer: one
- * for requests, one joined to the "events" group (a request socket must not
- * see notifications between its replies).
+ * nlbsd: the kernel adapter. Handles of the shared netlink layer: one for
+ * requests, one joined to the "events" group (a request socket must not
+ * see notifications between its replies), and for flow sync one joined to
+ * the "flows" group and one per flow table dump.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "kernel.h"
 #include "nlbs_nl.h"
 
-static struct nlbs_nl *req, *evt;
+_Static_assert((int)NODEST_MOVE == (int)NLBS_NODEST_MOVE && (int)NODEST_DROP == (int)NLBS_NODEST_DROP,
+	       "enum nodest is uapi's enum nlbs_nodest");
+
+static struct nlbs_nl *req, *evt, *flows, *dump;
 static bool dry;
 static bool suspect;	/* a request failed as if the family were gone */
 static char errbuf[NLBS_ERRMSG_MAX + 64];
@@ -111,6 +119,8 @@ bool kern_suspect(void)
 
 void kern_close(void)
 {
+	kern_flows_close();
+	kern_dump_stop();
 	if (req)
 		nlbs_nl_close(req);
 	if (evt)
@@ -203,29 +213,50 @@ static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)
 	}
 }
 
-static int service_op(const struct cfg_service *s, uint8_t cmd)
+int kern_service_add(const struct cfg_service *s)
+{
+	struct nlbs_service ns;
+
+	if (dry)
+		return 0;
+	NEED_REQ("service add");
+	to_nl_service(s, &ns);
+	if (s->table_size) {
+		ns.table_size = s->table_size;
+		ns.present |= NLBS_BIT(NLBS_SVC_A_TABLE_SIZE);
+	}
+	if (s->nodest_set) {
+		ns.nodest = s->nodest;
+		ns.present |= NLBS_BIT(NLBS_SVC_A_NODEST);
+	}
+	return note(nlbs_service_add(req, &ns), "service add");
+}
+
+int kern_service_set(const struct cfg_service *s)
+{
+	struct nlbs_service ns;
+
+	if (dry)
+		return 0;
+	NEED_REQ("service set");
+	to_nl_service(s, &ns);
+	ns.nodest = s->nodest;
+	ns.present |= NLBS_BIT(NLBS_SVC_A_NODEST);
+	return note(nlbs_service_set(req, &ns), "service set");
+}
+
+int kern_service_del(const struct cfg_service *s)
 {
 	struct nlbs_service ns;
 	struct nlmsghdr *nlh;
 
 	if (dry)
 		return 0;
-	NEED_REQ("service");
+	NEED_REQ("service del");
 	to_nl_service(s, &ns);
-	nlh = nlbs_nl_req(req, cmd, 0);
+	nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
 	nlbs_put_service(nlh, &ns);
-	return note(nlbs_nl_run(req, nlh, NULL, NULL),
-		    cmd == NLBS_CMD_SERVICE_ADD ? "service add" : "service del");
-}
-
-int kern_service_add(const struct cfg_service *s)
-{
-	return service_op(s, NLBS_CMD_SERVICE_ADD);
-}
-
-int kern_service_del(const struct cfg_service *s)
-{
-	return service_op(s, NLBS_CMD_SERVICE_DEL);
+	return note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
 }
 
 struct prune_ctx {
@@ -406,10 +437,17 @@ static int stat_cb(const struct nlbs_service *svc, const struct nlbs_server *srv
 {
 	struct stat_ctx *sc = data;
 	struct in_addr a = { .s_addr = srv->addr };
+	struct kern_srv_stats st = {
+		.packets = srv->packets,
+		.has_flows = (srv->present & NLBS_BIT(NLBS_SRV_A_ACTIVE_FLOWS)) &&
+			     (srv->present & NLBS_BIT(NLBS_SRV_A_NEW_FLOWS)),
+		.active_flows = srv->active_flows,
+		.new_flows = srv->new_flows,
+	};
 
 	(void)svc;
-	if (srv->present & NLBS_BIT(NLBS_SRV_A_PACKETS))
-		sc->cb(sc->arg, a, srv->packets);
+	if (st.has_flows || (srv->present & NLBS_BIT(NLBS_SRV_A_PACKETS)))
+		sc->cb(sc->arg, a, &st);
 	return 0;
 }
 
@@ -438,6 +476,7 @@ static int svc_list_cb(const struct nlbs_service *svc, void *data)
 		.vip.s_addr = svc->vip,
 		.proto = svc->proto,
 		.port = svc->proto ? svc->port : 0,
+		.table_size = svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE) ? svc->table_size : 0,
 	};
 
 	lc->svc_cb(lc->arg, &key);
@@ -510,4 +549,255 @@ int kern_event_read(const struct kern_events *ev)
 	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
 		return 0;
 	return ret;
+}
+
+/* ---- flow sync ---- */
+
+/* --no-kernel: a made-up flow table and flow source (tests) */
+static struct {
+	uint32_t table, rate;
+	struct nlbs_flow tmpl;
+	int tfd;		/* timerfd: the flows descriptor */
+	uint64_t last_ms;
+	uint64_t milli;		/* flows owed x 1000 */
+	uint32_t next;		/* index of the next new flow */
+	uint32_t dump_pos;	/* dump in progress: next index, or UINT32_MAX */
+} dryf = { .tfd = -1, .dump_pos = UINT32_MAX };
+
+void kern_dry_flows(uint32_t table, uint32_t rate, const struct nlbs_flow *tmpl)
+{
+	dryf.table = table;
+	dryf.rate = rate;
+	dryf.tmpl = *tmpl;
+	if (dryf.next < table)
+		dryf.next = table;
+}
+
+/* Flow @i of the made-up kernel: 10.i.i.i:port to the template's service. */
+static void dry_flow(uint32_t i, struct nlbs_flow *f)
+{
+	*f = dryf.tmpl;
+	f->saddr = htonl(0x0a000000 | ((i / 50000) & 0xffffff));
+	f->sport = 10000 + i % 50000;
+	f->idle_ms = 0;
+}
+
+int kern_flows_open(void)
+{
+	struct nlbs_nl_error err = { 0 };
+	struct itimerspec its = { .it_interval.tv_nsec = 100000000,
+				  .it_value.tv_nsec = 100000000 };
+	int fl;
+
+	if (dry) {
+		if (dryf.tfd >= 0 || !dryf.rate)
+			return 0;
+		dryf.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (dryf.tfd < 0 || timerfd_settime(dryf.tfd, 0, &its, NULL) < 0) {
+			snprintf(errbuf, sizeof(errbuf), "flows: timerfd: %s", strerror(errno));
+			kern_flows_close();
+			return -EIO;
+		}
+		dryf.last_ms = now_ms();
+		return 0;
+	}
+	if (flows)
+		return 0;
+	flows = nlbs_nl_open(NULL, &err);
+	if (!flows)
+		goto fail;
+	if (nlbs_nl_join_flows(flows) < 0) {
+		err = *nlbs_nl_error(flows);
+		goto fail;
+	}
+	fl = fcntl(nlbs_nl_fd(flows), F_GETFL);
+	fcntl(nlbs_nl_fd(flows), F_SETFL, fl | O_NONBLOCK);
+	fcntl(nlbs_nl_fd(flows), F_SETFD, FD_CLOEXEC);
+	return 0;
+fail:
+	snprintf(errbuf, sizeof(errbuf), "flows group: %s%s%s", strerror(err.err),
+		 err.msg[0] ? ": " : "", err.msg);
+	kern_flows_close();
+	return -(err.err ? err.err : EIO);
+}
+
+void kern_flows_close(void)
+{
+	if (flows)
+		nlbs_nl_close(flows);
+	flows = NULL;
+	if (dryf.tfd >= 0)
+		close(dryf.tfd);
+	dryf.tfd = -1;
+}
+
+int kern_flows_fd(void)
+{
+	if (dry)
+		return dryf.tfd;
+	return flows ? nlbs_nl_fd(flows) : -1;
+}
+
+struct flows_ctx {
+	kern_flow_cb cb;
+	void *arg;
+};
+
+static int flow_one(const struct nlbs_flow *f, void *data)
+{
+	struct flows_ctx *fc = data;
+
+	fc->cb(fc->arg, f);
+	return 0;
+}
+
+static int flows_msg(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlbs_msg_cmd(nlh) == NLBS_CMD_FLOW_NTF)
+		nlbs_parse_flows(nlh, flow_one, data);
+	return MNL_CB_OK;
+}
+
+static int dry_flows_read(kern_flow_cb cb, void *arg)
+{
+	uint64_t exp, now = now_ms(), n;
+	struct nlbs_flow f;
+
+	if (read(dryf.tfd, &exp, sizeof(exp)) < 0)
+		return 0;
+	dryf.milli += (now - dryf.last_ms) * dryf.rate;
+	dryf.last_ms = now;
+	for (n = dryf.milli / 1000; n; n--) {
+		dry_flow(dryf.next++, &f);
+		cb(arg, &f);
+	}
+	dryf.milli %= 1000;
+	return 0;
+}
+
+int kern_flows_read(kern_flow_cb cb, void *arg)
+{
+	struct flows_ctx fc = { cb, arg };
+	int ret;
+
+	if (dry)
+		return dryf.tfd >= 0 ? dry_flows_read(cb, arg) : 0;
+	if (!flows)
+		return 0;
+	ret = nlbs_nl_listen(flows, flows_msg, &fc);
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+		return 0;
+	return ret;
+}
+
+int kern_flow_import(const struct nlbs_flow *f, size_t n)
+{
+	if (dry || !n)
+		return 0;
+	NEED_REQ("flow import");
+	return note(nlbs_flow_import(req, f, n), "flow import");
+}
+
+int kern_dump_start(void)
+{
+	struct nlbs_nl_error err = { 0 };
+	struct nlmsghdr *nlh;
+	int fl;
+
+	kern_dump_stop();
+	if (dry) {
+		dryf.dump_pos = 0;
+		return 0;
+	}
+	dump = nlbs_nl_open(NULL, &err);
+	if (!dump) {
+		snprintf(errbuf, sizeof(errbuf), "flow dump: %s%s%s", strerror(err.err),
+			 err.msg[0] ? ": " : "", err.msg);
+		return -(err.err ? err.err : EIO);
+	}
+	fl = fcntl(nlbs_nl_fd(dump), F_GETFL);
+	fcntl(nlbs_nl_fd(dump), F_SETFL, fl | O_NONBLOCK);
+	fcntl(nlbs_nl_fd(dump), F_SETFD, FD_CLOEXEC);
+	nlh = nlbs_nl_req(dump, NLBS_CMD_FLOW_GET, NLM_F_DUMP);
+	if (send(nlbs_nl_fd(dump), nlh, nlh->nlmsg_len, 0) < 0) {
+		int e = errno;
+
+		snprintf(errbuf, sizeof(errbuf), "flow dump: %s", strerror(e));
+		kern_dump_stop();
+		return -e;
+	}
+	return 0;
+}
+
+int kern_dump_fd(void)
+{
+	return dump ? nlbs_nl_fd(dump) : -1;
+}
+
+void kern_dump_stop(void)
+{
+	if (dump)
+		nlbs_nl_close(dump);
+	dump = NULL;
+	dryf.dump_pos = UINT32_MAX;
+}
+
+static int dry_dump_read(kern_flow_cb cb, void *arg)
+{
+	struct nlbs_flow f;
+	uint32_t n;
+
+	if (dryf.dump_pos == UINT32_MAX)
+		return -EINVAL;
+	for (n = 0; n < KERN_DUMP_CHUNK && dryf.dump_pos < dryf.table; n++) {
+		dry_flow(dryf.dump_pos++, &f);
+		cb(arg, &f);
+	}
+	return dryf.dump_pos >= dryf.table;
+}
+
+/*
+ * One buffer of the dump. Not nlbs_nl_run(): that reads to the end. A
+ * dump the kernel flags interrupted (NLM_F_DUMP_INTR: the table changed
+ * meanwhile) is fine here: a flow seen twice is imported twice, one missed
+ * is sent when it sees traffic again.
+ */
+int kern_dump_read(kern_flow_cb cb, void *arg)
+{
+	static uint8_t buf[32768] __attribute__((aligned(8)));
+	const struct nlmsghdr *nlh;
+	const struct nlmsgerr *e;
+	struct nlbs_flow f;
+	ssize_t n;
+	int len;
+
+	if (dry)
+		return dry_dump_read(cb, arg);
+	if (!dump)
+		return -EINVAL;
+	n = recv(nlbs_nl_fd(dump), buf, sizeof(buf), 0);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	len = n;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			continue;
+		case NLMSG_DONE:
+			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) &&
+			    *(const int *)mnl_nlmsg_get_payload(nlh) < 0)
+				return *(const int *)mnl_nlmsg_get_payload(nlh);
+			return 1;
+		case NLMSG_ERROR:
+			e = mnl_nlmsg_get_payload(nlh);
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return -EBADMSG;
+			return e->error < 0 ? e->error : 1;
+		}
+		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0)
+			continue;
+		cb(arg, &f);
+	}
+	return 0;
 }

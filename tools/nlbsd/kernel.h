@@ -37,8 +37,11 @@ int kern_state(int state, uint32_t lease_ms, bool announce);
 /* The kernel's current state (dry run: -EOPNOTSUPP). */
 int kern_state_get(int *state);
 
+/* With the table size and nodest of @s when it sets them. */
 int kern_service_add(const struct cfg_service *s);
 int kern_service_del(const struct cfg_service *s);
+/* SERVICE_SET: @s's nodest (move when the file does not set it). */
+int kern_service_set(const struct cfg_service *s);
 /*
  * Delete every service the kernel has that @c does not configure, and every
  * server of a configured service that @c does not list under it.
@@ -48,13 +51,21 @@ int kern_server_add(const struct cfg_service *s, const struct cfg_server *srv, u
 int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight);
 int kern_server_del(const struct cfg_service *s, struct in_addr addr);
 
-typedef void (*kern_stat_cb)(void *arg, struct in_addr addr, uint64_t packets);
+/* A server's counters; has_flows: the kernel reports active and new flows. */
+struct kern_srv_stats {
+	uint64_t packets;
+	bool has_flows;
+	uint32_t active_flows;
+	uint64_t new_flows;
+};
+typedef void (*kern_stat_cb)(void *arg, struct in_addr addr, const struct kern_srv_stats *st);
 int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg);
 
 /*
  * Every service the kernel has (@key: vip, proto, port; port 0 for a whole
- * VIP), and every server the kernel has in @s with its weight (none when it
- * does not have @s). Dry run: 1 and no callback (nothing to compare with).
+ * VIP; table_size the kernel's), and every server the kernel has in @s with
+ * its weight (none when it does not have @s). Dry run: 1 and no callback
+ * (nothing to compare with).
  */
 typedef void (*kern_svc_cb)(void *arg, const struct cfg_service *key);
 int kern_service_list(kern_svc_cb cb, void *arg);
@@ -68,5 +79,47 @@ struct kern_events {
 };
 int kern_event_fd(void);
 int kern_event_read(const struct kern_events *ev);
+
+/* ---- flow sync ---- */
+
+struct nlbs_flow;
+typedef void (*kern_flow_cb)(void *arg, const struct nlbs_flow *f);
+
+/*
+ * The "flows" group (FLOW_NTF batches) on a handle of its own,
+ * non-blocking. kern_flows_read(): @cb for every flow of every batch
+ * pending; 0 when all is read, -ENOBUFS when the socket overran (flows were
+ * lost; call again), -errno. Dry run with kern_dry_flows(): a timer
+ * descriptor, and made-up flows at the rate asked for.
+ */
+int kern_flows_open(void);
+void kern_flows_close(void);
+int kern_flows_fd(void);
+int kern_flows_read(kern_flow_cb cb, void *arg);
+
+/* FLOW_ADD of @n flows in one request (n <= KERN_IMPORT_MAX). Dry run: 0. */
+#define KERN_IMPORT_MAX	256
+int kern_flow_import(const struct nlbs_flow *flows, size_t n);
+
+/*
+ * A dump of the flow table that never blocks, on a handle of its own:
+ * kern_dump_start() sends the request, kern_dump_fd() is to be polled
+ * (-1: nothing to wait for), kern_dump_read() reads one buffer of it and
+ * calls @cb per flow (at most KERN_DUMP_CHUNK flows): 1 when the dump
+ * ended, 0 when more is to come, -EAGAIN when nothing is there yet,
+ * -errno. kern_dump_stop() ends it early (or after the end).
+ */
+#define KERN_DUMP_CHUNK	400
+int kern_dump_start(void);
+int kern_dump_fd(void);
+int kern_dump_read(kern_flow_cb cb, void *arg);
+void kern_dump_stop(void);
+
+/*
+ * --no-kernel only (tests): the made-up kernel holds @table flows like
+ * @tmpl (client addresses and ports vary) that a dump returns, and reports
+ * @rate new ones a second on the flows descriptor.
+ */
+void kern_dry_flows(uint32_t table, uint32_t rate, const struct nlbs_flow *tmpl);
 
 #endif /* NLBSD_KERNEL_H */

@@ -43,6 +43,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		"  -t, --check-config parse and validate FILE, then exit\n"
 		"  -n, --no-kernel    drive no kernel instance (dry run, for tests)\n"
+		"      --dry-flows N[,RATE]  with --no-kernel: a made-up flow table of N\n"
+		"                     flows, RATE new flows a second (flow sync tests)\n"
 		"  -s, --syslog       log to syslog as well as stderr\n"
 		"  -v, --verbose      log each probe result too\n"
 		"  -T, --timestamps   prefix log lines with CLOCK_MONOTONIC seconds\n"
@@ -166,12 +168,15 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "timestamps", no_argument, NULL, 'T' },
 		{ "genkey", no_argument, NULL, 'g' },
+		{ "dry-flows", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool check = false, dry = false, use_syslog = false, ts = false;
 	int verbosity = LOG_LVL_INFO, opt, ret = 1;
+	unsigned long dry_table = 0, dry_rate = 0;
+	char *end;
 	char err[600];
 	sigset_t mask;
 
@@ -195,6 +200,17 @@ int main(int argc, char **argv)
 		case 'T':
 			ts = true;
 			break;
+		case 'F':
+			errno = 0;
+			dry_table = strtoul(optarg, &end, 10);
+			if (*end == ',')
+				dry_rate = strtoul(end + 1, &end, 10);
+			if (errno || *end || end == optarg || dry_table > 10000000 ||
+			    dry_rate > 10000000) {
+				fprintf(stderr, "nlbsd: bad --dry-flows '%s' (N[,RATE])\n", optarg);
+				return 2;
+			}
+			break;
 		case 'g':
 			if (sodium_init() < 0)
 				return 1;
@@ -210,10 +226,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || ((dry_table || dry_rate) && !dry)) {
 		usage(stderr);
 		return 2;
 	}
+	relay_dry_flows(dry_table, dry_rate);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "nlbsd: libsodium initialisation failed\n");
 		return 1;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nlbsd: services and servers. The kernel's table follows the configuration;
- * each server's health check and the kernel's per-server packet counters
+ * each server's health check and the kernel's per-server flow counters
  * decide the weight pushed (weight.c), damped so it does not flap.
  *
- * Load is measured as the packets the kernel forwarded to a server per
- * interval: with a flow table-less data plane the packet delta is our proxy
- * for new plus active connections.
+ * Load is what the original design balances on: a server's active flows
+ * (the kernel's flow table) plus the new flows Maglev sent it per interval.
+ * A kernel that does not report them: the packets forwarded to it instead.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +29,8 @@ struct srv_rt {
 	uint64_t pushed_ms;
 	uint64_t packets;	/* kernel counter at the last poll */
 	bool have_packets;
+	uint64_t new_flows;	/* kernel counter at the last poll */
+	bool have_new;
 	double load_share;	/* -1: unknown */
 	bool force;		/* configured weight changed by a reload */
 	bool seen;		/* resync: the kernel's dump has it ... */
@@ -41,11 +43,14 @@ struct svc_rt {
 	size_t n;
 	bool in_kernel;		/* the kernel has the service: servers can go in */
 	bool seen;		/* resync: the kernel's dump has it */
+	uint32_t ktable;	/* table size it was added with (0: kernel default) */
 };
 
 static struct svc_rt *svcs;
 static size_t nsvcs;
 static const struct nlbsd_config *cur;
+/* svc_prepare()'s configuration while svc_commit() runs, then cur's */
+static const struct nlbsd_config *committing;
 static struct timer wtimer;
 static struct timer retry_timer;	/* services the kernel refused: add again */
 static struct ratelimit rl_retry = { .period_ms = 10000 };
@@ -55,6 +60,11 @@ static struct svc_rt *prep;
 static const struct nlbsd_config *prep_cfg;
 
 #define SVC_RETRY_MS 1000
+
+static const char *cur_path(void)
+{
+	return committing ? committing->path : cur ? cur->path : "?";
+}
 
 static uint32_t effective(const struct srv_rt *r)
 {
@@ -148,11 +158,12 @@ static void health_changed(struct checker *ck)
 
 struct poll_ctx {
 	struct svc_rt *s;
-	uint64_t total;
-	uint64_t *delta;
+	uint64_t *load;		/* active + new flows per server */
+	uint64_t *pkts;		/* packets per server (kernels without flow counters) */
+	bool flows;		/* the kernel reported flow counters */
 };
 
-static void stat_one(void *arg, struct in_addr addr, uint64_t packets)
+static void stat_one(void *arg, struct in_addr addr, const struct kern_srv_stats *st)
 {
 	struct poll_ctx *p = arg;
 	size_t i;
@@ -162,11 +173,17 @@ static void stat_one(void *arg, struct in_addr addr, uint64_t packets)
 
 		if (r->cfg.addr.s_addr != addr.s_addr)
 			continue;
-		if (r->have_packets && packets >= r->packets) {
-			p->delta[i] = packets - r->packets;
-			p->total += p->delta[i];
+		if (st->has_flows) {
+			p->flows = true;
+			p->load[i] = wt_load(st->active_flows,
+					     r->have_new && st->new_flows >= r->new_flows ?
+					     st->new_flows - r->new_flows : 0);
+			r->new_flows = st->new_flows;
+			r->have_new = true;
 		}
-		r->packets = packets;
+		if (r->have_packets && st->packets >= r->packets)
+			p->pkts[i] = st->packets - r->packets;
+		r->packets = st->packets;
 		r->have_packets = true;
 	}
 }
@@ -174,7 +191,8 @@ static void stat_one(void *arg, struct in_addr addr, uint64_t packets)
 /* Every [weights] interval: load shares from the kernel, then damped pushes. */
 static void weights_tick(struct timer *t)
 {
-	uint64_t *delta;
+	uint64_t *buf;
+	double *share;
 	size_t i, j;
 
 	timer_arm(t, now_ms() + cur->weight_interval_ms);
@@ -184,23 +202,62 @@ static void weights_tick(struct timer *t)
 
 		if (!s->n)
 			continue;
-		delta = calloc(s->n, sizeof(*delta));
-		if (!delta)
+		buf = calloc(2 * s->n, sizeof(*buf));
+		share = calloc(s->n, sizeof(*share));
+		if (!buf || !share) {
+			free(buf);
+			free(share);
 			return;
-		p.delta = delta;
+		}
+		p.load = buf;
+		p.pkts = buf + s->n;
 		if (s->cfg.dynamic && kern_server_stats(&s->cfg, stat_one, &p) < 0)
 			log_dbg("%s", kern_error());
+		wt_load_shares(p.flows ? p.load : p.pkts, s->n, share);
 		for (j = 0; j < s->n; j++) {
-			/* too few packets say nothing about load */
-			s->srv[j].load_share = p.total >= 100 ? (double)delta[j] / p.total : -1;
+			s->srv[j].load_share = share[j];
 			push(&s->srv[j], false);
 		}
-		free(delta);
+		free(buf);
+		free(share);
 	}
 }
 
 /* Add @s to the kernel; false (and the retry timer armed) if refused. */
 static void retry_services(struct timer *t);
+
+struct ksize_ctx {
+	const struct cfg_service *want;
+	uint32_t size;
+};
+
+static void ksize_one(void *arg, const struct cfg_service *key)
+{
+	struct ksize_ctx *k = arg;
+
+	if (service_same_key(k->want, key))
+		k->size = key->table_size;
+}
+
+/*
+ * The service was there already (a previous run of the daemon): its table
+ * size is the one it was added with. Say so if the file asks for another.
+ */
+static void check_present(struct svc_rt *s)
+{
+	struct ksize_ctx k = { .want = &s->cfg };
+
+	if (s->cfg.nodest_set && kern_service_set(&s->cfg) < 0)
+		log_err("service %s: %s", s->cfg.name, kern_error());
+	if (!s->cfg.table_size || kern_service_list(ksize_one, &k) != 0 || !k.size)
+		return;
+	s->ktable = k.size;
+	if (k.size != s->cfg.table_size)
+		log_warn("%s:%d: service %s: table-size %u cannot apply to the running "
+			 "service: it keeps %u (delete the service to change it)",
+			 cur_path(), s->cfg.table_size_line, s->cfg.name, s->cfg.table_size,
+			 k.size);
+}
 
 static bool add_service(struct svc_rt *s, bool retry)
 {
@@ -221,6 +278,9 @@ static bool add_service(struct svc_rt *s, bool retry)
 	}
 	log_info("service %s: %s", s->cfg.name, ret == -EEXIST ? "present" : "added");
 	s->in_kernel = true;
+	s->ktable = s->cfg.table_size;
+	if (ret == -EEXIST)
+		check_present(s);
 	return true;
 }
 
@@ -308,6 +368,40 @@ void svc_abort(void)
 	prep_cfg = NULL;
 }
 
+/*
+ * A running service @os configured again as @s: nodest applies at once, a
+ * table size cannot (the kernel fixes it when the service is added).
+ */
+static void reload_service(const struct svc_rt *os, struct svc_rt *s)
+{
+	static const char *const nd[] = { [NODEST_MOVE] = "move", [NODEST_DROP] = "drop" };
+
+	s->ktable = os->ktable;
+	if (s->cfg.table_size != os->ktable) {
+		if (!s->cfg.table_size)
+			log_warn("%s:%d: service %s: table-size removed: the running service "
+				 "keeps %u (delete the service to change it)", cur_path(),
+				 s->cfg.line, s->cfg.name, os->ktable);
+		else if (!os->ktable)
+			log_warn("%s:%d: service %s: table-size %u cannot apply to the running "
+				 "service: it keeps the kernel's default (delete the service to "
+				 "change it)", cur_path(), s->cfg.table_size_line, s->cfg.name,
+				 s->cfg.table_size);
+		else
+			log_warn("%s:%d: service %s: table-size %u cannot apply to the running "
+				 "service: it keeps %u (delete the service to change it)",
+				 cur_path(), s->cfg.table_size_line, s->cfg.name,
+				 s->cfg.table_size, os->ktable);
+	}
+	if (s->cfg.nodest == os->cfg.nodest)
+		return;
+	if (kern_service_set(&s->cfg) < 0)
+		log_err("service %s: %s", s->cfg.name, kern_error());
+	else
+		log_info("service %s: nodest %s -> %s", s->cfg.name, nd[os->cfg.nodest],
+			 nd[s->cfg.nodest]);
+}
+
 /* Build the runtime of @c, carrying over what the old one knew. Cannot fail. */
 void svc_commit(const struct nlbsd_config *c)
 {
@@ -322,6 +416,7 @@ void svc_commit(const struct nlbsd_config *c)
 	}
 	prep = NULL;
 	prep_cfg = NULL;
+	committing = c;
 	if (!svcs && kern_service_prune(c) < 0)
 		log_err("%s", kern_error());
 	/* services that are gone */
@@ -344,10 +439,12 @@ void svc_commit(const struct nlbsd_config *c)
 		s->cfg.servers = NULL;
 		s->n = c->services[i].nservers;
 		os = find_svc(svcs, nsvcs, &s->cfg);
-		if (os && os->in_kernel)
+		if (os && os->in_kernel) {
 			s->in_kernel = true;
-		else
+			reload_service(os, s);
+		} else {
 			add_service(s, !!os);
+		}
 		/* servers of the old service that are gone */
 		for (j = 0; os && j < os->n; j++) {
 			size_t k;
@@ -392,6 +489,8 @@ void svc_commit(const struct nlbsd_config *c)
 				r->pushed_ms = or->pushed_ms;
 				r->packets = or->packets;
 				r->have_packets = or->have_packets;
+				r->new_flows = or->new_flows;
+				r->have_new = or->have_new;
 				if (same_check(&or->ck.spec, &r->ck.spec)) {
 					r->ck.up = or->ck.up;
 					r->ck.ok_run = or->ck.ok_run;
@@ -405,6 +504,7 @@ void svc_commit(const struct nlbsd_config *c)
 	svcs = arr;
 	nsvcs = c->nservices;
 	cur = c;
+	committing = NULL;
 	/* configured weight changes are pushed at once, the rest damped */
 	for (i = 0; i < nsvcs; i++)
 		for (j = 0; j < svcs[i].n; j++)
@@ -434,6 +534,7 @@ void svc_kernel_lost(void)
 		for (j = 0; j < svcs[i].n; j++) {
 			svcs[i].srv[j].in_kernel = false;
 			svcs[i].srv[j].have_packets = false;
+			svcs[i].srv[j].have_new = false;
 		}
 	}
 }
@@ -501,6 +602,7 @@ void svc_resync(void)
 			for (j = 0; j < s->n; j++) {
 				s->srv[j].in_kernel = false;
 				s->srv[j].have_packets = false;
+				s->srv[j].have_new = false;
 			}
 			if (add_service(s, false))
 				for (j = 0; j < s->n; j++)
@@ -527,6 +629,7 @@ void svc_resync(void)
 					 ip4(r->cfg.addr), s->cfg.name);
 				r->in_kernel = false;
 				r->have_packets = false;
+				r->have_new = false;
 				push(r, true);
 			} else if (r->seen && r->seen_weight != r->kweight) {
 				log_warn("server %s of %s: weight %u in the kernel: setting %u",

@@ -32,6 +32,22 @@ uint32_t wt_effective(const struct wt_in *in)
 	return (uint32_t)w;
 }
 
+uint64_t wt_load(uint32_t active_flows, uint64_t new_flows_delta)
+{
+	return active_flows + new_flows_delta;
+}
+
+void wt_load_shares(const uint64_t *load, size_t n, double *share)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += load[i];
+	for (i = 0; i < n; i++)
+		share[i] = total >= WT_MIN_LOAD ? (double)load[i] / total : -1;
+}
+
 bool wt_should_push(uint32_t cur, uint32_t next, uint64_t since_push_ms,
 		    uint32_t hyst_pct, uint32_t min_interval_ms)
 {

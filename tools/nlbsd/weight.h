@@ -6,6 +6,7 @@
 #define NLBSD_WEIGHT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct wt_in {
@@ -14,11 +15,29 @@ struct wt_in {
 	bool dynamic;		/* use response time and load */
 	double rt_ms;		/* EWMA of this server's check response time, <0: none */
 	double rt_best_ms;	/* smallest EWMA among the service's healthy servers */
-	double load_share;	/* its share of the service's packets last period, <0: none */
+	double load_share;	/* its share of the service's load (wt_load_shares()), <0: none */
 	double weight_share;	/* its share of the service's configured weights */
 };
 
 #define WT_MIN_FACTOR	0.5
+
+/*
+ * Load, as the original design measures it: active and new connections.
+ * A server's load is the flows the kernel's flow table holds for it now
+ * (NLBS_SRV_A_ACTIVE_FLOWS) plus the new flows Maglev sent it during the
+ * last [weights] interval (NLBS_SRV_A_NEW_FLOWS, a counter: its delta).
+ * A kernel that reports neither: the packets forwarded to it during the
+ * interval instead.
+ */
+uint64_t wt_load(uint32_t active_flows, uint64_t new_flows_delta);
+
+/*
+ * @share[i] = @load[i] / sum of @load[0..n), for the n servers of a
+ * service; every share -1 (unknown) while the sum is below WT_MIN_LOAD:
+ * so few flows say nothing about load.
+ */
+#define WT_MIN_LOAD	100
+void wt_load_shares(const uint64_t *load, size_t n, double *share);
 
 /*
  * 0 when down. Otherwise W when not dynamic, else

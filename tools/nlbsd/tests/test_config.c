@@ -67,6 +67,9 @@ static void test_minimal(void)
 		"defaults: priority 100, preempt, 100ms, dead-after 3, lease 300ms, port 7405");
 	ktap_ok(c->node_id == ntohl(inet_addr("10.10.0.11")), "node id derived from address");
 	ktap_ok(!strcmp(c->state_file, "/var/lib/nlbsd/epoch"), "default state-file");
+	ktap_ok(c->sync && c->sync_rate == 50000 && c->sync_resync_rate == 200000 &&
+		c->sync_resync_timeout_ms == 3000,
+		"flow sync on by default: 50000/s, resync 200000/s, resync wait 3s");
 	ktap_ok(c->key[0] == 0x01 && c->key[31] == 0x20, "base64 key decoded");
 	ktap_ok(c->ntargets == 0 && c->nservices == 0 && c->require_all && c->check_devices,
 		"no targets, no services, require all, devices checked");
@@ -78,6 +81,10 @@ static void test_full(void)
 	char err[600] = "";
 	struct nlbsd_config *c = load(HEAD
 		"port = 9000\n"
+		"sync = no\n"
+		"sync-rate = 1000\n"
+		"sync-resync-rate = 5000\n"
+		"sync-resync-timeout = 500ms\n"
 		"[node]\n"
 		"priority = 200\n"
 		"preempt = no\n"
@@ -105,6 +112,8 @@ static void test_full(void)
 		"fall = 2\n"
 		"on-fail = remove\n"
 		"dynamic = no\n"
+		"table-size = 65537\n"
+		"nodest = drop\n"
 		"server = 10.20.0.21 weight 3\n"
 		"server = 10.20.0.22 weight 0 mac 02:00:00:00:00:22\n"
 		"[service 198.51.100.10 udp 53]\n"
@@ -130,6 +139,8 @@ static void test_full(void)
 		!strcmp(c->state_script[ST_ACTIVE] + strlen(dir), "/act.sh") &&
 		c->script_timeout_ms == 3000, "scripts: absolute and relative paths, timeout");
 	ktap_ok(c->hysteresis_pct == 20 && c->weight_min_interval_ms == 5000, "weights");
+	ktap_ok(!c->sync && c->sync_rate == 1000 && c->sync_resync_rate == 5000 &&
+		c->sync_resync_timeout_ms == 500, "sync keys in [peer]");
 	ktap_ok(c->nservices == 3, "three services");
 	if (c->nservices != 3)
 		goto out;
@@ -139,6 +150,10 @@ static void test_full(void)
 		s->check.port == 8080 && s->check.interval_ms == 500 &&
 		s->check.timeout_ms == 200 && s->check.rise == 1 && s->check.fall == 2 &&
 		s->on_fail == ONFAIL_REMOVE && !s->dynamic, "tcp service with http check");
+	ktap_ok(s->table_size == 65537 && s->table_size_line == 41 && s->nodest == NODEST_DROP &&
+		s->nodest_set, "table-size (line %d) and nodest", s->table_size_line);
+	ktap_ok(!c->services[1].table_size && !c->services[1].nodest_set &&
+		c->services[1].nodest == NODEST_MOVE, "defaults: kernel's table size, nodest move");
 	ktap_ok(s->nservers == 2 && s->servers[0].weight == 3 && !s->servers[0].has_mac &&
 		s->servers[1].weight == 0 && s->servers[1].has_mac && s->servers[1].mac[5] == 0x22,
 		"servers with weight and mac");
@@ -226,6 +241,22 @@ static const struct bad bad[] = {
 	  "tcp target needs 'port N'" },
 	{ "unknown script key", HEAD "[scripts]\nfault = /bin/true\n", 10,
 	  "unknown key 'fault' in [scripts]" },
+	{ "bad sync", HEAD "sync = maybe\n", 9, "bad sync 'maybe' (yes or no)" },
+	{ "sync-rate 0", HEAD "sync-rate = 0\n", 9, "bad sync-rate '0' (1..10000000" },
+	{ "sync-rate too high", HEAD "sync-rate = 10000001\n", 9, "bad sync-rate" },
+	{ "sync-resync-rate not a number", HEAD "sync-resync-rate = fast\n", 9,
+	  "bad sync-resync-rate 'fast'" },
+	{ "sync-resync-timeout above 60s", HEAD "sync-resync-timeout = 61s\n", 9,
+	  "bad sync-resync-timeout '61s' (0..60s)" },
+	{ "sync key in [node]", HEAD "[node]\nsync = yes\n", 10, "unknown key 'sync' in [node]" },
+	{ "table-size not prime", HEAD "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21\n"
+	  "table-size = 65536\n", 11, "bad table-size '65536' (a prime, 251..4194301)" },
+	{ "table-size prime below the minimum", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "table-size = 241\n", 10, "bad table-size '241'" },
+	{ "table-size above the maximum", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "table-size = 4194319\n", 10, "bad table-size '4194319'" },
+	{ "bad nodest", HEAD "[service 198.51.100.10 tcp 80]\nnodest = keep\n", 10,
+	  "bad nodest 'keep' (move or drop)" },
 	{ "overlong line", HEAD "[node]\nid = 1                                                 "
 	  "                                                                                "
 	  "                                                                                "
@@ -285,6 +316,14 @@ static void test_lease_limit(void)
 	config_free(c);
 }
 
+static void test_prime(void)
+{
+	ktap_ok(is_prime(251) && is_prime(65537) && is_prime(4194301) && is_prime(2) &&
+		!is_prime(1) && !is_prime(0) && !is_prime(65536) && !is_prime(4194303) &&
+		!is_prime(251 * 257) && !is_prime(65521u * 65521u),
+		"is_prime: the limits and the default, composites and squares");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(dir))
@@ -299,6 +338,7 @@ int main(void)
 	test_lease_limit();
 	test_bad_key();
 	test_hex_key();
+	test_prime();
 	unlink(keyfile);
 	unlink(conffile);
 	rmdir(dir);

@@ -18,7 +18,7 @@ struct tcase {
 	const char *name;
 	struct elect_in in;
 	int next;
-	bool reannounce, wait;
+	bool reannounce, wait, rwait;
 };
 
 /* defaults: healthy, prio 100 at A, preempt on, delay over, peer B alive */
@@ -87,6 +87,28 @@ static const struct tcase cases[] = {
 	{ "inop healthy, peer silent -> standby first (never inop -> active)",
 	  IN(.self = OP, .peer_alive = false), SB },
 	{ "inop still unhealthy: stay", IN(.self = OP, .healthy = false), OP },
+	/* a node that starts or recovers waits for the active peer's flows */
+	{ "standby, peer active lower prio, flow resync due: wait",
+	  IN(.self = SB, .peer_state = ACT, .peer_prio = 50, .resync_pending = true), SB,
+	  false, false, true },
+	{ "standby, preempt-delay running and resync due: the delay first",
+	  IN(.self = SB, .peer_state = ACT, .peer_prio = 50, .preempt_delay_over = false,
+	     .resync_pending = true), SB, false, true },
+	{ "standby, resync due, peer silent -> active (a dead peer cannot resync)",
+	  IN(.self = SB, .peer_state = ACT, .peer_alive = false, .resync_pending = true), ACT },
+	{ "standby, resync due, peer leaving -> active",
+	  IN(.self = SB, .peer_state = ACT, .peer_leaving = true, .resync_pending = true), ACT },
+	{ "standby, resync due, peer inop -> active",
+	  IN(.self = SB, .peer_state = OP, .resync_pending = true), ACT },
+	{ "standby, resync due, both standby, we win -> active",
+	  IN(.self = SB, .peer_state = SB, .peer_prio = 50, .resync_pending = true), ACT },
+	{ "standby, resync due, peer active higher prio: stay, no resync wait",
+	  IN(.self = SB, .peer_state = ACT, .peer_prio = 200, .resync_pending = true), SB },
+	{ "standby, resync due, preempt off: stay, no resync wait",
+	  IN(.self = SB, .peer_state = ACT, .peer_prio = 50, .preempt = false,
+	     .resync_pending = true), SB },
+	{ "dual-active, resync due: the winner stays",
+	  IN(.self = ACT, .peer_state = ACT, .peer_prio = 50, .resync_pending = true), ACT },
 };
 
 int main(void)
@@ -97,7 +119,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		elect(&cases[i].in, &out);
 		ktap_ok(out.next == cases[i].next && out.reannounce == cases[i].reannounce &&
-			out.preempt_wait == cases[i].wait &&
+			out.preempt_wait == cases[i].wait && out.resync_wait == cases[i].rwait &&
 			(out.reason || out.next == cases[i].in.self),
 			"%s", cases[i].name);
 		if (out.next != cases[i].next)

@@ -71,6 +71,35 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(pcases); i++)
 		ktap_ok(wt_should_push(pcases[i].cur, pcases[i].next, pcases[i].since, 10, 5000) ==
 			pcases[i].want, "damping: %s", pcases[i].name);
+	{
+		uint64_t load[3] = { wt_load(300, 100), wt_load(100, 100), wt_load(0, 0) };
+		uint64_t few[2] = { wt_load(40, 9), wt_load(40, 10) };
+		double share[3];
+
+		wt_load_shares(load, 3, share);
+		ktap_ok(load[0] == 400 && fabs(share[0] - 400.0 / 600) < 1e-9 &&
+			fabs(share[1] - 200.0 / 600) < 1e-9 && share[2] == 0,
+			"load: active + new flows, shares of the service's");
+		wt_load_shares(few, 2, share);
+		ktap_ok(share[0] == -1 && share[1] == -1, "load below %d flows: unknown", WT_MIN_LOAD);
+		few[1]++;
+		wt_load_shares(few, 2, share);
+		ktap_ok(fabs(share[0] - 0.49) < 1e-9 && fabs(share[1] - 0.51) < 1e-9,
+			"load of %d flows: shares", WT_MIN_LOAD);
+		/* 2:1:1 weights, the first server holds 3/4 of the flows: overloaded */
+		load[0] = wt_load(600, 150);
+		load[1] = wt_load(100, 25);
+		load[2] = wt_load(100, 25);
+		wt_load_shares(load, 3, share);
+		w = wt_effective(&(struct wt_in){ .weight = 20, .up = true, .dynamic = true,
+			.rt_ms = -1, .rt_best_ms = -1, .load_share = share[0],
+			.weight_share = 0.5 });
+		ktap_ok(w == 13, "a server with 3/4 of the flows for 1/2 of the weight: 20 -> %u", w);
+		w = wt_effective(&(struct wt_in){ .weight = 10, .up = true, .dynamic = true,
+			.rt_ms = -1, .rt_best_ms = -1, .load_share = share[1],
+			.weight_share = 0.25 });
+		ktap_ok(w == 10, "the others, under their share: configured (%u)", w);
+	}
 	e = wt_ewma(-1, 10, 0.3);
 	ktap_ok(e == 10, "ewma: first sample initialises");
 	e = wt_ewma(e, 20, 0.3);
