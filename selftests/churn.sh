@@ -99,7 +99,7 @@ ktap_check "delete the services of the table-size checks" sh -c "
 round() {
 	local name=$1 node=$2 n
 	cap_start "$name" "$sw" "$node-srv" "udp and dst host $VIP and dst port 53" || return 1
-	dp_py udp "$client" "$VIP" 53 "$FLOWS" $SPORT || return 1
+	dp_py udpraw "$client" "$VIP" 53 "$FLOWS" $SPORT || return 1
 	busywait 20000 cap_has "$name" "$FLOWS"
 	cap_stop "$name"
 	cap_show "$name" | awk -v d="$VIP.53:" '{
