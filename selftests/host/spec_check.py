@@ -13,11 +13,15 @@ it with python3-jsonschema, otherwise that test is skipped.
 
 C names are derived from the spec with the kernel's YNL naming rules
 (Documentation/userspace-api/netlink/c-code-gen.rst) and compared with the
-header's enums and defines, name by name and value by value. Types are
+header's enums and defines, name by name and value by value. A definition
+marked `header:` with the spec's own uapi header is one the header spells as
+#defines (flags, say): those are compared with the #defines. Types are
 checked where the header says them: the _BE suffix, _PAD, _UNSPEC, and the
-type column, ranges, enums, admin marks and attribute lists of the header's
-doc comment. Output is KTAP; exit 0 when all pass, 1 on any failure, 4 when
-nothing could be run.
+type column, ranges (numbers or the header's defines, on the attribute's
+line or its continuation lines), enums, repeated nests (multi-attr), the
+(admin) and (CAP_NET_ADMIN) marks of commands and groups, and the attribute
+lists of the header's doc comment. Output is KTAP; exit 0 when all pass, 1
+on any failure, 4 when nothing could be run.
 """
 
 import ast
@@ -61,6 +65,7 @@ class Header:
             self.text = f.read()
         code = re.sub(r'/\*.*?\*/', ' ', self.text, flags=re.S)
         code = re.sub(r'//[^\n]*', ' ', code)
+        code = re.sub(r'\\\n', ' ', code)     # continued lines (#define ... \)
 
         self.defines = {}
         for m in re.finditer(r'^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(.+?)[ \t]*$',
@@ -69,7 +74,7 @@ class Header:
             if value.startswith('"'):
                 self.defines[name] = ast.literal_eval(value)
             else:
-                self.defines[name] = self._eval(value, {})
+                self.defines[name] = self._eval(value, self.defines)
 
         # enum name -> [(entry, value)], in order
         self.enums = {}
@@ -159,13 +164,15 @@ class Spec:
         self.fam_key = c_upper(y.get('c-family-name', self.name + '_FAMILY_NAME'))
         self.ver_key = c_upper(y.get('c-version-name', self.name + '_FAMILY_VERSION'))
         self.version = y.get('version', 1)
+        self.uapi_header = y.get('uapi-header', f'linux/{self.name}.h')
 
         self.consts = {}         # define -> value
         self.enums = []          # (spec name, C enum name or None, [(C name, value)])
         self.enum_by_spec = {}   # spec definition name -> C enum name
+        self.header_defs = []    # (spec name, [(C define, value)]): #defines
         for d in y.get('definitions', []):
-            if d.get('header'):
-                continue
+            if d.get('header') and d['header'] != self.uapi_header:
+                continue        # defined by another header: not ours
             if d['type'] == 'const':
                 self.consts[c_upper(f"{self.ident}-{d['name']}")] = d['value']
                 continue
@@ -192,6 +199,11 @@ class Spec:
                     cnt = c_upper(d.get('enum-cnt-name') or '__' + pfx + 'max')
                     entries.append((cnt, value))
                     entries.append((c_upper(pfx + 'max'), value - 1))
+            if d.get('header'):
+                # our own header spells these as #defines, not as an enum
+                self.header_defs.append((d['name'], entries))
+                self.enum_by_spec[d['name']] = None
+                continue
             self.enums.append((d['name'], cname, entries))
             self.enum_by_spec[d['name']] = cname
 
@@ -238,9 +250,11 @@ class Spec:
         self.async_prefix = 'async-prefix' in ops
 
         self.mcgrps = {}
+        self.mcgrp_flags = {}    # group name -> flags
         for g in y.get('mcast-groups', {}).get('list', []):
             define = c_upper(g.get('c-define-name', f"{self.ident}-mcgrp-{g['name']}"))
             self.mcgrps[define] = g['name']
+            self.mcgrp_flags[g['name']] = g.get('flags', [])
 
     def attr_by_cname(self):
         out = {}
@@ -373,6 +387,18 @@ def run(hdr, spec, schema_path, ktap):
         seen.add(id(have))
         ktap.add(f'{what} (attribute-set {sname}): names and values',
                  compare_enum(what, s['entries'], have))
+    header_defined = set()
+    for sname, entries in spec.header_defs:
+        errs = []
+        for name, value in entries:
+            header_defined.add(name)
+            if name not in hdr.defines:
+                errs.append(f'#define {name} (= {value}) is in the spec, not in the header')
+            elif hdr.defines[name] != value:
+                errs.append(f'#define {name} is {hdr.defines[name]} in the header, '
+                            f'{value} in the spec')
+        ktap.add(f'#defines of definition {sname} (header: {spec.uapi_header}): '
+                 'names and values', errs)
     what = f'enum {spec.op_enum or "(anonymous)"}'
     have = find_header_enum(hdr, spec.op_enum, spec.op_entries)
     errs = []
@@ -387,7 +413,8 @@ def run(hdr, spec, schema_path, ktap):
 
     errs = [f'enum {n} is in the header, not in the spec'
             for n, v in hdr.enums.items() if id(v) not in seen]
-    known = {spec.fam_key, spec.ver_key} | set(spec.mcgrps) | set(spec.consts)
+    known = {spec.fam_key, spec.ver_key} | set(spec.mcgrps) | set(spec.consts) | \
+        header_defined
     errs += [f'#define {d} is in the header, not in the spec'
              for d in hdr.defines if d not in known and not d.startswith('_')]
     ktap.add('every enum and define of the header is in the spec', errs)
@@ -436,7 +463,7 @@ def run(hdr, spec, schema_path, ktap):
 
     # Types, nests, enums and ranges that the header's doc comment says
     doc = parse_doc(hdr.doc)
-    errs, checked = [], 0
+    errs, checked, ranges = [], 0, 0
     for i, line in enumerate(doc):
         if not line.name or line.name not in by_cname:
             continue
@@ -469,32 +496,77 @@ def run(hdr, spec, schema_path, ktap):
             if want != m.group(1):
                 errs.append(f'{line.name}: header says enum {m.group(1)}, spec enum is '
                             f'{a.get("enum")} ({want})')
-        m = re.search(r'\b(\d+)\.\.(\d+)\b', line.rest)
-        if m and a['type'] in ('u8', 'u16', 'u32', 'u64'):
+        rng = doc_range(line, doc[i + 1:], hdr.defines)
+        if rng and a['type'] in ('u8', 'u16', 'u32', 'u64'):
             lo = limit_to_number(a.get('checks', {}).get('min', 0))
             hi = limit_to_number(a.get('checks', {}).get('max', a['type'] + '-max'))
-            if (lo, hi) != (int(m.group(1)), int(m.group(2))):
-                errs.append(f'{line.name}: header says {m.group(1)}..{m.group(2)}, '
+            if (lo, hi) != rng[:2]:
+                errs.append(f'{line.name}: header says {rng[2]} = {rng[0]}..{rng[1]}, '
                             f'spec checks allow {lo}..{hi}')
+            ranges += 1
     if not checked:
         errs.append('no typed attribute found in the header doc comment')
-    ktap.add(f'types, nests, enums and ranges of the header doc comment ({checked} lines)', errs)
+    ktap.add(f'types, nests, enums and ranges of the header doc comment ({checked} lines, '
+             f'{ranges} ranges)', errs)
 
-    # Commands: admin, dump, notifications, attributes per the doc comment
+    # Commands: admin, dump, notifications, attributes per the doc comment.
+    # (admin): CAP_NET_ADMIN in the namespace's user namespace, uns-admin-perm;
+    # (CAP_NET_ADMIN): in the initial user namespace, admin-perm.
     doc_text = '\n'.join(hdr.doc)
-    admin = set(re.findall(r'\b(' + spec.op_prefix + r'\w+)\s*\(admin\)', doc_text))
+    marks = {
+        'uns-admin-perm': ('(admin)', set(re.findall(
+            r'\b(' + spec.op_prefix + r'\w+)\s*\(admin\)', doc_text))),
+        'admin-perm': ('(CAP_NET_ADMIN)', set(re.findall(
+            r'\b(' + spec.op_prefix + r'\w+)\s*\(CAP_NET_ADMIN\)', doc_text))),
+    }
     dumps = set(re.findall(r'\b(' + spec.op_prefix + r'\w+)\s+dump\b', doc_text))
     errs = []
     for oname, op in spec.ops.items():
         c = op['_cname']
         flags = op.get('flags', [])
-        if c in admin and 'uns-admin-perm' not in flags:
-            errs.append(f'{c}: (admin) in the header, no uns-admin-perm flag in the spec')
-        if c not in admin and flags:
-            errs.append(f'{c}: flags {flags} in the spec, not (admin) in the header')
-    for c in admin - {o['_cname'] for o in spec.ops.values()}:
-        errs.append(f'{c}: (admin) in the header, no such operation in the spec')
-    ktap.add('uns-admin-perm on exactly the (admin) commands', errs)
+        want = [f for f, (_, cmds) in marks.items() if c in cmds]
+        for f, (mark, cmds) in marks.items():
+            if c in cmds and f not in flags:
+                errs.append(f'{c}: {mark} in the header, no {f} flag in the spec')
+        for f in flags:
+            if f not in want:
+                errs.append(f'{c}: flag {f} in the spec, the header does not mark it '
+                            + (marks[f][0] if f in marks else ''))
+    for f, (mark, cmds) in marks.items():
+        for c in cmds - {o['_cname'] for o in spec.ops.values()}:
+            errs.append(f'{c}: {mark} in the header, no such operation in the spec')
+    ktap.add('uns-admin-perm on exactly the (admin) commands, admin-perm on the '
+             '(CAP_NET_ADMIN) ones', errs)
+
+    # Groups: admin-perm (GENL_MCAST_CAP_NET_ADMIN) where the header says
+    # '"NAME" group (CAP_NET_ADMIN)'.
+    errs = []
+    cap_groups = set(re.findall(r'"([\w-]+)" group \(CAP_NET_ADMIN\)', doc_text))
+    for name, flags in spec.mcgrp_flags.items():
+        if name in cap_groups and 'admin-perm' not in flags:
+            errs.append(f'group {name}: (CAP_NET_ADMIN) in the header, no admin-perm '
+                        'flag in the spec')
+        if name not in cap_groups and flags:
+            errs.append(f'group {name}: flags {flags} in the spec, the header does not '
+                        'say (CAP_NET_ADMIN)')
+    for name in cap_groups - set(spec.mcgrp_flags):
+        errs.append(f'group {name}: (CAP_NET_ADMIN) in the header, no such group in the spec')
+    ktap.add('group flags agree with the header doc comment', errs)
+
+    # Attributes that come several to a message: "NLBS_A_X nests" (plural) in
+    # the header, multi-attr in the spec.
+    errs = []
+    plural = set(re.findall(r'\b([A-Z][A-Z0-9_]+) nests\b', doc_text))
+    for c, (sname, a) in sorted(by_cname.items()):
+        if c in plural and not a.get('multi-attr'):
+            errs.append(f'{c}: several nests a message in the header, not multi-attr '
+                        'in the spec')
+        if a.get('multi-attr') and c not in plural:
+            errs.append(f'{c}: multi-attr in the spec, the header does not say '
+                        f'"{c} nests"')
+    for c in plural - set(by_cname):
+        errs.append(f'{c} nests: no such attribute in the spec')
+    ktap.add('multi-attr on exactly the attributes the header repeats', errs)
 
     errs = []
     for oname, op in spec.ops.items():
@@ -538,6 +610,30 @@ def run(hdr, spec, schema_path, ktap):
             errs = [f'{"/".join(str(p) for p in e.path)}: {e.message}'
                     for e in v.iter_errors(spec.yaml)]
             ktap.add(f'spec validates against {os.path.basename(schema_path)}', errs)
+
+
+def indent_of(text):
+    m = re.match(r'^\s*\*(\s*)', text)
+    return len(m.group(1)) if m else 0
+
+
+def doc_range(line, after, defines):
+    """The LO..HI of an attribute's description: on its line or on the
+    continuation lines below it (more indented, up to a blank line), in
+    numbers or in the header's defines. (lo, hi, text) or None."""
+    if line.indent is None:
+        return None
+    texts = [line.rest]
+    for sub in after:
+        if sub.text.strip(' *') == '' or indent_of(sub.text) <= line.indent:
+            break
+        texts.append(sub.text.lstrip(' *'))
+    for text in texts:
+        for m in re.finditer(r'\b(\w+)\.\.(\w+)\b', text):
+            lo, hi = (int(x) if x.isdigit() else defines.get(x) for x in m.groups())
+            if isinstance(lo, int) and isinstance(hi, int):
+                return lo, hi, m.group(0)
+    return None
 
 
 def check_doc_type(line, a):
