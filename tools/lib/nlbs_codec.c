@@ -103,10 +103,10 @@ void nlbs_put_flow_filter(struct nlmsghdr *nlh,
 	if (f && f->has_vip) {
 		nest = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
 		mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, f->vip);
-		if (f->proto) {
+		if (f->proto)
 			mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, f->proto);
+		if (f->proto && f->port)
 			mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, f->port);
-		}
 		mnl_attr_nest_end(nlh, nest);
 	}
 	if (f && f->has_server) {

@@ -183,14 +183,15 @@ struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
 
 /*
  * Which flows a dump or a flush is about. has_vip: only the flows of VIP vip
- * and, when proto is not 0, of that protocol and port; has_server: only the
- * flows going to server (both network byte order). Nothing set: all flows.
+ * and, when proto is not 0, of that protocol (and port, when not 0);
+ * has_server: only the flows going to server (both network byte order).
+ * Nothing set: all flows.
  */
 struct nlbs_flow_filter {
 	bool has_vip;
 	uint32_t vip;
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, 0: any */
-	uint16_t port;			/* with proto */
+	uint16_t port;			/* with proto; 0: any port */
 	bool has_server;
 	uint32_t server;
 };
@@ -230,8 +231,8 @@ void nlbs_put_server(struct nlmsghdr *nlh, const struct nlbs_server *srv);
  */
 void nlbs_put_flow(struct nlmsghdr *nlh, const struct nlbs_flow *flow);
 #define NLBS_FLOW_NEST_SIZE	(MNL_ATTR_HDRLEN + 8 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4))
-/* The filter of a flow dump or flush: NLBS_A_SERVICE with VIP [+ PROTO +
- * PORT] and NLBS_A_SERVER with ADDR, each only when asked for; f may be
+/* The filter of a flow dump or flush: NLBS_A_SERVICE with VIP [+ PROTO
+ * [+ PORT]] and NLBS_A_SERVER with ADDR, each only when asked for; f may be
  * NULL (no filter). */
 void nlbs_put_flow_filter(struct nlmsghdr *nlh,
 			  const struct nlbs_flow_filter *f);

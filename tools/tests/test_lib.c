@@ -20,7 +20,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	42
+#define NTESTS	43
 
 static unsigned int test_no, failures;
 
@@ -444,6 +444,12 @@ static void test_filter(void)
 	nlbs_put_flow_filter(nlh, &f);
 	expect_str(render(nlh), "svc{vip=198.51.100.10}",
 		   "encode: flow filter by VIP: no protocol");
+
+	f.proto = IPPROTO_TCP;
+	nlh = msg(NLBS_CMD_FLOW_GET);
+	nlbs_put_flow_filter(nlh, &f);
+	expect_str(render(nlh), "svc{vip=198.51.100.10 proto=6}",
+		   "encode: flow filter by VIP and protocol: no port 0");
 
 	f.proto = IPPROTO_UDP;
 	f.port = 53;
