@@ -115,10 +115,15 @@ static struct relay {
 	.rl_over.period_ms = 5000,
 };
 
-/* 1/10 s of flows may go at once, and at least a full datagram */
-static uint32_t burst(uint32_t rate)
+/*
+ * What may go at once, at least a full datagram. Live: 1/5 s of flows, the
+ * kernel's batches come every 100 ms (and sometimes late). A resync: 1/50 s,
+ * the rest paced by a timer, so a table of any size leaves as a steady
+ * stream rather than a burst that overflows a queue on the way.
+ */
+static uint32_t burst(uint32_t rate, uint32_t per_s)
 {
-	return rate / 10 > SYNC_MAX_FLOWS ? rate / 10 : SYNC_MAX_FLOWS;
+	return rate / per_s > SYNC_MAX_FLOWS ? rate / per_s : SYNC_MAX_FLOWS;
 }
 
 /* ---- sending ---- */
@@ -454,7 +459,7 @@ static void serve_start(uint32_t id)
 		serve_end(SYNC_END_FAILED, "the flow dump failed");
 		return;
 	}
-	bucket_init(&r.srv.bucket, r.cfg->sync_resync_rate, burst(r.cfg->sync_resync_rate),
+	bucket_init(&r.srv.bucket, r.cfg->sync_resync_rate, burst(r.cfg->sync_resync_rate, 50),
 		    now_ms());
 	r.srv.pace.fn = serve_pace;
 	r.srv.fd.fd = kern_dump_fd();
@@ -750,7 +755,7 @@ static void dry_setup(const struct nlbsd_config *c)
 
 static void apply(const struct nlbsd_config *c)
 {
-	bucket_init(&r.live, c->sync_rate, burst(c->sync_rate), now_ms());
+	bucket_init(&r.live, c->sync_rate, burst(c->sync_rate, 5), now_ms());
 	if (r.on) {
 		set_tx(c);
 		flows_open();
@@ -797,7 +802,7 @@ void relay_reload(const struct nlbsd_config *c)
 	if (r.on && (!was || c->peer.s_addr != old->peer.s_addr))
 		want(was ? "new peer" : "sync turned on");
 	if (r.srv.on)
-		bucket_init(&r.srv.bucket, c->sync_resync_rate, burst(c->sync_resync_rate),
+		bucket_init(&r.srv.bucket, c->sync_resync_rate, burst(c->sync_resync_rate, 50),
 			    now_ms());
 }
 

@@ -3,8 +3,10 @@
 #
 # Two nlbsd daemons in network namespaces on the host, without the kernel
 # module (--no-kernel): heartbeat, election, failover on SIGKILL and SIGTERM,
-# preemption, forged and replayed heartbeats, reload, notify scripts and a
-# health-checked server. KTAP output; exit 0 pass, 1 fail, 4 skip.
+# preemption, forged and replayed heartbeats, reload, notify scripts, a
+# health-checked server, and flow sync with made-up flows (--dry-flows: a
+# table of 2000 for the resyncs, 1000 new flows a second against a sync-rate
+# of 500). KTAP output; exit 0 pass, 1 fail, 4 skip.
 #
 #   nsA                                   nsB
 #   acc0 10.10.0.11/24 ---- veth ---- acc0 10.10.0.12/24
@@ -69,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..31"
+echo "1..39"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -112,6 +114,8 @@ state-file = $DIR/$1.epoch
 [peer]
 address = $3
 key-file = key
+sync-rate = 500
+sync-resync-timeout = 1s
 [reachability]
 target = icmp 10.20.0.21
 interval = 200ms
@@ -142,14 +146,19 @@ conf B 10.10.0.12 10.10.0.11 100 | sed 's/^target = icmp 10.20.0.21/target = icm
 # real-time priority as nlbsd.service sets it: the host is shared and busy
 RT=""
 chrt -r 1 true 2>/dev/null && RT="chrt -r 1"
-start_a() { NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel -c "$DIR/a.conf" 2>>"$DIR/a.log" & PIDA=$!; }
-start_b() { NODE=b ip netns exec "$B" $RT "$NLBSD" --no-kernel -c "$DIR/b.conf" 2>>"$DIR/b.log" & PIDB=$!; }
+FLOWS=2000,1000		# --dry-flows: table, new flows a second
+start_a() { NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel --dry-flows $FLOWS -c "$DIR/a.conf" 2>>"$DIR/a.log" & PIDA=$!; }
+start_b() { NODE=b ip netns exec "$B" $RT "$NLBSD" --no-kernel --dry-flows $FLOWS -c "$DIR/b.conf" 2>>"$DIR/b.log" & PIDB=$!; }
 http_up() {
 	mkdir -p "$DIR/www"; echo ok > "$DIR/www/index.html"
 	ip netns exec "$S" python3 -m http.server --bind 10.20.0.21 --directory "$DIR/www" 8080 \
 		>/dev/null 2>&1 & PIDS=$!
 }
 last_state() { grep -o 'state [a-z]* -> [a-z]*' "$1" | tail -n1 | awk '{print $4}'; }
+# since the mark of FILE: line number of the first line matching PATTERN
+line_of() { tail -c +$(($(cat "$1.mark") + 1)) "$1" | grep -n -m1 -- "$2" | cut -d: -f1; }
+# counter NAME of the last "sync: sent ..." line of FILE
+counter() { grep -o "sync: sent .*" "$1" | tail -n1 | grep -o "$2 [0-9]*" | awk '{print $2}'; }
 
 # carrier (IFF_RUNNING) comes through linkwatch, up to a second later
 for i in $(seq 100); do
@@ -165,16 +174,36 @@ ok $? "check-config accepts the test configuration"
 http_up
 mark "$DIR/a.log"; mark "$DIR/b.log"
 start_b
-sleep 0.3
+# B alone becomes active (peer silent): A then starts against an active peer
+wait_log "$DIR/b.log" "state standby -> active" 3000 >/dev/null
 start_a
 t=$(wait_log "$DIR/a.log" "state standby -> active" 3000)
 ok $? "higher priority node becomes active (${t:-?} ms after start)"
 sleep 0.5
 [ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
 ok $? "exactly one active: A active, B standby"
+# flow sync: A had B's whole table before it preempted B
+r=$(line_of "$DIR/a.log" "sync: resync from peer done: 2000 flows in")
+p=$(line_of "$DIR/a.log" "state standby -> active (preempting")
+[ -n "$r" ] && [ -n "$p" ] && [ "$r" -lt "$p" ]
+ok $? "starting node preempts only after the resync: $(grep -o 'resync from peer done: .*' "$DIR/a.log" | head -n1)"
+grep -q "sync: resync to peer done: 2000 flows in" "$DIR/b.log"
+ok $? "active peer streamed its table of 2000 flows"
 
 wait_log "$DIR/a.log" "server 10.20.0.21 of 198.51.100.10 tcp 80: up" 3000 >/dev/null
 ok $? "http check: server up"
+
+# live flows: 1000 a second on the active A, sync-rate 500: half go to B
+mark "$DIR/a.log"; mark "$DIR/b.log"
+kill -USR1 "$PIDA" "$PIDB"
+wait_log "$DIR/a.log" "status: sync: sent" 2000 >/dev/null &&
+	wait_log "$DIR/b.log" "status: sync: sent" 2000 >/dev/null
+s=$(counter "$DIR/a.log" sent) d=$(counter "$DIR/a.log" dropped)
+[ "${s:-0}" -gt 0 ] && [ "${d:-0}" -gt 0 ]
+ok $? "active sends its new flows, above sync-rate drops and counts them (sent $s, dropped $d)"
+i=$(counter "$DIR/b.log" imported) f=$(counter "$DIR/b.log" refused)
+[ "${i:-0}" -gt 0 ] && [ "${f:-1}" -eq 0 ]
+ok $? "standby imports them (imported $i, refused $f)"
 
 # reachability: A's target disappears -> A inop, B takes over; back -> A preempts
 mark "$DIR/a.log"; mark "$DIR/b.log"
@@ -248,6 +277,10 @@ mark "$DIR/a.log"; mark "$DIR/b.log"
 start_a
 wait_log "$DIR/b.log" "state active -> standby" 3000 >/dev/null
 ok $? "restarted higher-priority node preempts: B steps down"
+r=$(line_of "$DIR/a.log" "sync: resync from peer done: 2000 flows in")
+p=$(line_of "$DIR/a.log" "state standby -> active")
+[ -n "$r" ] && [ -n "$p" ] && [ "$r" -lt "$p" ]
+ok $? "fail-back only after a resync from the active peer"
 wait_log "$DIR/b.log" "peer 10.10.0.11 restarted (new epoch)" 1000 >/dev/null &&
 	[ "$(cat "$DIR/A.epoch")" = $((EPOCH0 + 2)) ]
 ok $? "restart with the clock behind the saved epoch: accepted (epoch = saved + 1)"
@@ -305,6 +338,23 @@ grep -o 'state [a-z]* -> [a-z]*' "$DIR/a.log" | awk '{print $4, $2}' > "$DIR/a.e
 grep -v '^init init ' "$DIR/a.notify" | awk '{print $1, $2}' > "$DIR/a.got"
 cmp -s "$DIR/a.expect" "$DIR/a.got" || { diag "expected:" $(cat "$DIR/a.expect"); diag "got:" $(cat "$DIR/a.got"); false; }
 ok $? "A: notify arguments are NEW OLD state in transition order"
+
+# a peer with sync off does not answer: the wait is bounded (1 s here)
+sed 's/^sync-rate = .*/&\nsync = no/' "$DIR/b.conf.good" > "$DIR/b.conf"
+mark "$DIR/b.log"
+kill -HUP "$PIDB"
+wait_log "$DIR/b.log" "configuration .* reloaded" 2000 >/dev/null
+mark "$DIR/a.log"
+start_a
+t=$(wait_log "$DIR/a.log" "sync: resync from peer timed out after 1000 ms" 5000)
+ok $? "peer with sync off: the resync times out and says so"
+wait_log "$DIR/a.log" "state standby -> active (preempting" 3000 >/dev/null
+ok $? "then the node preempts: the wait for a resync is bounded"
+kill -TERM "$PIDA"
+wait "$PIDA"
+PIDA=
+grep -q "sync: sent [0-9]* received [0-9]* imported [0-9]* refused [0-9]* dropped [0-9]*" "$DIR/a.log"
+ok $? "sync counters logged at exit"
 
 kill -TERM "$PIDB"
 wait "$PIDB"
