@@ -126,7 +126,7 @@ dp_snap S1 nlb1
 read -r _ SENT _ FS <<<"$(cat "$CONN_TMP/flood.out")"
 log "flood: $(cat "$CONN_TMP/flood.out")"
 RX=$(( ${S1[rx]} - ${S0[rx]} ))
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", s > 0 ? n / s : 0 }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }'; }
 log "flood rate: $(rate "${SENT:-0}" "${FS:-1}") SYN/s sent, $(rate "$RX" "${FS:-1}") packets/s received by nlb1 ($RX in ${FS:-?} s)"
 log "counter deltas: $(for k in flows flow-new flow-skip-flood flow-skip-full flow-skip-nomem forwarded drop-xmit; do
 	printf '%s %s ' "$k" "$(( ${S1[$k]:-0} - ${S0[$k]:-0} ))"; done)"
