@@ -223,7 +223,6 @@ static void weights_tick(struct timer *t)
 	}
 }
 
-/* Add @s to the kernel; false (and the retry timer armed) if refused. */
 static void retry_services(struct timer *t);
 
 struct ksize_ctx {
@@ -240,15 +239,16 @@ static void ksize_one(void *arg, const struct cfg_service *key)
 }
 
 /*
- * The service was there already (a previous run of the daemon): its table
- * size is the one it was added with. Say so if the file asks for another.
+ * The service was there already (a previous run of the daemon): nodest is
+ * set as the file says (move when it does not), but the table size is the
+ * one it was added with: say so if the file asks for another.
  */
 static void check_present(struct svc_rt *s)
 {
 	struct ksize_ctx k = { .want = &s->cfg };
 
-	if (s->cfg.nodest_set && kern_service_set(&s->cfg) < 0)
-		log_err("service %s: %s", s->cfg.name, kern_error());
+	if (kern_service_set(&s->cfg) < 0)
+		log_warn("service %s: nodest: %s", s->cfg.name, kern_error());
 	if (!s->cfg.table_size || kern_service_list(ksize_one, &k) != 0 || !k.size)
 		return;
 	s->ktable = k.size;
@@ -259,6 +259,7 @@ static void check_present(struct svc_rt *s)
 			 k.size);
 }
 
+/* Add @s to the kernel; false (and the retry timer armed) if refused. */
 static bool add_service(struct svc_rt *s, bool retry)
 {
 	int ret = kern_service_add(&s->cfg);
