@@ -10,6 +10,8 @@
       one whose tag verifies), save its payload
   hbtool.py send SRC DST PORT INFILE
       send a saved payload again (a replay)
+  hbtool.py syncforge KEYFILE SRC DST PORT [EPOCH SEQ]
+      send one flow sync message (magic NLBF, one flow) signed with KEYFILE
   hbtool.py attack RX_NS TX_NS IFACE PORT SRC DST KEYFILE WRONGKEYFILE
       all of it in one process (python starts slowly in an emulated guest):
       from TX_NS (netns name) three heartbeats with the wrong key claiming
@@ -55,6 +57,19 @@ def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None):
     seq = int(seq) if seq is not None else 1
     body = struct.pack(">IBBBBIIQQQ", 0x4E4C4248, 1, STATES[state], int(prio), 0,
                        0x0a0a00fe, 100, epoch, seq, now)
+    send(src, dst, port, body + tag(key, body))
+
+
+def syncforge(keyfile, src, dst, port, epoch=None, seq=None):
+    """a SYNC_T_FLOWS message of one flow (tools/nlbsd/sync.h)"""
+    key = read_key(keyfile)
+    epoch = int(epoch) if epoch is not None else int(time.time() * 1e6) + 999
+    seq = int(seq) if seq is not None else 1
+    head = struct.pack(">IBBBBIIQQIB3x", 0x4E4C4246, 1, 1, 0, 1, 0x0a0a00fe, 0,
+                       epoch, seq, 0, 0)
+    rec = (socket.inet_aton("203.0.113.99") + socket.inet_aton("198.51.100.10") +
+           socket.inet_aton("10.20.0.21") + struct.pack(">HHBB2xI", 5555, 80, 6, 0, 0))
+    body = head + rec
     send(src, dst, port, body + tag(key, body))
 
 
@@ -117,6 +132,9 @@ def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "forge" and len(argv) in (8, 10):
         forge(*argv[2:])
+        return 0
+    if cmd == "syncforge" and len(argv) in (6, 8):
+        syncforge(*argv[2:])
         return 0
     if cmd == "capture" and len(argv) in (5, 6):
         return capture(*argv[2:])

@@ -71,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..39"
+echo "1..41"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -252,6 +252,15 @@ ok $? "heartbeat of an older epoch rejected"
 sleep 0.3
 [ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
 ok $? "election unchanged after replays"
+
+# flow sync messages: forged (wrong key), and authentic but of a past epoch
+mark "$DIR/a.log"
+ip netns exec "$B" $HBTOOL syncforge "$DIR/wrongkey" 10.10.0.12 10.10.0.11 7405
+wait_log "$DIR/a.log" "sync message from 10.10.0.12: authentication failed" 2000 >/dev/null
+ok $? "forged sync message (wrong key) rejected and logged"
+ip netns exec "$B" $HBTOOL syncforge "$DIR/key" 10.10.0.12 10.10.0.11 7405 1000 99
+wait_log "$DIR/a.log" "sync message from 10.10.0.12 ignored: replayed (stale epoch)" 2000 >/dev/null
+ok $? "sync message of an older epoch rejected"
 
 # health: stop the service: drained within fall x interval (+ timeout)
 mark "$DIR/a.log"
