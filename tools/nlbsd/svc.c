@@ -31,6 +31,8 @@ struct srv_rt {
 	bool have_packets;
 	uint64_t new_flows;	/* kernel counter at the last poll */
 	bool have_new;
+	uint32_t active_flows;	/* at the last poll (status) */
+	uint64_t new_delta;	/* new flows in the last interval (status) */
 	double load_share;	/* -1: unknown */
 	bool force;		/* configured weight changed by a reload */
 	bool seen;		/* resync: the kernel's dump has it ... */
@@ -175,9 +177,10 @@ static void stat_one(void *arg, struct in_addr addr, const struct kern_srv_stats
 			continue;
 		if (st->has_flows) {
 			p->flows = true;
-			p->load[i] = wt_load(st->active_flows,
-					     r->have_new && st->new_flows >= r->new_flows ?
-					     st->new_flows - r->new_flows : 0);
+			r->new_delta = r->have_new && st->new_flows >= r->new_flows ?
+				       st->new_flows - r->new_flows : 0;
+			r->active_flows = st->active_flows;
+			p->load[i] = wt_load(st->active_flows, r->new_delta);
 			r->new_flows = st->new_flows;
 			r->have_new = true;
 		}
@@ -662,10 +665,16 @@ void svc_dump(void)
 		for (j = 0; j < svcs[i].n; j++) {
 			struct srv_rt *r = &svcs[i].srv[j];
 
-			log_info("status: server %s of %s: %s, weight %u/%u%s, rt %.1f ms",
+			char flows[80] = "";
+
+			if (r->have_new)
+				snprintf(flows, sizeof(flows), ", flows %u active %llu new, load share %.2f",
+					 r->active_flows, (unsigned long long)r->new_delta,
+					 r->load_share);
+			log_info("status: server %s of %s: %s, weight %u/%u%s, rt %.1f ms%s",
 				 ip4(r->cfg.addr), svcs[i].cfg.name,
 				 r->ck.up < 0 ? "unknown" : r->ck.up ? "up" : "down",
 				 r->kweight, r->cfg.weight, r->in_kernel ? "" : " (not in kernel)",
-				 r->ck.rt_ewma);
+				 r->ck.rt_ewma, flows);
 		}
 }
