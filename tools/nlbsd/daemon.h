@@ -31,7 +31,8 @@ void ha_evaluate(void);
 /*
  * relay.c: flow sync with the peer (sync.h has the protocol). ha.c starts,
  * reloads and stops it with itself (the same epoch), and tells it of state
- * changes, peer restarts and the kernel module going and coming back.
+ * changes, peer restarts, splits, and the kernel module going and coming
+ * back.
  */
 int relay_start(const struct nlbsd_config *c, uint64_t epoch);
 void relay_reload(const struct nlbsd_config *c);
@@ -39,6 +40,8 @@ void relay_stop(void);
 void relay_dump(void);
 void relay_state(int st, int old);
 void relay_peer_restarted(void);
+/* A full resync from the active peer is due (@why: static, for the log). */
+void relay_want(const char *why);
 void relay_kernel_lost(void);
 void relay_kernel_back(void);
 /* A sync datagram from the peer's address on the heartbeat port. */

@@ -58,6 +58,8 @@ struct ha {
 	uint32_t peer_interval_ms;	/* advertised; 0: not heard yet */
 	bool peer_leaving;
 	bool warned_interval;
+	bool heard;		/* heartbeats read: run the election after the batch */
+	bool split;		/* one of them: back from a silence, both active */
 
 	uint64_t preempt_since;
 	uint64_t renewed_ms;
@@ -204,28 +206,37 @@ static void reannounce(const char *reason)
 	ha.renewed_ms = now_ms();
 }
 
-static void renew_lease(void)
+/*
+ * Active, but stalled longer than the lease (SIGSTOP, a hang): the kernel
+ * is standby by now and the peer has likely taken over. Checked before
+ * every election too, so a node that wakes up never decides as active.
+ */
+static bool lease_lapsed(void)
 {
 	uint64_t now = now_ms();
+	int old = ha.state;
 
-	if (ha.state != ST_ACTIVE)
-		return;
-	if (now - ha.renewed_ms > ha.cfg->lease_ms) {
-		/* we were stalled longer than the lease: the kernel is standby now */
-		int old = ha.state;
+	if (ha.state != ST_ACTIVE || now - ha.renewed_ms <= ha.cfg->lease_ms)
+		return false;
+	log_warn("lease of %u ms lapsed (%llu ms since the last renewal)",
+		 ha.cfg->lease_ms, (unsigned long long)(now - ha.renewed_ms));
+	kern_state(ST_STANDBY, 0, false);
+	ha.state = ST_STANDBY;
+	changed(old, "lease lapsed", "");
+	/* the peer has likely served meanwhile: its flows first */
+	relay_want("lease lapsed");
+	return true;
+}
 
-		log_warn("lease of %u ms lapsed (%llu ms since the last renewal)",
-			 ha.cfg->lease_ms, (unsigned long long)(now - ha.renewed_ms));
-		kern_state(ST_STANDBY, 0, false);
-		ha.state = ST_STANDBY;
-		changed(old, "lease lapsed", "");
+static void renew_lease(void)
+{
+	if (ha.state != ST_ACTIVE || lease_lapsed())
 		return;
-	}
 	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms, false) < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "lease renewal: %s", kern_error());
 		return;
 	}
-	ha.renewed_ms = now;
+	ha.renewed_ms = now_ms();
 }
 
 /* ---- health: devices, kernel configuration, reachability ---- */
@@ -377,6 +388,8 @@ static void evaluate(void)
 
 	if (ha.leaving)
 		return;
+	if (lease_lapsed())
+		in.self = ha.state;
 	/* a node that starts or recovers has the active peer's flows first */
 	in.resync_pending = relay_resync_pending(peer_alive && ha.peer_state == ST_ACTIVE &&
 						 !ha.peer_leaving);
@@ -501,6 +514,9 @@ static void accept_hb(const struct hb_msg *m)
 	const struct nlbsd_config *c = ha.cfg;
 	int restarted;
 	enum hb_result r = hb_replay_check(&ha.replay, m, &restarted);
+	/* heard before, then silent for dead-after: judged dead */
+	bool was_dead = ha.peer_state != ST_UNKNOWN && !ha_peer_alive();
+	bool split;
 
 	if (r == HB_ERR_REORDERED) {
 		ha.rx_reordered++;
@@ -519,6 +535,12 @@ static void accept_hb(const struct hb_msg *m)
 		log_info("peer %s restarted (new epoch)", ip4(c->peer));
 		relay_peer_restarted();
 	}
+	/*
+	 * Both active, the peer back from a silence in the same life: it ran on
+	 * and served flows we never saw. If we lose the dual-active, its table
+	 * is the one to have.
+	 */
+	split = was_dead && !restarted && m->state == ST_ACTIVE && ha.state == ST_ACTIVE;
 	if (m->interval_ms != c->advert_ms && !ha.warned_interval) {
 		log_warn("peer advert-interval %u ms differs from ours (%u ms)",
 			 m->interval_ms, c->advert_ms);
@@ -539,7 +561,26 @@ static void accept_hb(const struct hb_msg *m)
 	ha.peer_rx_ms = now_ms();
 	ha.dead.fn = peer_dead;
 	timer_arm(&ha.dead, ha.peer_rx_ms + dead_ms());
+	ha.split |= split;
+	ha.heard = true;	/* hb_readable() runs the election */
+}
+
+/*
+ * Once per batch of heartbeats, with the newest news: after a stall of
+ * ours the socket holds heartbeats of the peer's past, and the election
+ * must not act on each in turn (a stale "standby" of a peer that has taken
+ * over since would make us active).
+ */
+static void heard(void)
+{
+	bool split = ha.split;
+
+	if (!ha.heard)
+		return;
+	ha.heard = ha.split = false;
 	evaluate();
+	if (split && ha.state != ST_ACTIVE)
+		relay_want("stepped down after a split");
 }
 
 static void hb_readable(struct loop_fd *lf, uint32_t events)
@@ -559,6 +600,7 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 		n = recvfrom(lf->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			relay_rx_done();
+			heard();
 			return;
 		}
 		if (from.sin_addr.s_addr != c->peer.s_addr) {
@@ -666,6 +708,8 @@ static void kstate(int st, const char *reason)
 	changed(old, reason && *reason ? reason : "kernel", "kernel: ");
 	if (now_st == ST_INOP)
 		ha.devices_ok = false;
+	if (old == ST_ACTIVE && now_st == ST_STANDBY)
+		relay_want("the kernel left active");	/* lease expired: we stalled */
 	evaluate();
 }
 

@@ -20,8 +20,10 @@
  * its kernel (FLOW_ADD, up to KERN_IMPORT_MAX a request, once the socket
  * is drained), an active one counts them as ignored.
  *
- * Asking: a node that starts, recovers from inop or sees the peer restart
- * wants the peer's whole table; while that resync is due and its bounded
+ * Asking: a node that starts, recovers from inop, sees the peer restart,
+ * stalled past its lease, or steps down after a split (it was active while
+ * the peer, silent to it but running, served too) wants the peer's whole
+ * table; while that resync is due and its bounded
  * wait (sync-resync-timeout) not over, the election does not preempt the
  * active peer (elect.c, resync_pending).
  *
@@ -650,6 +652,11 @@ static void want(const char *why)
 	if (!r.on || ha_state() == ST_ACTIVE)
 		return;
 	resync_want(&r.rs, why);
+}
+
+void relay_want(const char *why)
+{
+	want(why);
 }
 
 void relay_state(int st, int old)

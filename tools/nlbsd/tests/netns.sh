@@ -71,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..41"
+echo "1..43"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -204,6 +204,21 @@ ok $? "active sends its new flows, above sync-rate drops and counts them (sent $
 i=$(counter "$DIR/b.log" imported) f=$(counter "$DIR/b.log" refused)
 [ "${i:-0}" -gt 0 ] && [ "${f:-1}" -eq 0 ]
 ok $? "standby imports them (imported $i, refused $f)"
+
+# a stalled active (SIGSTOP past its lease): B takes over; A, back, has
+# B's flows again before it preempts
+mark "$DIR/a.log"; mark "$DIR/b.log"
+kill -STOP "$PIDA"
+wait_log "$DIR/b.log" "state standby -> active (peer silent)" 3000 >/dev/null
+sleep 0.2
+kill -CONT "$PIDA"
+wait_log "$DIR/a.log" "state standby -> active (preempting" 5000 >/dev/null
+ok $? "stalled active: peer takes over, the stalled node preempts again"
+r=$(line_of "$DIR/a.log" "sync: resync from peer done: 2000 flows in")
+p=$(line_of "$DIR/a.log" "state standby -> active (preempting")
+[ -n "$r" ] && [ -n "$p" ] && [ "$r" -lt "$p" ] &&
+	grep -q "sync: resync from peer started (lease lapsed)" "$DIR/a.log"
+ok $? "after its lease lapsed it resyncs before preempting"
 
 # reachability: A's target disappears -> A inop, B takes over; back -> A preempts
 mark "$DIR/a.log"; mark "$DIR/b.log"
