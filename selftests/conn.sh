@@ -173,7 +173,7 @@ check_sync() {
 		ktap_check "$@"
 	else
 		"${@:2}" >/dev/null 2>&1
-		log "sync no: $1: $([ $? = 0 ] && echo yes || echo no) (not asserted)"
+		log "$1: $([ $? = 0 ] && echo yes || echo no) (not asserted)"
 	fi
 }
 

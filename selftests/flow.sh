@@ -281,9 +281,23 @@ nodest_dropped() {
 	dp_expect_delta nlb1 drop-nodest "$ND" "$C1"
 }
 ktap_check "srv1's $C1 flows dropped (drop-nodest), the others stay" nodest_dropped
+# what becomes of a removed server's flows is decided when it is removed
 ktap_check "service set ... nodest move" dp_genl nlb1 service set "$VIP" udp 55 nodest move
+ktap_check "service show: nodest move" sh -c "$NLBS_GENL -n $nlb1 service show | grep -q '^service $VIP udp 55 .*nodest move'"
+ktap_check "delete srv2 from udp 55" dp_genl nlb1 server del "$VIP" udp 55 "${SRV_IPS[1]}"
 ktap_check "the same 30 flows" dp_flows m55c 30 48000 55
-ktap_check "nodest move: srv1's flows move on, none lost" none_lost m55c
+nodest_moved() {
+	local bad
+	bad=$(awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+		a[$1] == 0 && $2 != -1 { printf "%s:srv1->%s ", $1, $2 }
+		a[$1] > 0 && $2 != 2 { printf "%s:%s->%s ", $1, a[$1], $2 }' \
+		"$DP_TMP/m55a" "$DP_TMP/m55c")
+	[ -z "$bad" ] || { log "sport:from->to: $bad"; return 1; }
+}
+ktap_check "nodest move: srv2's flows move to srv3; srv1's (removed under drop) still dropped" nodest_moved
+ktap_check "flow flush $VIP udp 55" dp_genl nlb1 flow flush "$VIP" udp 55
+ktap_check "the same 30 flows" dp_flows m55d 30 48000 55
+ktap_check "after the flush all 30 reach srv3" test "$(dp_per_server m55d)" = "0 0 30 0"
 
 # ---- a flow follows a more specific service added later -------------------
 # Flows to VIP:54 match the whole-VIP service (srv3 only) and are learned;
