@@ -18,8 +18,8 @@
 #include "kernel.h"
 #include "nlbs_nl.h"
 
-_Static_assert((int)NODEST_MOVE == (int)NLBS_NODEST_MOVE && (int)NODEST_DROP == (int)NLBS_NODEST_DROP,
-	       "enum nodest is uapi's enum nlbs_nodest");
+_Static_assert((int)NODEST_MOVE == (int)NLBS_NODEST_MOVE &&
+	       (int)NODEST_DROP == (int)NLBS_NODEST_DROP, "enum nodest is uapi's enum nlbs_nodest");
 
 static struct nlbs_nl *req, *evt, *flows, *dump;
 static bool dry;
