@@ -301,11 +301,11 @@ check "monitor joined the events group" mon_sync
 # ---- round trips ------------------------------------------------------------------
 section round-trips
 check "config defaults" shows "$a" \
-	"access none servers none nlbs none garp-count 3 garp-interval 100 seed 0x00000000" config show
+	"access none servers none nlbs none garp-count 3 garp-interval 100 seed 0x00000000 flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 300 flow-timeout-syn 10" config show
 check "config set access servers nlbs garp-count garp-interval seed" \
 	g -n "$a" config set access acc servers srv nlbs 10.10.0.100 garp-count 5 garp-interval 200 seed 0xabcd
 check "config show" shows "$a" \
-	"access acc (ifindex $ACC_A) servers srv (ifindex $SRV_A) nlbs 10.10.0.100 garp-count 5 garp-interval 200 seed 0x0000abcd" \
+	"access acc (ifindex $ACC_A) servers srv (ifindex $SRV_A) nlbs 10.10.0.100 garp-count 5 garp-interval 200 seed 0x0000abcd flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 300 flow-timeout-syn 10" \
 	config show
 check "-j config show" jshows "$a" \
 	".access == \"acc\" and .access_ifindex == $ACC_A and .servers == \"srv\" and .servers_ifindex == $SRV_A and .nlbs == \"10.10.0.100\" and .garp_count == 5 and .garp_interval == 200 and .seed == 43981" \
@@ -358,10 +358,10 @@ G0=$(nlbs_genl -n "$a" -j stats | jq .garp_sent)
 check "state set active" g -n "$a" state set active
 check "stats: garp-sent counts the announcements (+5)" poll 10000 garps $((${G0:-0} + 5))
 stats_names() {
-	same "rx forwarded arp-requests arp-replies garp-sent drop-inactive drop-no-server neigh-miss drop-neigh drop-malformed drop-xmit arp-conflicts" \
+	same "rx forwarded arp-requests arp-replies garp-sent drop-inactive drop-no-server neigh-miss drop-neigh drop-malformed drop-xmit arp-conflicts flows flow-new flow-skip-full flow-skip-nomem flow-skip-flood drop-nodest drop-toobig icmp-forwarded sync-sent sync-dropped sync-imported sync-refused" \
 		"$(nlbs_genl -n "$a" stats show | awk 'NF == 2 { print $1 }' | xargs)"
 }
-check "stats show: the twelve counters" stats_names
+check "stats show: the 24 counters" stats_names
 
 check "service add VIP tcp 80" g -n "$a" service add $VIPA tcp 80
 check "service add VIP udp 53" g -n "$a" service add $VIPA udp 53
@@ -376,19 +376,19 @@ check "service del" g -n "$a" service del $VIPA udp 53
 svc_show() {
 	local got
 	got=$(nlbs_genl -n "$a" service show) || return 1
-	local re="^service $VIPA tcp 80 servers 2 table [1-9][0-9]*"$'\n'"service $VIPA servers 1 table 0\$"
+	local re="^service $VIPA tcp 80 servers 2 table 65537 nodest move"$'\n'"service $VIPA servers 1 table 65537 nodest move\$"
 	[[ "$got" =~ $re ]] ||
 		{ echo "got: $got"; return 1; }
 }
 check "service show" svc_show
 check "-j service show" jshows "$a" \
-	"length == 2 and .[0].vip == \"$VIPA\" and .[0].proto == \"tcp\" and .[0].port == 80 and .[0].servers == 2 and .[0].table > 0 and .[1].proto == \"any\" and (.[1] | has(\"port\") | not) and .[1].servers == 1 and .[1].table == 0" \
+	"length == 2 and .[0].vip == \"$VIPA\" and .[0].proto == \"tcp\" and .[0].port == 80 and .[0].servers == 2 and .[0].table == 65537 and .[0].nodest == \"move\" and .[1].proto == \"any\" and (.[1] | has(\"port\") | not) and .[1].servers == 1 and .[1].table == 65537" \
 	service show
 SRV_SHOW="service $VIPA tcp 80
-  server 10.20.0.21 weight 3 mac 02:00:0a:14:00:15 packets 0 bytes 0
-  server 10.20.0.22 weight 7 packets 0 bytes 0
+  server 10.20.0.21 weight 3 mac 02:00:0a:14:00:15 packets 0 bytes 0 active-flows 0 new-flows 0
+  server 10.20.0.22 weight 7 packets 0 bytes 0 active-flows 0 new-flows 0
 service $VIPA
-  server 10.20.0.23 weight 0 packets 0 bytes 0"
+  server 10.20.0.23 weight 0 packets 0 bytes 0 active-flows 0 new-flows 0"
 check "server show" shows "$a" "$SRV_SHOW" server show
 check "server show VIP tcp 80 (one service)" shows "$a" "$(head -n 3 <<<"$SRV_SHOW")" server show $VIPA tcp 80
 check "server show VIP (whole VIP only)" shows "$a" "$(tail -n 2 <<<"$SRV_SHOW")" server show $VIPA
@@ -398,7 +398,7 @@ check "-j server show" jshows "$a" \
 show_all() {
 	local got
 	got=$(nlbs_genl -n "$a" show) || return 1
-	same "access acc (ifindex $ACC_A) servers srv (ifindex $SRV_A) nlbs 10.10.0.100 garp-count 5 garp-interval 200 seed 0x00000007
+	same "access acc (ifindex $ACC_A) servers srv (ifindex $SRV_A) nlbs 10.10.0.100 garp-count 5 garp-interval 200 seed 0x00000007 flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 300 flow-timeout-syn 10
 state active
 $(head -n 1 <<<"$(nlbs_genl -n "$a" service show)")
 $(sed -n 2,3p <<<"$SRV_SHOW")
@@ -415,12 +415,12 @@ stats_reset() {
 	garps 1 || { echo "garp_sent is 0 before the reset: the check would prove nothing"; return 1; }
 	nlbs_genl -n "$a" stats reset || return 1
 	got=$(nlbs_genl -n "$a" -j stats) || return 1
-	jq -e '([to_entries[] | select(.key != "servers") | .value] | length == 12 and all(. == 0)) and (.servers | length == 3 and all(.packets == 0 and .bytes == 0))' \
+	jq -e '([to_entries[] | select(.key != "servers") | .value] | length == 24 and all(. == 0)) and (.servers | length == 3 and all(.packets == 0 and .bytes == 0))' \
 		<<<"$got" >/dev/null || { echo "got $got"; return 1; }
 }
 check "stats reset: every counter 0" stats_reset
 
-check "monitor: service add event" mon_wait "^service add $VIPA tcp 80 servers 0 table 0\$"
+check "monitor: service add event" mon_wait "^service add $VIPA tcp 80 servers 0 table 65537 nodest move\$"
 check "monitor: service del event" mon_wait "^service del $VIPA udp 53( |\$)"
 check "monitor: server add event" \
 	mon_wait "^server add $VIPA tcp 80 10\.20\.0\.21 weight 3 mac 02:00:0a:14:00:15\$"
@@ -549,7 +549,7 @@ userns() {
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups unshare -Urn sh -c \
 		'"$0" service add 192.0.2.7 tcp 1 && "$0" service show' "$NLBS_GENL") ||
 		{ echo "$out"; return 1; }
-	same "service 192.0.2.7 tcp 1 servers 0 table 0" "$out" || return 1
+	same "service 192.0.2.7 tcp 1 servers 0 table 65537 nodest move" "$out" || return 1
 	! nlbs_genl -n "$a" service show | grep -q 192.0.2.7 || { echo "leaked into a"; return 1; }
 	! nlbs_genl service show | grep -q 192.0.2.7 || { echo "leaked into init_net"; return 1; }
 }
@@ -661,7 +661,7 @@ ynl_drive() {
 	out=$(ynl --do config-get) || return 1
 	grep -q "'hash-seed': 2" <<<"$out" || { echo "config-get: $out"; return 1; }
 	ynl --do service-add --json "{\"service\": {\"vip-be\": \"192.0.2.9\", \"proto\": 17, \"port\": 9}}" || return 1
-	nlbs_genl -n "$b" service show | grep -qx "service 192.0.2.9 udp 9 servers 0 table 0" ||
+	nlbs_genl -n "$b" service show | grep -qx "service 192.0.2.9 udp 9 servers 0 table 65537 nodest move" ||
 		{ nlbs_genl -n "$b" service show; return 1; }
 	out=$(ynl --dump service-get) || return 1
 	grep -q 9 <<<"$out" || { echo "service-get: $out"; return 1; }
