@@ -13,8 +13,10 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/rtnetlink.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
@@ -23,9 +25,6 @@
 
 #define NLBS_VERSION		"0.1.0"
 
-#define NLBS_SVC_HASH_BITS	8
-#define NLBS_SRV_HASH_BITS	12
-#define NLBS_MAX_SERVICES	4096
 #define NLBS_MAX_SERVERS	65535	/* per service: slots are u16 */
 #define NLBS_WEIGHT_MAX		65535
 #define NLBS_DEF_GARP_COUNT	3
@@ -43,9 +42,24 @@ struct nlbs_server_counters {
 	struct u64_stats_sync	syncp;
 };
 
+/* Hash keys: every byte is a named field, so that none is left unset. */
+struct nlbs_svc_key {
+	__be32			vip;
+	u16			port;
+	u8			proto;
+	u8			pad;
+};
+
+struct nlbs_srv_key {
+	struct nlbs_service	*svc;
+	__be32			addr;
+	u32			pad;
+};
+
 struct nlbs_server {
 	struct list_head	node;		/* svc->servers, RTNL */
-	struct hlist_node	hnode;		/* inst->srv_hash, RTNL */
+	struct rhash_head	hnode;		/* inst->srv_ht, RTNL */
+	struct nlbs_srv_key	key;
 	struct nlbs_service	*svc;
 	struct rcu_head		rcu;
 	__be32			addr;
@@ -70,12 +84,25 @@ struct nlbs_table {
 	struct rcu_head		rcu;
 	u32			size;		/* prime number of slots */
 	u32			nservers;	/* eligible: weight > 0 */
-	struct nlbs_server	**servers;
+	struct nlbs_server	**servers;	/* with a reference each */
 	u16			*slots;
+	void			*perm;		/* scratch while it is built */
+};
+
+/* A VIP: the services of one address (lookup.c). */
+struct nlbs_vip {
+	struct rhash_head	node;		/* inst->vip_ht, RCU */
+	__be32			addr;
+	u32			nservices;	/* RTNL */
+	u32			nports;		/* services with a port */
+	struct nlbs_service __rcu *whole;	/* the whole-VIP service */
+	struct rcu_head		rcu;
 };
 
 struct nlbs_service {
-	struct hlist_node	hnode;		/* inst->svc_hash, RCU */
+	struct rhash_head	hnode;		/* inst->svc_ht, RCU */
+	struct nlbs_svc_key	key;
+	struct nlbs_vip		*vip_ent;	/* RTNL */
 	struct list_head	node;		/* inst->services, RTNL */
 	struct rcu_head		rcu;
 	__be32			vip;
@@ -85,7 +112,10 @@ struct nlbs_service {
 	u32			table_size;	/* fixed at creation, prime */
 	u32			nservers;
 	u32			neligible;	/* servers with weight > 0 */
-	bool			dirty;		/* table rebuild pending */
+	u32			gen;		/* bumped by each server change */
+	struct list_head	dirty_node;	/* inst->dirty: rebuild pending */
+	refcount_t		ref;		/* the instance's, a rebuild's */
+	bool			unlinked;	/* deleted: never publish */
 	struct list_head	servers;
 	struct nlbs_table __rcu	*table;
 };
@@ -127,29 +157,46 @@ struct nlbs_instance {
 	u32			lease_ms;	/* 0: no lease */
 
 	struct delayed_work	rebuild_work;
+	struct list_head	dirty;		/* services to rebuild, RTNL */
 	u32			nservers;	/* over all services, RTNL */
 
 	struct nlbs_flows __rcu	*flows;		/* made with the first service */
 	struct delayed_work	flow_gc_work;	/* expiry and sync to the peer */
 	struct nlbs_flow_cfg	flow_cfg;	/* RTNL writes, READ_ONCE reads */
 
-	struct hlist_head	svc_hash[1 << NLBS_SVC_HASH_BITS];
+	struct rhashtable	vip_ht;
+	struct rhashtable	svc_ht;
 	struct list_head	services;
-	struct hlist_head	srv_hash[1 << NLBS_SRV_HASH_BITS];
+	struct rhashtable	srv_ht;
 	u32			nservices;
 	u32			genid;		/* bumped on every change, for dumps */
 
 	struct nlbs_counters __percpu *stats;
 	u64			stats_base[__NLBS_STATS_A_MAX];
+	struct ratelimit_state	log_rs;		/* state change lines */
 };
 
 extern unsigned int nlbs_net_id;
 extern unsigned int nlbs_table_size;
 
+/*
+ * The instance is made on a namespace's first nlbs request: a namespace that
+ * never uses nlbs costs one pointer.
+ */
+struct nlbs_net {
+	struct nlbs_instance	*inst;		/* set once, under nlbs_net_lock */
+};
+
+/* NULL until the namespace's first request. */
 static inline struct nlbs_instance *nlbs_instance(const struct net *net)
 {
-	return net_generic(net, nlbs_net_id);
+	struct nlbs_net *nn = net_generic(net, nlbs_net_id);
+
+	/* Pairs with the release in nlbs_instance_get(). */
+	return smp_load_acquire(&nn->inst);
 }
+
+struct nlbs_instance *nlbs_instance_get(struct net *net);
 
 const char *nlbs_state_name(u8 state);
 

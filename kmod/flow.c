@@ -249,7 +249,7 @@ struct nlbs_server *nlbs_flow_pick(struct nlbs_instance *inst,
 				   const struct nlbs_service *svc,
 				   const struct nlbs_table *tbl,
 				   const struct nlbs_flow_key *key,
-				   u32 hash, u8 pkt, bool *drop)
+				   u8 pkt, bool *drop)
 {
 	struct nlbs_flows *ft = rcu_dereference(inst->flows);
 	u32 max = ft ? nlbs_flow_max(inst) : 0;
@@ -275,8 +275,10 @@ struct nlbs_server *nlbs_flow_pick(struct nlbs_instance *inst,
 	}
 	if (!tbl)
 		return NULL;
-	srv = nlbs_table_lookup(tbl, hash);
-	if (pkt & NLBS_PKT_ERROR)
+	srv = nlbs_table_lookup(tbl, nlbs_flow_hash(key->saddr, key->daddr,
+						    key->proto, key->ports,
+						    READ_ONCE(inst->seed)));
+	if (!srv || (pkt & NLBS_PKT_ERROR))
 		return srv;
 	nlbs_server_new_flow(srv);
 	if (max)

@@ -36,14 +36,15 @@ void nlbs_flow_gc_work(struct work_struct *work);
  * Fast path, RCU read side: the server of a TCP/UDP flow. A known flow keeps
  * its server; a new one gets Maglev's choice from @tbl (which may be NULL
  * when the service has no eligible server: then only known flows pass) and
- * is remembered. Returns NULL when there is no server, with *drop set when
- * the flow's removed server holds its flows (nodest drop).
+ * is remembered (the Maglev hash is computed only then). Returns NULL when
+ * there is no server, with *drop set when the flow's removed server holds
+ * its flows (nodest drop).
  */
 struct nlbs_server *nlbs_flow_pick(struct nlbs_instance *inst,
 				   const struct nlbs_service *svc,
 				   const struct nlbs_table *tbl,
 				   const struct nlbs_flow_key *key,
-				   u32 hash, u8 pkt, bool *drop);
+				   u8 pkt, bool *drop);
 
 /* RTNL held. */
 int nlbs_flow_import(struct nlbs_instance *inst, struct nlbs_server *srv,

@@ -20,33 +20,9 @@
 #include "flow.h"
 #include "fwd.h"
 #include "hook.h"
+#include "lookup.h"
 #include "sched.h"
 #include "stats.h"
-
-/*
- * All services of a VIP share a bucket. Returns the exact (proto, port)
- * service, else the whole-VIP one; *is_vip tells whether the address is a
- * VIP at all.
- */
-struct nlbs_service *nlbs_service_lookup_rcu(struct nlbs_instance *inst,
-					     __be32 vip, u8 proto, u16 port,
-					     bool *is_vip)
-{
-	struct nlbs_service *svc, *whole = NULL;
-
-	*is_vip = false;
-	hlist_for_each_entry_rcu(svc, &inst->svc_hash[nlbs_vip_bucket(vip)], hnode,
-				 lockdep_rtnl_is_held()) {
-		if (svc->vip != vip)
-			continue;
-		*is_vip = true;
-		if (!svc->proto)
-			whole = svc;
-		else if (svc->proto == proto && svc->port == port)
-			return svc;
-	}
-	return whole;
-}
 
 /* TCP and UDP: the flow key and what the segment says about the flow. */
 static int nlbs_ports(struct sk_buff *skb, unsigned int ihl, unsigned int len,
@@ -130,12 +106,13 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 {
 	struct nlbs_flow_key key = {};
 	struct nlbs_service *svc;
+	struct nlbs_vip *vip;
 	struct nlbs_server *srv;
 	struct net_device *out;
 	struct nlbs_table *tbl;
 	const struct iphdr *iph;
 	unsigned int ihl, len;
-	bool is_vip, drop, ported = false, icmp = false;
+	bool drop, ported = false, icmp = false;
 	u8 pkt = 0;
 
 	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
@@ -146,8 +123,8 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	skb_reset_network_header(skb);
 	iph = ip_hdr(skb);
 	/* A cheap filter first: most traffic on the access side is not ours. */
-	nlbs_service_lookup_rcu(inst, iph->daddr, 0, 0, &is_vip);
-	if (!is_vip)
+	vip = nlbs_vip_lookup_rcu(inst, iph->daddr);
+	if (!vip)
 		return NF_ACCEPT;
 
 	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
@@ -181,9 +158,8 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	}
 
 	/* Fragments carry no ports: only the whole-VIP service takes them. */
-	svc = nlbs_service_lookup_rcu(inst, key.daddr, ported ? key.proto : 0,
-				      ported ? ntohs(((__be16 *)&key.ports)[1]) : 0,
-				      &is_vip);
+	svc = nlbs_vip_service_rcu(inst, vip, ported ? key.proto : 0,
+				   ported ? ntohs(((__be16 *)&key.ports)[1]) : 0);
 	tbl = svc ? rcu_dereference(svc->table) : NULL;
 	out = rcu_dereference(inst->server_dev);
 	if (!svc || !out)
@@ -191,9 +167,6 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 
 	if (ported) {
 		srv = nlbs_flow_pick(inst, svc, tbl, &key,
-				     nlbs_flow_hash(key.saddr, key.daddr,
-						    key.proto, key.ports,
-						    READ_ONCE(inst->seed)),
 				     icmp ? NLBS_PKT_ERROR : pkt, &drop);
 		if (drop) {
 			nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NODEST);

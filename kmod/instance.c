@@ -9,6 +9,7 @@
 #include "flow.h"
 #include "hook.h"
 #include "instance.h"
+#include "lookup.h"
 #include "notify.h"
 #include "sched.h"
 #include "stats.h"
@@ -20,6 +21,10 @@
 static unsigned int nlbs_server_max = 65536;
 module_param_named(server_max, nlbs_server_max, uint, 0644);
 MODULE_PARM_DESC(server_max, "Servers per namespace, over all services (default 65536)");
+
+static unsigned int nlbs_service_max = 65536;
+module_param_named(service_max, nlbs_service_max, uint, 0644);
+MODULE_PARM_DESC(service_max, "Services per namespace (default 65536)");
 
 /*
  * A service of up to this many eligible servers has its table rebuilt in the
@@ -67,8 +72,10 @@ static void nlbs_enter_state(struct nlbs_instance *inst, u8 state,
 		inst->lease_ms = 0;
 		cancel_delayed_work(&inst->lease_work);
 	}
-	pr_info("netns %u: %s -> %s (%s)\n", inst->net->ns.inum,
-		nlbs_state_name(old), nlbs_state_name(state), reason);
+	/* Any namespace's admin can cause these: rate-limited per instance. */
+	if (__ratelimit(&inst->log_rs))
+		pr_info("netns %u: %s -> %s (%s)\n", inst->net->ns.inum,
+			nlbs_state_name(old), nlbs_state_name(state), reason);
 	nlbs_notify_state(inst, reason);
 }
 
@@ -288,7 +295,7 @@ static int nlbs_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct nlbs_instance *inst = nlbs_instance(dev_net(dev));
 
-	if (!inst || !inst->stats ||
+	if (!inst ||
 	    (dev != inst->access_dev && dev != rtnl_dereference(inst->server_dev)))
 		return NOTIFY_DONE;
 
@@ -325,59 +332,120 @@ static void nlbs_service_publish(struct nlbs_service *svc,
 						lockdep_rtnl_is_held()));
 }
 
-/* Builds and publishes a service's table; on failure the old one stays. */
+static void nlbs_service_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct nlbs_service, rcu));
+}
+
+static void nlbs_service_put(struct nlbs_service *svc)
+{
+	if (refcount_dec_and_test(&svc->ref))
+		call_rcu(&svc->rcu, nlbs_service_free_rcu);
+}
+
+static void nlbs_service_clean(struct nlbs_service *svc)
+{
+	list_del_init(&svc->dirty_node);
+}
+
+/* Builds and publishes a service's table under RTNL; on failure the old one
+ * stays and the service stays dirty.
+ */
 static int nlbs_service_rebuild(struct nlbs_service *svc)
 {
-	struct nlbs_table *tbl = nlbs_table_build(svc);
+	struct nlbs_table *tbl = nlbs_table_prepare(svc);
 
 	if (IS_ERR(tbl))
 		return PTR_ERR(tbl);
+	if (tbl)
+		nlbs_table_fill(tbl);
 	nlbs_service_publish(svc, tbl);
-	svc->dirty = false;
+	nlbs_service_clean(svc);
 	return 0;
 }
 
 /*
- * Rebuilds the dirty services one at a time, each under its own RTNL hold:
- * a namespace with many large services must not keep RTNL from the rest of
- * the system for the whole batch. A failure retries the rest in a second.
+ * Rebuilds one dirty service of @inst, the slots filled without RTNL (they
+ * take long: up to 4194301 slots); RTNL is held only to take the servers and
+ * to publish. A service changed meanwhile stays dirty and goes again.
+ * Returns 1 if it rebuilt one, 0 if none was dirty, or -errno.
  */
+static int nlbs_rebuild_one(struct nlbs_instance *inst)
+{
+	struct nlbs_service *svc;
+	struct nlbs_table *tbl;
+	u32 gen;
+
+	rtnl_lock();
+	svc = list_first_entry_or_null(&inst->dirty, struct nlbs_service,
+				       dirty_node);
+	if (!svc) {
+		rtnl_unlock();
+		return 0;
+	}
+	gen = svc->gen;
+	tbl = nlbs_table_prepare(svc);
+	if (IS_ERR(tbl)) {
+		rtnl_unlock();
+		return PTR_ERR(tbl);
+	}
+	refcount_inc(&svc->ref);
+	rtnl_unlock();
+
+	if (tbl)
+		nlbs_table_fill(tbl);
+
+	rtnl_lock();
+	if (!svc->unlinked && svc->gen == gen) {
+		nlbs_service_publish(svc, tbl);
+		nlbs_service_clean(svc);
+		tbl = NULL;
+	} else if (!svc->unlinked) {	/* changed: to the back of the queue */
+		list_move_tail(&svc->dirty_node, &inst->dirty);
+	}
+	rtnl_unlock();
+	if (tbl)
+		nlbs_table_free(tbl);	/* never published */
+	nlbs_service_put(svc);
+	return 1;
+}
+
+/* Rebuilds every dirty service of @inst; a failure leaves the rest dirty. */
+int nlbs_rebuild_all(struct nlbs_instance *inst)
+{
+	int ret;
+
+	while ((ret = nlbs_rebuild_one(inst)) > 0)
+		cond_resched();
+	return ret;
+}
+
+/* The debounced rebuild; a failure retries in a second. */
 static void nlbs_rebuild_work(struct work_struct *work)
 {
 	struct nlbs_instance *inst = container_of(to_delayed_work(work),
 						  struct nlbs_instance,
 						  rebuild_work);
-	struct nlbs_service *svc;
-	bool more = true;
 
-	while (more) {
-		more = false;
-		rtnl_lock();
-		list_for_each_entry(svc, &inst->services, node) {
-			if (!svc->dirty)
-				continue;
-			if (nlbs_service_rebuild(svc))
-				mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
-			else
-				more = true;
-			break;
-		}
-		rtnl_unlock();
-		cond_resched();
-	}
+	if (nlbs_rebuild_all(inst))
+		queue_delayed_work(system_wq, &inst->rebuild_work, HZ);
 }
 
 /*
  * The servers of @svc changed. Small tables are rebuilt at once, so a request
- * that returns has taken effect; large ones (thousands of servers, loaded in
- * a batch) are rebuilt once the batch pauses.
+ * that returns has taken effect; large ones, and all with @defer (a batch
+ * that ends with NLBS_CMD_COMMIT), at most NLBS_REBUILD_DELAY_MS after the
+ * first change, outside RTNL. Until then a removed server's slots go to
+ * the next live server of the table (nlbs_table_lookup()).
  */
 static void nlbs_service_changed(struct nlbs_instance *inst,
-				 struct nlbs_service *svc)
+				 struct nlbs_service *svc, bool defer)
 {
 	inst->genid++;
-	svc->dirty = true;
-	if (svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
+	svc->gen++;
+	if (list_empty(&svc->dirty_node))
+		list_add_tail(&svc->dirty_node, &inst->dirty);
+	if (!defer && svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
 	    !nlbs_service_rebuild(svc))
 		return;
 	/* Not postponed by further changes: queue, never mod. */
@@ -385,29 +453,19 @@ static void nlbs_service_changed(struct nlbs_instance *inst,
 			   msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
 }
 
-struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
-				       u8 proto, u16 port)
-{
-	struct nlbs_service *svc;
-
-	hlist_for_each_entry(svc, &inst->svc_hash[nlbs_vip_bucket(vip)], hnode)
-		if (svc->vip == vip && svc->proto == proto && svc->port == port)
-			return svc;
-	return NULL;
-}
-
 int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 		     u16 port, u32 table_size, u8 nodest,
 		     struct netlink_ext_ack *extack)
 {
 	struct nlbs_service *svc;
+	int err;
 
 	if (nlbs_service_find(inst, vip, proto, port)) {
 		NL_SET_ERR_MSG_MOD(extack, "service already exists");
 		return -EEXIST;
 	}
-	if (inst->nservices >= NLBS_MAX_SERVICES) {
-		NL_SET_ERR_MSG_MOD(extack, "too many services");
+	if (inst->nservices >= READ_ONCE(nlbs_service_max)) {
+		NL_SET_ERR_MSG_MOD(extack, "too many services in this namespace (service_max)");
 		return -ENOSPC;
 	}
 	if (nlbs_flows_init(inst))
@@ -415,23 +473,25 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
+	err = 0;
 	svc->vip = vip;
 	svc->proto = proto;
 	svc->port = port;
 	svc->table_size = table_size ?: nlbs_table_size;
 	svc->nodest = nodest;
+	refcount_set(&svc->ref, 1);
 	INIT_LIST_HEAD(&svc->servers);
+	INIT_LIST_HEAD(&svc->dirty_node);
+	err = nlbs_service_link(inst, svc);
+	if (err) {
+		kfree(svc);
+		return err;
+	}
 	list_add_tail(&svc->node, &inst->services);
-	hlist_add_head_rcu(&svc->hnode, &inst->svc_hash[nlbs_vip_bucket(vip)]);
 	WRITE_ONCE(inst->nservices, inst->nservices + 1);
 	inst->genid++;
 	nlbs_notify_service(inst, svc, NLBS_EVENT_ADD);
 	return 0;
-}
-
-static void nlbs_service_free_rcu(struct rcu_head *rcu)
-{
-	kfree(container_of(rcu, struct nlbs_service, rcu));
 }
 
 /* Unpublishes @svc; it, its table and servers go after a grace period. */
@@ -440,19 +500,21 @@ static void nlbs_service_destroy(struct nlbs_instance *inst,
 {
 	struct nlbs_server *srv, *tmp;
 
-	hlist_del_rcu(&svc->hnode);
+	nlbs_service_unlink(inst, svc);
 	list_del(&svc->node);
+	nlbs_service_clean(svc);
+	svc->unlinked = true;
 	WRITE_ONCE(inst->nservices, inst->nservices - 1);
 	inst->genid++;
 	nlbs_service_publish(svc, NULL);
 	list_for_each_entry_safe(srv, tmp, &svc->servers, node) {
 		list_del(&srv->node);
-		hlist_del(&srv->hnode);
+		nlbs_server_unlink(inst, srv);
 		inst->nservers--;
 		WRITE_ONCE(srv->dead, true);
 		nlbs_server_put(srv);
 	}
-	call_rcu(&svc->rcu, nlbs_service_free_rcu);
+	nlbs_service_put(svc);
 }
 
 void nlbs_service_set_nodest(struct nlbs_instance *inst,
@@ -471,27 +533,8 @@ void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc)
 	nlbs_service_destroy(inst, svc);
 }
 
-static struct hlist_head *nlbs_srv_bucket(struct nlbs_instance *inst,
-					  struct nlbs_service *svc, __be32 addr)
-{
-	u32 h = hash_32((__force u32)addr ^ hash_ptr(svc, 32), NLBS_SRV_HASH_BITS);
-
-	return &inst->srv_hash[h];
-}
-
-struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,
-				     struct nlbs_service *svc, __be32 addr)
-{
-	struct nlbs_server *srv;
-
-	hlist_for_each_entry(srv, nlbs_srv_bucket(inst, svc, addr), hnode)
-		if (srv->svc == svc && srv->addr == addr)
-			return srv;
-	return NULL;
-}
-
 int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
-		    __be32 addr, u32 weight, const u8 *mac,
+		    __be32 addr, u32 weight, const u8 *mac, bool defer,
 		    struct netlink_ext_ack *extack)
 {
 	struct nlbs_server *srv;
@@ -526,52 +569,50 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 		srv->static_mac = true;
 		ether_addr_copy(srv->mac, mac);
 	}
+	if (nlbs_server_link(inst, srv)) {
+		free_percpu(srv->stats);
+		kfree(srv);
+		return -ENOMEM;
+	}
 	list_add_tail(&srv->node, &svc->servers);
-	hlist_add_head(&srv->hnode, nlbs_srv_bucket(inst, svc, addr));
 	svc->nservers++;
 	inst->nservers++;
 	svc->neligible += !!weight;
-	nlbs_service_changed(inst, svc);
+	nlbs_service_changed(inst, svc, defer);
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_ADD);
 	return 0;
 }
 
 void nlbs_server_set_weight(struct nlbs_instance *inst,
 			    struct nlbs_service *svc, struct nlbs_server *srv,
-			    u32 weight)
+			    u32 weight, bool defer)
 {
 	if (srv->weight == weight)
 		return;
 	svc->neligible += !!weight - !!srv->weight;
 	srv->weight = weight;
-	nlbs_service_changed(inst, svc);
+	nlbs_service_changed(inst, svc, defer);
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_SET);
 }
 
 /*
- * A deleted server must leave every table before it is freed, so the new
- * table is built here whatever its size; if that fails the service serves
- * nothing rather than a freed server. Its flows move on their next packet,
- * or with nodest drop are dropped until they go idle; the memory goes with
- * the last flow's reference.
+ * A deleted server leaves its service's table with the next rebuild; the
+ * table holds a reference, and its slots pass to the next live server until
+ * then. Its flows move on their next packet, or with nodest drop are dropped
+ * until they go idle; the memory goes with the last reference.
  */
 void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
-		     struct nlbs_server *srv)
+		     struct nlbs_server *srv, bool defer)
 {
 	nlbs_notify_server(inst, svc, srv, NLBS_EVENT_DEL);
 	list_del(&srv->node);
-	hlist_del(&srv->hnode);
+	nlbs_server_unlink(inst, srv);
 	svc->nservers--;
 	inst->nservers--;
 	svc->neligible -= !!srv->weight;
-	inst->genid++;
-	if (nlbs_service_rebuild(svc)) {
-		nlbs_service_publish(svc, NULL);
-		svc->dirty = true;
-		mod_delayed_work(system_wq, &inst->rebuild_work, HZ);
-	}
 	WRITE_ONCE(srv->hold_flows, svc->nodest == NLBS_NODEST_DROP);
 	WRITE_ONCE(srv->dead, true);
+	nlbs_service_changed(inst, svc, defer);
 	nlbs_server_put(srv);
 }
 
@@ -588,27 +629,61 @@ void nlbs_instance_stats_reset(struct nlbs_instance *inst)
 
 /* --- lifecycle --------------------------------------------------------- */
 
-int nlbs_instance_init(struct nlbs_instance *inst, struct net *net)
+static DEFINE_MUTEX(nlbs_net_lock);	/* makes instances */
+
+static int nlbs_instance_init(struct nlbs_instance *inst, struct net *net)
 {
-	int i;
+	int err;
 
 	inst->net = net;
 	inst->state = NLBS_STATE_INIT;
 	inst->garp_count = NLBS_DEF_GARP_COUNT;
 	inst->garp_interval = NLBS_DEF_GARP_INTERVAL;
 	INIT_LIST_HEAD(&inst->services);
-	for (i = 0; i < ARRAY_SIZE(inst->svc_hash); i++)
-		INIT_HLIST_HEAD(&inst->svc_hash[i]);
-	for (i = 0; i < ARRAY_SIZE(inst->srv_hash); i++)
-		INIT_HLIST_HEAD(&inst->srv_hash[i]);
+	INIT_LIST_HEAD(&inst->dirty);
+	ratelimit_state_init(&inst->log_rs, 5 * HZ, 20);
 	INIT_DELAYED_WORK(&inst->garp_work, nlbs_garp_work);
 	INIT_DELAYED_WORK(&inst->lease_work, nlbs_lease_work);
 	INIT_DELAYED_WORK(&inst->rebuild_work, nlbs_rebuild_work);
 	INIT_DELAYED_WORK(&inst->flow_gc_work, nlbs_flow_gc_work);
-	return nlbs_stats_init(inst);
+	err = nlbs_lookup_init(inst);
+	if (err)
+		return err;
+	err = nlbs_stats_init(inst);
+	if (err)
+		nlbs_lookup_destroy(inst);
+	return err;
 }
 
-void nlbs_instance_exit(struct nlbs_instance *inst)
+/*
+ * The namespace's instance, made on its first request (charged to the
+ * requester's memory cgroup). ERR_PTR(-ENOMEM) when it cannot be made.
+ */
+struct nlbs_instance *nlbs_instance_get(struct net *net)
+{
+	struct nlbs_net *nn = net_generic(net, nlbs_net_id);
+	struct nlbs_instance *inst = nlbs_instance(net);
+
+	if (inst)
+		return inst;
+	mutex_lock(&nlbs_net_lock);
+	inst = nn->inst;
+	if (!inst) {
+		inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
+		if (inst && nlbs_instance_init(inst, net)) {
+			kfree(inst);
+			inst = NULL;
+		}
+		if (inst) {
+			/* Pairs with nlbs_instance(): readers see it whole. */
+			smp_store_release(&nn->inst, inst);
+		}
+	}
+	mutex_unlock(&nlbs_net_lock);
+	return inst ?: ERR_PTR(-ENOMEM);
+}
+
+static void nlbs_instance_exit(struct nlbs_instance *inst)
 {
 	struct nlbs_service *svc, *tmp;
 
@@ -628,4 +703,17 @@ void nlbs_instance_exit(struct nlbs_instance *inst)
 	synchronize_net();
 	nlbs_flows_exit(inst);
 	nlbs_stats_free(inst);
+	nlbs_lookup_destroy(inst);
+}
+
+/* Namespace exit: no request can come any more. */
+void nlbs_net_exit(struct net *net)
+{
+	struct nlbs_net *nn = net_generic(net, nlbs_net_id);
+
+	if (!nn->inst)
+		return;
+	nlbs_instance_exit(nn->inst);
+	kfree(nn->inst);
+	nn->inst = NULL;
 }

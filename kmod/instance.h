@@ -3,6 +3,7 @@
 #define _NLBS_INSTANCE_H
 
 #include "core.h"
+#include "lookup.h"
 
 /* A validated CONFIG_SET request; only the fields with set_* are applied. */
 struct nlbs_config {
@@ -22,8 +23,7 @@ struct nlbs_config {
 	struct nlbs_flow_cfg	flow;		/* timeouts: 0 leaves them */
 };
 
-int nlbs_instance_init(struct nlbs_instance *inst, struct net *net);
-void nlbs_instance_exit(struct nlbs_instance *inst);
+void nlbs_net_exit(struct net *net);
 
 /* All of the following run under RTNL. */
 int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
@@ -31,8 +31,6 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 		   bool announce, struct netlink_ext_ack *extack);
 
-struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
-				       u8 proto, u16 port);
 int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 		     u16 port, u32 table_size, u8 nodest,
 		     struct netlink_ext_ack *extack);
@@ -40,16 +38,15 @@ void nlbs_service_set_nodest(struct nlbs_instance *inst,
 			     struct nlbs_service *svc, u8 nodest);
 void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc);
 
-struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,
-				     struct nlbs_service *svc, __be32 addr);
 int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
-		    __be32 addr, u32 weight, const u8 *mac,
+		    __be32 addr, u32 weight, const u8 *mac, bool defer,
 		    struct netlink_ext_ack *extack);
 void nlbs_server_set_weight(struct nlbs_instance *inst,
 			    struct nlbs_service *svc, struct nlbs_server *srv,
-			    u32 weight);
+			    u32 weight, bool defer);
 void nlbs_server_del(struct nlbs_instance *inst, struct nlbs_service *svc,
-		     struct nlbs_server *srv);
+		     struct nlbs_server *srv, bool defer);
+int nlbs_rebuild_all(struct nlbs_instance *inst);	/* without RTNL */
 void nlbs_instance_stats_reset(struct nlbs_instance *inst);
 
 extern struct notifier_block nlbs_netdev_notifier;

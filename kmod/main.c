@@ -16,21 +16,15 @@ module_param_named(table_size, nlbs_table_size, uint, 0444);
 MODULE_PARM_DESC(table_size,
 		 "Maglev table size of a service created without one: a prime within 251..4194301 (default 65537)");
 
-static int __net_init nlbs_net_init(struct net *net)
+static void __net_exit nlbs_net_exit_op(struct net *net)
 {
-	return nlbs_instance_init(nlbs_instance(net), net);
-}
-
-static void __net_exit nlbs_net_exit(struct net *net)
-{
-	nlbs_instance_exit(nlbs_instance(net));
+	nlbs_net_exit(net);
 }
 
 static struct pernet_operations nlbs_net_ops = {
-	.init = nlbs_net_init,
-	.exit = nlbs_net_exit,
+	.exit = nlbs_net_exit_op,
 	.id   = &nlbs_net_id,
-	.size = sizeof(struct nlbs_instance),
+	.size = sizeof(struct nlbs_net),
 };
 
 /*

@@ -17,6 +17,42 @@
 #include "sched.h"
 #include "stats.h"
 
+/* Every request acts on its namespace's instance, made by the first. */
+static int nlbs_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
+{
+	struct nlbs_instance *inst = nlbs_instance_get(genl_info_net(info));
+
+	if (IS_ERR(inst)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the namespace's instance");
+		return PTR_ERR(inst);
+	}
+	info->user_ptr[0] = inst;
+	return 0;
+}
+
+static struct nlbs_instance *nlbs_info_instance(struct genl_info *info)
+{
+	return info->user_ptr[0];
+}
+
+/* Dumps have no pre_doit; their start() makes the instance. */
+static struct nlbs_instance *nlbs_dump_instance(struct netlink_callback *cb)
+{
+	return nlbs_instance(sock_net(cb->skb->sk));
+}
+
+static int nlbs_dump_start_instance(struct netlink_callback *cb)
+{
+	struct nlbs_instance *inst = nlbs_instance_get(sock_net(cb->skb->sk));
+
+	if (IS_ERR(inst)) {
+		NL_SET_ERR_MSG_MOD(cb->extack, "out of memory for the namespace's instance");
+		return PTR_ERR(inst);
+	}
+	return 0;
+}
+
 /* A required attribute: its absence is reported with a message and the type. */
 static bool nlbs_missing(struct netlink_ext_ack *extack, struct nlattr *nest,
 			 struct nlattr **tb, u16 type, const char *msg)
@@ -125,6 +161,13 @@ static const struct nla_policy nlbs_service_policy[NLBS_A_MAX + 1] = {
 static const struct nla_policy nlbs_server_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
 	[NLBS_A_SERVER]		= NLA_POLICY_NESTED(nlbs_srv_policy),
+	[NLBS_A_DEFER]		= { .type = NLA_FLAG },
+};
+
+/* Dumps and flushes of flows: a filter, nothing else. */
+static const struct nla_policy nlbs_flow_filter_policy[NLBS_A_MAX + 1] = {
+	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
+	[NLBS_A_SERVER]		= NLA_POLICY_NESTED(nlbs_srv_policy),
 };
 
 static const struct nla_policy nlbs_flow_add_policy[NLBS_A_MAX + 1] = {
@@ -161,7 +204,7 @@ static struct net_device *nlbs_get_dev(struct net *net, struct nlattr *attr,
 
 static int nlbs_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct nlattr **tb = info->attrs;
 	struct nlbs_config cfg = {};
 	int err;
@@ -222,11 +265,22 @@ out:
 	return err;
 }
 
-typedef int (*nlbs_fill_t)(struct sk_buff *skb, struct nlbs_instance *inst);
+typedef int (*nlbs_fill_t)(struct sk_buff *skb, struct nlbs_instance *inst,
+			   bool admin);
 
-static int nlbs_reply(struct genl_info *info, u8 cmd, nlbs_fill_t fill)
+/*
+ * What only an administrator of the namespace may read: the hash seed (it
+ * lets a client aim its flows at one server), the servers' MACs, the flows.
+ */
+static bool nlbs_admin(const struct sk_buff *skb, const struct net *net)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	return netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
+}
+
+static int nlbs_reply(struct sk_buff *skb, struct genl_info *info, u8 cmd,
+		      nlbs_fill_t fill)
+{
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
@@ -240,7 +294,7 @@ static int nlbs_reply(struct genl_info *info, u8 cmd, nlbs_fill_t fill)
 		goto err_free;
 	}
 	rtnl_lock();
-	err = fill(msg, inst);
+	err = fill(msg, inst, nlbs_admin(skb, inst->net));
 	rtnl_unlock();
 	if (err)
 		goto err_free;
@@ -254,22 +308,22 @@ err_free:
 
 static int nlbs_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return nlbs_reply(info, NLBS_CMD_CONFIG_GET, nlbs_put_config);
+	return nlbs_reply(skb, info, NLBS_CMD_CONFIG_GET, nlbs_put_config);
 }
 
 static int nlbs_state_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return nlbs_reply(info, NLBS_CMD_STATE_GET, nlbs_put_state);
+	return nlbs_reply(skb, info, NLBS_CMD_STATE_GET, nlbs_put_state);
 }
 
 static int nlbs_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return nlbs_reply(info, NLBS_CMD_STATS_GET, nlbs_put_stats);
+	return nlbs_reply(skb, info, NLBS_CMD_STATS_GET, nlbs_put_stats);
 }
 
 static int nlbs_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct nlattr **tb = info->attrs;
 	u32 lease = 0;
 	int err;
@@ -287,15 +341,26 @@ static int nlbs_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* Without RTNL: the tables are filled outside it. */
+static int nlbs_commit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = nlbs_rebuild_all(nlbs_info_instance(info));
+
+	if (err)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "cannot rebuild a table (out of memory): retried in a second");
+	return err;
+}
+
 static int nlbs_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	rtnl_lock();
-	nlbs_instance_stats_reset(nlbs_instance(genl_info_net(info)));
+	nlbs_instance_stats_reset(nlbs_info_instance(info));
 	rtnl_unlock();
 	return 0;
 }
 
-struct nlbs_svc_key {
+struct nlbs_svc_req {
 	__be32	vip;
 	u8	proto;
 	u16	port;
@@ -308,7 +373,7 @@ struct nlbs_svc_key {
 #define NLBS_SVC_TABLE_SIZE	BIT(0)
 #define NLBS_SVC_NODEST		BIT(1)
 
-static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_key *key,
+static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_req *key,
 			      unsigned int allow, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
@@ -370,7 +435,7 @@ static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_key *key,
 /* RTNL held. */
 static struct nlbs_service *nlbs_get_service(struct nlbs_instance *inst,
 					     struct genl_info *info,
-					     struct nlbs_svc_key *key)
+					     struct nlbs_svc_req *key)
 {
 	u8 cmd = info->genlhdr->cmd;
 	struct nlbs_service *svc;
@@ -395,8 +460,8 @@ static struct nlbs_service *nlbs_get_service(struct nlbs_instance *inst,
 
 static int nlbs_service_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
-	struct nlbs_svc_key key;
+	struct nlbs_instance *inst = nlbs_info_instance(info);
+	struct nlbs_svc_req key;
 	int err;
 
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_SERVICE,
@@ -416,9 +481,9 @@ static int nlbs_service_add_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int nlbs_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct nlbs_service *svc;
-	struct nlbs_svc_key key;
+	struct nlbs_svc_req key;
 	int err = 0;
 
 	rtnl_lock();
@@ -433,9 +498,9 @@ static int nlbs_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int nlbs_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct nlbs_service *svc;
-	struct nlbs_svc_key key;
+	struct nlbs_svc_req key;
 	int err = 0;
 
 	rtnl_lock();
@@ -494,12 +559,13 @@ static int nlbs_parse_server(struct genl_info *info, struct nlbs_srv_req *req)
 
 static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
+	bool defer = nla_get_flag(info->attrs[NLBS_A_DEFER]);
 	u8 cmd = info->genlhdr->cmd;
 	struct nlbs_service *svc;
 	struct nlbs_srv_req req;
 	struct nlbs_server *srv;
-	struct nlbs_svc_key key;
+	struct nlbs_svc_req key;
 	int err;
 
 	err = nlbs_parse_server(info, &req);
@@ -523,7 +589,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (cmd == NLBS_CMD_SERVER_ADD) {
 		err = nlbs_server_add(inst, svc, req.addr, req.weight, req.mac,
-				      info->extack);
+				      defer, info->extack);
 		goto out;
 	}
 	srv = nlbs_server_find(inst, svc, req.addr);
@@ -534,9 +600,9 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (cmd == NLBS_CMD_SERVER_SET)
-		nlbs_server_set_weight(inst, svc, srv, req.weight);
+		nlbs_server_set_weight(inst, svc, srv, req.weight, defer);
 	else
-		nlbs_server_del(inst, svc, srv);
+		nlbs_server_del(inst, svc, srv, defer);
 out:
 	rtnl_unlock();
 	return err;
@@ -550,7 +616,8 @@ struct nlbs_dump_ctx {
 	long	svc_idx;
 	long	srv_idx;
 	long	filtered;
-	struct nlbs_svc_key key;
+	bool	admin;
+	struct nlbs_svc_req key;
 };
 
 static struct nlbs_dump_ctx *nlbs_dump_ctx(struct netlink_callback *cb)
@@ -573,7 +640,7 @@ static void *nlbs_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 
 static int nlbs_service_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlbs_instance *inst = nlbs_instance(sock_net(cb->skb->sk));
+	struct nlbs_instance *inst = nlbs_dump_instance(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlbs_service *svc;
 	long idx = 0;
@@ -605,6 +672,9 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	struct nlattr *nest = info->attrs[NLBS_A_SERVICE];
 
 	memset(ctx, 0, sizeof(*ctx));
+	if (nlbs_dump_start_instance(cb))
+		return -ENOMEM;
+	ctx->admin = nlbs_admin(cb->skb, sock_net(cb->skb->sk));
 	if (!nest)
 		return 0;
 	ctx->filtered = 1;
@@ -613,7 +683,7 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 
 static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlbs_instance *inst = nlbs_instance(sock_net(cb->skb->sk));
+	struct nlbs_instance *inst = nlbs_dump_instance(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlbs_service *svc;
 	struct nlbs_server *srv;
@@ -637,7 +707,9 @@ static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			if (!hdr)
 				goto out;
 			if (nlbs_put_service(skb, svc, 0) ||
-			    nlbs_put_server(skb, srv, 0, true)) {
+			    nlbs_put_server(skb, srv, 0,
+					    NLBS_SRV_PUT_STATS |
+					    (ctx->admin ? NLBS_SRV_PUT_MAC : 0))) {
 				genlmsg_cancel(skb, hdr);
 				goto out;
 			}
@@ -746,6 +818,8 @@ static int nlbs_flow_dump_start(struct netlink_callback *cb)
 	BUILD_BUG_ON(offsetof(struct nlbs_flow_dump_ctx, idx) !=
 		     sizeof(cb->args[0]));
 	memset(ctx, 0, sizeof(*ctx));
+	if (nlbs_dump_start_instance(cb))
+		return -ENOMEM;
 	return nlbs_parse_flow_filter(genl_dumpit_info(cb)->attrs, &ctx->flt,
 				      cb->extack);
 }
@@ -754,13 +828,13 @@ static int nlbs_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
 
-	return nlbs_flow_dump(skb, cb, nlbs_instance(sock_net(cb->skb->sk)),
+	return nlbs_flow_dump(skb, cb, nlbs_dump_instance(cb),
 			      &ctx->flt, nlbs_flow_hdr);
 }
 
 static int nlbs_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	struct nlbs_flow_filter flt;
 	int err;
 
@@ -837,13 +911,16 @@ static int nlbs_flow_import_one(struct nlbs_instance *inst,
 {
 	struct nlbs_service *svc;
 	struct nlbs_server *srv;
+	struct nlbs_vip *vip;
 	const char *why;
-	bool is_vip;
 	int err;
 
-	svc = nlbs_service_lookup_rcu(inst, req->key.daddr, req->key.proto,
-				      ntohs(((__be16 *)&req->key.ports)[1]),
-				      &is_vip);
+	rcu_read_lock();	/* RTNL keeps what it finds alive */
+	vip = nlbs_vip_lookup_rcu(inst, req->key.daddr);
+	svc = vip ? nlbs_vip_service_rcu(inst, vip, req->key.proto,
+					 ntohs(((__be16 *)&req->key.ports)[1])) :
+		    NULL;
+	rcu_read_unlock();
 	srv = svc ? nlbs_server_find(inst, svc, req->server) : NULL;
 	if (!srv) {
 		err = -ENOENT;
@@ -864,7 +941,7 @@ static int nlbs_flow_import_one(struct nlbs_instance *inst,
 
 static int nlbs_flow_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlbs_instance *inst = nlbs_instance(genl_info_net(info));
+	struct nlbs_instance *inst = nlbs_info_instance(info);
 	int rem, err = 0, first_err = 0;
 	u32 imported = 0, refused = 0;
 	struct nlbs_flow_req req;
@@ -931,6 +1008,7 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		GENL_UNS_ADMIN_PERM),
 	{
 		.cmd = NLBS_CMD_SERVICE_GET,
+		.start = nlbs_dump_start_instance,
 		.dumpit = nlbs_service_dumpit,
 		.policy = nlbs_empty_policy,
 		.maxattr = NLBS_A_MAX,
@@ -955,17 +1033,19 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		.cmd = NLBS_CMD_FLOW_GET,
 		.start = nlbs_flow_dump_start,
 		.dumpit = nlbs_flow_dumpit,
-		.policy = nlbs_server_policy,
+		.policy = nlbs_flow_filter_policy,
 		.maxattr = NLBS_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	/* Flows of the peer: only a real administrator may plant them. */
 	NLBS_OP(NLBS_CMD_FLOW_ADD, nlbs_flow_add_doit, nlbs_flow_add_policy,
 		GENL_ADMIN_PERM),
-	NLBS_OP(NLBS_CMD_FLOW_DEL, nlbs_flow_del_doit, nlbs_server_policy,
+	NLBS_OP(NLBS_CMD_FLOW_DEL, nlbs_flow_del_doit, nlbs_flow_filter_policy,
 		GENL_UNS_ADMIN_PERM),
 	NLBS_OP(NLBS_CMD_SERVICE_SET, nlbs_service_set_doit,
 		nlbs_service_policy, GENL_UNS_ADMIN_PERM),
+	NLBS_OP(NLBS_CMD_COMMIT, nlbs_commit_doit, nlbs_empty_policy,
+		GENL_UNS_ADMIN_PERM),
 };
 
 static const struct genl_multicast_group nlbs_mcgrps[] = {
@@ -980,6 +1060,7 @@ struct genl_family nlbs_genl_family __ro_after_init = {
 	.version	= NLBS_GENL_VERSION,
 	.maxattr	= NLBS_A_MAX,
 	.netnsok	= true,
+	.pre_doit	= nlbs_pre_doit,
 	.module		= THIS_MODULE,
 	.ops		= nlbs_genl_ops,
 	.n_ops		= ARRAY_SIZE(nlbs_genl_ops),

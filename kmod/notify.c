@@ -25,7 +25,7 @@ static int nlbs_put_flow_cfg(struct sk_buff *skb, struct nlbs_instance *inst)
 }
 
 /* Caller holds RTNL (or the RCU read lock for server_dev). */
-int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst)
+int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst, bool admin)
 {
 	struct net_device *server = rtnl_dereference(inst->server_dev);
 	struct net_device *access = inst->access_dev;
@@ -40,12 +40,12 @@ int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst)
 	     nla_put_in_addr(skb, NLBS_A_NLBS_ADDR_BE, inst->nlbs_addr)) ||
 	    nla_put_u32(skb, NLBS_A_GARP_COUNT, inst->garp_count) ||
 	    nla_put_u32(skb, NLBS_A_GARP_INTERVAL, inst->garp_interval) ||
-	    nla_put_u32(skb, NLBS_A_HASH_SEED, inst->seed))
+	    (admin && nla_put_u32(skb, NLBS_A_HASH_SEED, inst->seed)))
 		return -EMSGSIZE;
 	return nlbs_put_flow_cfg(skb, inst);
 }
 
-int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst)
+int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst, bool admin)
 {
 	if (nla_put_u8(skb, NLBS_A_STATE, inst->state) ||
 	    (inst->lease_ms && inst->state == NLBS_STATE_ACTIVE &&
@@ -78,7 +78,7 @@ int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event)
 }
 
 int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
-		    bool stats)
+		    unsigned int what)
 {
 	struct nlattr *nest;
 	u64 packets, bytes, new_flows;
@@ -88,11 +88,11 @@ int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
 		return -EMSGSIZE;
 	if (nla_put_in_addr(skb, NLBS_SRV_A_ADDR_BE, srv->addr) ||
 	    nla_put_u32(skb, NLBS_SRV_A_WEIGHT, srv->weight) ||
-	    (srv->static_mac &&
+	    (srv->static_mac && (what & NLBS_SRV_PUT_MAC) &&
 	     nla_put(skb, NLBS_SRV_A_MAC, ETH_ALEN, srv->mac)) ||
 	    (event && nla_put_u8(skb, NLBS_SRV_A_EVENT, event)))
 		goto cancel;
-	if (stats) {
+	if (what & NLBS_SRV_PUT_STATS) {
 		nlbs_server_stats_read(srv, &packets, &bytes, &new_flows);
 		if (nla_put_u64_64bit(skb, NLBS_SRV_A_PACKETS, packets,
 				      NLBS_SRV_A_PAD) ||
@@ -111,7 +111,7 @@ cancel:
 	return -EMSGSIZE;
 }
 
-int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst)
+int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst, bool admin)
 {
 	u64 v[__NLBS_STATS_A_MAX];
 	struct nlattr *nest;
@@ -172,7 +172,7 @@ void nlbs_notify_state(struct nlbs_instance *inst, const char *reason)
 	skb = nlbs_event_new(inst, NLBS_CMD_STATE_NTF, &hdr);
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
-				nlbs_put_state(skb, inst) ?:
+				nlbs_put_state(skb, inst, true) ?:
 				nla_put_string(skb, NLBS_A_REASON, reason));
 }
 
@@ -198,7 +198,7 @@ void nlbs_notify_server(struct nlbs_instance *inst, struct nlbs_service *svc,
 	if (skb)
 		nlbs_event_send(inst, skb, hdr,
 				nlbs_put_service(skb, svc, 0) ?:
-				nlbs_put_server(skb, srv, event, false));
+				nlbs_put_server(skb, srv, event, NLBS_SRV_PUT_MAC));
 }
 
 void nlbs_notify_device(struct nlbs_instance *inst, struct net_device *dev,

@@ -11,12 +11,18 @@ extern struct genl_family nlbs_genl_family;
 #define NLBS_MCGRP_EVENTS_ID	0
 #define NLBS_MCGRP_FLOWS_ID	1
 
-int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst);
-int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst);
+/* @admin: the reader may see the hash seed and the servers' MACs. */
+int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst,
+		    bool admin);
+int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst,
+		   bool admin);
 int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event);
+#define NLBS_SRV_PUT_STATS	BIT(0)
+#define NLBS_SRV_PUT_MAC	BIT(1)
 int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
-		    bool stats);
-int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst);
+		    unsigned int what);
+int nlbs_put_stats(struct sk_buff *skb, struct nlbs_instance *inst,
+		   bool admin);
 
 void nlbs_notify_state(struct nlbs_instance *inst, const char *reason);
 void nlbs_notify_service(struct nlbs_instance *inst, struct nlbs_service *svc,

@@ -48,8 +48,14 @@ static int nlbs_server_cmp(const void *a, const void *b)
 	return ax < ay ? -1 : ax > ay;
 }
 
+/* Drops the table's server references: its servers outlive it. */
 void nlbs_table_free(struct nlbs_table *tbl)
 {
+	u32 i;
+
+	for (i = 0; i < tbl->nservers; i++)
+		nlbs_server_put(tbl->servers[i]);
+	kvfree(tbl->perm);
 	kvfree(tbl);
 }
 
@@ -70,7 +76,8 @@ struct nlbs_perm {
 	u32 turns;
 };
 
-static void nlbs_table_fill(struct nlbs_table *tbl, struct nlbs_perm *perm)
+static void nlbs_table_fill_slots(struct nlbs_table *tbl,
+				  struct nlbs_perm *perm)
 {
 	u32 m = tbl->size, n = tbl->nservers, filled = 0, i, t;
 
@@ -98,8 +105,13 @@ static void nlbs_table_fill(struct nlbs_table *tbl, struct nlbs_perm *perm)
 	}
 }
 
-/* Returns NULL when no server is eligible, an ERR_PTR on failure. */
-struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
+/*
+ * RTNL held: the first half of a build. Takes the eligible servers of @svc,
+ * with a reference each, in address order, and their turns. Returns NULL
+ * when no server is eligible, an ERR_PTR on failure. nlbs_table_fill(),
+ * which may run without RTNL, completes the table.
+ */
+struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 {
 	struct nlbs_server *srv;
 	struct nlbs_table *tbl;
@@ -123,14 +135,16 @@ struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
 		return ERR_PTR(-ENOMEM);
 	}
 	tbl->size = m;
-	tbl->nservers = n;
 	tbl->servers = (struct nlbs_server **)(tbl + 1);
 	tbl->slots = (u16 *)(tbl->servers + n);
+	tbl->perm = perm;
 
-	i = 0;
-	list_for_each_entry(srv, &svc->servers, node)
-		if (srv->weight)
-			tbl->servers[i++] = srv;
+	list_for_each_entry(srv, &svc->servers, node) {
+		if (!srv->weight)
+			continue;
+		refcount_inc(&srv->ref);
+		tbl->servers[tbl->nservers++] = srv;
+	}
 	sort(tbl->servers, n, sizeof(*tbl->servers), nlbs_server_cmp, NULL);
 
 	for (i = 0; i < n; i++)
@@ -142,7 +156,34 @@ struct nlbs_table *nlbs_table_build(struct nlbs_service *svc)
 		perm[i].skip = jhash_1word(a, NLBS_PERM_SEED2) % (m - 1) + 1;
 		perm[i].turns = tbl->servers[i]->weight / g;
 	}
-	nlbs_table_fill(tbl, perm);
-	kvfree(perm);
 	return tbl;
+}
+
+/* The costly half of a build: no lock needed, the table is not published. */
+void nlbs_table_fill(struct nlbs_table *tbl)
+{
+	nlbs_table_fill_slots(tbl, tbl->perm);
+	kvfree(tbl->perm);
+	tbl->perm = NULL;
+}
+
+/*
+ * A removed server stays in the table until its service is rebuilt (its
+ * memory is the table's); its slots pass to the next live server along the
+ * table, the same on both NLBs. NULL if none is found nearby.
+ */
+struct nlbs_server *nlbs_table_lookup_slow(const struct nlbs_table *tbl,
+					   u32 idx)
+{
+	struct nlbs_server *srv;
+	u32 i;
+
+	for (i = 1; i <= NLBS_TABLE_PROBES; i++) {
+		if (++idx == tbl->size)
+			idx = 0;
+		srv = tbl->servers[tbl->slots[idx]];
+		if (!READ_ONCE(srv->dead))
+			return srv;
+	}
+	return NULL;
 }

@@ -5,20 +5,31 @@
 #include <linux/jhash.h>
 #include <linux/kernel.h>
 #include "core.h"
+#include "flow.h"
 
-struct nlbs_table *nlbs_table_build(struct nlbs_service *svc);
+#define NLBS_TABLE_PROBES	256
+
+struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc);
+void nlbs_table_fill(struct nlbs_table *tbl);
+struct nlbs_server *nlbs_table_lookup_slow(const struct nlbs_table *tbl,
+					   u32 idx);
 void nlbs_table_free(struct nlbs_table *tbl);
 void nlbs_table_free_rcu(struct nlbs_table *tbl);
 bool nlbs_table_size_valid(u32 n);
 
 /*
- * Fast path: the server for a flow hash. The table is non-empty by
- * construction (nlbs_table_build() returns NULL for no eligible server).
+ * Fast path: the server for a flow hash, NULL if none. The table is
+ * non-empty by construction (no table without an eligible server).
  */
 static inline struct nlbs_server *nlbs_table_lookup(const struct nlbs_table *tbl,
 						    u32 hash)
 {
-	return tbl->servers[tbl->slots[reciprocal_scale(hash, tbl->size)]];
+	u32 idx = reciprocal_scale(hash, tbl->size);
+	struct nlbs_server *srv = tbl->servers[tbl->slots[idx]];
+
+	if (likely(!READ_ONCE(srv->dead)))
+		return srv;
+	return nlbs_table_lookup_slow(tbl, idx);
 }
 
 static inline u32 nlbs_flow_hash(__be32 saddr, __be32 daddr, u8 proto,

@@ -151,6 +151,7 @@ static int run_batch(struct cli *cli, const char *name)
 	struct nlbs_req req;
 	int argc, ret = CLI_OK;
 
+	cli->batch = true;
 	if (strcmp(name, "-")) {
 		f = fopen(name, "r");
 		if (!f) {
@@ -185,6 +186,9 @@ static int run_batch(struct cli *cli, const char *name)
 			strerror(errno));
 		ret = CLI_FAIL;
 	}
+	/* What went in takes effect, also when a later line failed. */
+	if (cli_commit(cli))
+		ret = CLI_FAIL;
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -87,6 +87,8 @@ struct cli {
 	cli_resolve_fn resolve;
 	struct nlbs_nl *nl;		/* opened on first use, then kept */
 	char err[512];			/* message of a failed parse() */
+	bool batch;			/* -b: server changes are deferred */
+	bool deferred;			/* ... and one was sent: commit */
 };
 
 struct cli_object {
@@ -144,6 +146,7 @@ struct nlbs_nl *cli_nl(struct cli *cli);
 bool dump_again(int ret, int tries);
 int cli_nl_error(struct cli *cli, const char *what);
 int run_simple(struct cli *cli, const struct nlbs_req *req);
+int cli_commit(struct cli *cli);
 
 /* Shared printers (service.c, server.c, config.c, state.c, stats.c,
  * flow.c). */

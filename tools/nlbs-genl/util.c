@@ -233,8 +233,27 @@ int run_simple(struct cli *cli, const struct nlbs_req *req)
 		return CLI_FAIL;
 	nlh = nlbs_nl_req(cli->nl, req->cmd, req->flags);
 	req_encode(req, nlh);
+	/* In a batch the tables are rebuilt once, by the commit at its end. */
+	if (cli->batch && (req->cmd == NLBS_CMD_SERVER_ADD ||
+			   req->cmd == NLBS_CMD_SERVER_SET ||
+			   req->cmd == NLBS_CMD_SERVER_DEL)) {
+		mnl_attr_put(nlh, NLBS_A_DEFER, 0, NULL);
+		cli->deferred = true;
+	}
 	if (nlbs_nl_run(cli->nl, nlh, NULL, NULL) < 0)
 		return cli_nl_error(cli, NULL);
+	return CLI_OK;
+}
+
+/* The end of a batch with deferred changes: rebuild what they touched. */
+int cli_commit(struct cli *cli)
+{
+	if (!cli->deferred)
+		return CLI_OK;
+	cli->deferred = false;
+	if (nlbs_nl_run(cli->nl, nlbs_nl_req(cli->nl, NLBS_CMD_COMMIT, 0),
+			NULL, NULL) < 0)
+		return cli_nl_error(cli, "commit");
 	return CLI_OK;
 }
 

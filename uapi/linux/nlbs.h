@@ -62,6 +62,11 @@
  * NLBS_CMD_SERVER_ADD  (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT) + NLBS_A_SERVER
  * NLBS_CMD_SERVER_SET  (admin)  same, NLBS_SRV_A_WEIGHT required
  * NLBS_CMD_SERVER_DEL  (admin)  same
+ *   NLBS_A_DEFER            flag  part of a batch: the service's table is
+ *                                 rebuilt by NLBS_CMD_COMMIT (or at most
+ *                                 20 ms later), not within this request
+ * NLBS_CMD_COMMIT      (admin)  rebuild every table changed by deferred
+ *                               requests; returns when all are in use
  * NLBS_CMD_SERVER_GET           dump, one server a message; request may carry
  *                               NLBS_A_SERVICE to dump one service only;
  *                               also NLBS_CMD_SERVER_NTF event
@@ -185,6 +190,7 @@ enum nlbs_cmd {
 	NLBS_CMD_FLOW_DEL,
 	NLBS_CMD_FLOW_NTF,
 	NLBS_CMD_SERVICE_SET,
+	NLBS_CMD_COMMIT,
 
 	__NLBS_CMD_MAX,
 	NLBS_CMD_MAX = __NLBS_CMD_MAX - 1
@@ -214,6 +220,7 @@ enum nlbs_attr {
 	NLBS_A_FLOW_TIMEOUT_TCP_FIN,
 	NLBS_A_FLOW_TIMEOUT_UDP,
 	NLBS_A_FLOW_TIMEOUT_SYN,
+	NLBS_A_DEFER,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
