@@ -170,6 +170,7 @@ struct nlbs_instance {
 	struct rhashtable	srv_ht;
 	u32			nservices;
 	u32			genid;		/* bumped on every change, for dumps */
+	u32			req_portid;	/* RTNL: requester of this change */
 
 	struct nlbs_counters __percpu *stats;
 	u64			stats_base[__NLBS_STATS_A_MAX];

@@ -53,6 +53,23 @@ static int nlbs_dump_start_instance(struct netlink_callback *cb)
 	return 0;
 }
 
+/*
+ * RTNL for a change, with the requester noted so that the events it causes
+ * carry its port id (as rtnetlink's do): a daemon tells its own changes
+ * from everybody else's.
+ */
+static void nlbs_lock(struct nlbs_instance *inst, struct genl_info *info)
+{
+	rtnl_lock();
+	inst->req_portid = info->snd_portid;
+}
+
+static void nlbs_unlock(struct nlbs_instance *inst)
+{
+	inst->req_portid = 0;
+	rtnl_unlock();
+}
+
 /* A required attribute: its absence is reported with a message and the type. */
 static bool nlbs_missing(struct netlink_ext_ack *extack, struct nlattr *nest,
 			 struct nlattr **tb, u16 type, const char *msg)
@@ -240,7 +257,7 @@ static int nlbs_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	cfg.flow.timeout_udp = nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_UDP]);
 	cfg.flow.timeout_syn = nlbs_u32(tb[NLBS_A_FLOW_TIMEOUT_SYN]);
 
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	if (tb[NLBS_A_ACCESS_IFINDEX]) {
 		cfg.set_access = true;
 		cfg.access = nlbs_get_dev(inst->net, tb[NLBS_A_ACCESS_IFINDEX],
@@ -261,7 +278,7 @@ static int nlbs_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = nlbs_config_set(inst, &cfg, info->extack);
 out:
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 
@@ -334,10 +351,10 @@ static int nlbs_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[NLBS_A_LEASE_MS])
 		lease = nla_get_u32(tb[NLBS_A_LEASE_MS]);
 
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	err = nlbs_state_set(inst, nla_get_u8(tb[NLBS_A_STATE]), lease,
 			     nla_get_flag(tb[NLBS_A_ANNOUNCE]), info->extack);
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 
@@ -354,9 +371,11 @@ static int nlbs_commit_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int nlbs_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	rtnl_lock();
-	nlbs_instance_stats_reset(nlbs_info_instance(info));
-	rtnl_unlock();
+	struct nlbs_instance *inst = nlbs_info_instance(info);
+
+	nlbs_lock(inst, info);
+	nlbs_instance_stats_reset(inst);
+	nlbs_unlock(inst);
 	return 0;
 }
 
@@ -472,10 +491,10 @@ static int nlbs_service_add_doit(struct sk_buff *skb, struct genl_info *info)
 				 info->extack);
 	if (err)
 		return err;
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	err = nlbs_service_add(inst, key.vip, key.proto, key.port,
 			       key.table_size, key.nodest, info->extack);
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 
@@ -486,13 +505,13 @@ static int nlbs_service_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlbs_svc_req key;
 	int err = 0;
 
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	svc = nlbs_get_service(inst, info, &key);
 	if (IS_ERR(svc))
 		err = PTR_ERR(svc);
 	else
 		nlbs_service_del(inst, svc);
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 
@@ -503,7 +522,7 @@ static int nlbs_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlbs_svc_req key;
 	int err = 0;
 
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	svc = nlbs_get_service(inst, info, &key);
 	if (IS_ERR(svc)) {
 		err = PTR_ERR(svc);
@@ -513,7 +532,7 @@ static int nlbs_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		nlbs_service_set_nodest(inst, svc, key.nodest);
 	}
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 
@@ -581,7 +600,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	rtnl_lock();
+	nlbs_lock(inst, info);
 	svc = nlbs_get_service(inst, info, &key);
 	if (IS_ERR(svc)) {
 		err = PTR_ERR(svc);
@@ -604,7 +623,7 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 	else
 		nlbs_server_del(inst, svc, srv, defer);
 out:
-	rtnl_unlock();
+	nlbs_unlock(inst);
 	return err;
 }
 

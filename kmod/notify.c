@@ -144,7 +144,9 @@ static struct sk_buff *nlbs_event_new(struct nlbs_instance *inst, u8 cmd,
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &nlbs_genl_family, 0, cmd);
+	/* The requester's port id, 0 for the kernel's own changes. */
+	*hdr = genlmsg_put(skb, inst->req_portid, 0, &nlbs_genl_family, 0,
+			   cmd);
 	if (!*hdr) {
 		nlmsg_free(skb);
 		return NULL;

@@ -115,6 +115,10 @@
  *   only while the group has listeners; a flow is sent when created and again
  *   while it sees traffic, at most once per quarter of its idle timeout
  *
+ * Events (NLBS_CMD_*_NTF on "events") carry in nlmsg_pid the netlink port id
+ * of the request that caused them, 0 when the kernel itself did (lease
+ * expiry, device events), as rtnetlink does.
+ *
  * NLBS_CMD_DEVICE_NTF           event: a configured device went down or away
  *   NLBS_A_ACCESS_IFINDEX + NLBS_A_ACCESS_IFNAME, or NLBS_A_SERVER_IFINDEX +
  *   NLBS_A_SERVER_IFNAME, and NLBS_A_REASON
