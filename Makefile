@@ -36,7 +36,7 @@ CHECKPATCH ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/checkpatch.pl) \
 
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
-.PHONY: all module tools check demo style install install-module install-tools clean print-kdir
+.PHONY: all module tools check demo bench style install install-module install-tools clean print-kdir
 
 all: module tools
 
@@ -59,6 +59,10 @@ check:
 
 demo:
 	@CHECK_KERNEL='$(KERNEL)' CHECK_HOST='$(HOST)' selftests/vm/check.sh --demo
+
+# make bench [BENCH=quick]: Documentation/bench.rst (not part of make check)
+bench:
+	@BENCH_MODE='$(BENCH)' selftests/bench/bench.sh
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) $(shell find uapi -name '*.h' 2>/dev/null)
 

@@ -13,6 +13,7 @@ PKGS=(
 	iproute2 tcpdump socat arping iputils-ping
 	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
+	ipvsadm gnuplot-nox
 )
 
 installed() {

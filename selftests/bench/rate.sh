@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark part "rate" (run by guest.sh in the VM; not a test). The same
+# namespaces, servers and traffic for each contender:
+#   bare      tc flower + pedit (destination MAC) + mirred: no balancing
+#   ipvs-wrr  IPVS direct routing (ipvsadm -g), scheduler wrr
+#   ipvs-mh   the same with the Maglev scheduler mh
+#   nlbs      the module: one UDP service, three servers (weights 1:2:3)
+# 64-byte UDP datagrams from pktgen over 1,000 flows; counted at the servers.
+#
+# Records (kind):
+#   rate   contender, mode (xmit: pktgen in the firewall namespace into the
+#          NLB's access device; rx: pktgen netif_receive on that device, the
+#          balancer's own cost), round, pps (delivered per second), sent,
+#          delivered, usec, loss (%)
+#   sweep  contender, offered (pktgen ratep), pps, loss: an offered-rate sweep
+#
+# The contenders are alternated: round r starts with a different one.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib_bench.sh"
+
+CONTENDERS=(bare ipvs-wrr ipvs-mh nlbs)
+MODES=(xmit rx)
+
+bench_modules || note "some modules are missing: their contenders will fail"
+bench_topo || { rec kind=error what=topology; exit 1; }
+
+# one measured run of contender $1 in mode $2, round $3
+measure() {
+	local c=$1 mode=$2 r=$3
+	if ! contender_up "$c"; then
+		rec kind=rate contender="$c" mode="$mode" round="$r" error="setup failed"
+		contender_down "$c"
+		return 1
+	fi
+	if bench_pg "$mode" "$BENCH_COUNT"; then
+		rec kind=rate contender="$c" mode="$mode" round="$r" pps="$PG_PPS" \
+			sent="$PG_SENT" delivered="$PG_DELIV" usec="$PG_USEC" loss="$PG_LOSS" \
+			errors="$PG_ERR"
+	else
+		rec kind=rate contender="$c" mode="$mode" round="$r" error="pktgen failed"
+	fi
+	contender_down "$c"
+}
+
+declare -A PPS
+for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+	for mode in "${MODES[@]}"; do
+		n=${#CONTENDERS[@]}
+		for ((k = 0; k < n; k++)); do
+			c=${CONTENDERS[(k + r - 1) % n]}
+			measure "$c" "$mode" "$r"
+			[ "$mode" = xmit ] && PPS[$c]+=" $PG_PPS"
+			note "round $r $mode $c: $PG_PPS pps (sent $PG_SENT, delivered $PG_DELIV)"
+		done
+	done
+done
+
+# Offered-rate sweep (xmit mode): pktgen ratep at fractions of the
+# contender's median rate, one short run each, bounded; stops at the first
+# step losing more than 0.5%.
+SWEEP=(50 70 85 100 115 130)
+scount=$((BENCH_COUNT / 3))
+for c in "${CONTENDERS[@]}"; do
+	# shellcheck disable=SC2086
+	m=$(median ${PPS[$c]}) || continue
+	[ "${m%.*}" -gt 0 ] 2>/dev/null || continue
+	contender_up "$c" || { contender_down "$c"; continue; }
+	for f in "${SWEEP[@]}"; do
+		offered=$((${m%.*} * f / 100))
+		if ! bench_pg xmit "$scount" "$offered"; then
+			rec kind=sweep contender="$c" offered="$offered" error="pktgen failed"
+			break
+		fi
+		rec kind=sweep contender="$c" offered="$offered" pps="$PG_PPS" loss="$PG_LOSS" \
+			sent="$PG_SENT" delivered="$PG_DELIV" usec="$PG_USEC"
+		note "sweep $c: offered $offered pps: delivered $PG_PPS pps, loss $PG_LOSS%"
+		awk -v l="$PG_LOSS" 'BEGIN { exit !(l > 0.5) }' && break
+	done
+	contender_down "$c"
+done
+exit 0

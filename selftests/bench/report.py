@@ -1,0 +1,432 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the records of a benchmark run into results.json, results.md and
+chart.png (gnuplot, when installed).
+
+    report.py DIR        reads DIR/records.jsonl (one JSON object a line,
+                         the "@bench" lines of the VM's output)
+
+Medians and spreads (min-max) are over the rounds; extra(X) is the time X
+adds per packet over the bare path, 1/rate(X) - 1/rate(bare), computed per
+round (each round measures every contender back to back) and summarised
+by its median. Nothing here judges a figure: it only reports.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+CONTENDERS = ['bare', 'ipvs-wrr', 'ipvs-mh', 'nlbs']
+LABEL = {
+    'bare': 'bare path: tc flower + pedit + mirred, no balancing',
+    'ipvs-wrr': 'IPVS-DR, wrr',
+    'ipvs-mh': 'IPVS-DR, mh (Maglev)',
+    'nlbs': 'nlbs',
+}
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    return [min(xs), max(xs)] if xs else None
+
+
+def fmt_int(x):
+    return '–' if x is None else f'{x:,.0f}'
+
+
+def fmt_f(x, nd=1):
+    return '–' if x is None else f'{x:.{nd}f}'
+
+
+def fmt_k(x):
+    """pps as 45.5k"""
+    return '–' if x is None else f'{x / 1000:.1f}k'
+
+
+def fmt_range(r, f=fmt_k):
+    return '' if not r else f' ({f(r[0])}–{f(r[1])})'
+
+
+def load(d):
+    recs = []
+    with open(os.path.join(d, 'records.jsonl')) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                recs.append(json.loads(line))
+            except ValueError:
+                pass
+    return recs
+
+
+def summarize_rate(recs):
+    out = {}
+    for mode in ('xmit', 'rx'):
+        rs = [r for r in recs if r.get('kind') == 'rate' and r.get('mode') == mode]
+        by = {}
+        for r in rs:
+            if 'pps' in r and r['pps'] > 0:
+                by.setdefault(r['contender'], {})[r['round']] = r['pps']
+        m = {}
+        for c in CONTENDERS:
+            pps = list(by.get(c, {}).values())
+            e = {'pps_median': med(pps), 'pps_spread': spread(pps), 'rounds': len(pps),
+                 'errors': [r.get('error') for r in rs if r.get('contender') == c and 'error' in r]}
+            if c != 'bare' and pps and by.get('bare'):
+                paired = [1e6 / by[c][k] - 1e6 / by['bare'][k]
+                          for k in by[c] if k in by['bare']]
+                e['extra_us_median'] = med(paired)
+                e['extra_us_spread'] = spread(paired)
+                e['extra_us_of_medians'] = 1e6 / e['pps_median'] - 1e6 / med(list(by['bare'].values()))
+            m[c] = e
+        for ipvs in ('ipvs-wrr', 'ipvs-mh'):
+            a = m.get('nlbs', {}).get('extra_us_median')
+            b = m.get(ipvs, {}).get('extra_us_median')
+            if a is not None and b:
+                m[f'ratio_nlbs_{ipvs}'] = a / b
+        out[mode] = m
+    sw = {}
+    for r in recs:
+        if r.get('kind') != 'sweep' or 'pps' not in r:
+            continue
+        s = sw.setdefault(r['contender'], {'steps': [], 'best_pps': None, 'best_offered': None})
+        s['steps'].append({k: r[k] for k in ('offered', 'pps', 'loss') if k in r})
+        if r['loss'] <= 0.5 and (s['best_pps'] is None or r['pps'] > s['best_pps']):
+            s['best_pps'], s['best_offered'] = r['pps'], r['offered']
+    out['sweep'] = sw
+    return out
+
+
+def summarize_scale(recs):
+    rows = {}
+    for r in recs:
+        if r.get('kind') != 'scale':
+            continue
+        key = (r['series'], r.get('n', 0), r.get('when', ''))
+        e = rows.setdefault(key, {'series': r['series'], 'n': r.get('n'), 'when': r.get('when', ''),
+                                  'loaded': r.get('loaded'), 'pps': [], 'errors': set()})
+        if 'refused_at' in r:
+            e['refused_at'] = r['refused_at']
+        if 'pps' in r:
+            e['pps'].append(r['pps'])
+        if 'error' in r:
+            e['errors'].add(r['error'])
+    out = []
+    base = None
+    for k, e in rows.items():
+        if e['series'] == 'base' and e['when'] == 'before' and e['pps']:
+            base = med(e['pps'])
+    for k, e in rows.items():
+        e['pps_median'] = med(e['pps'])
+        e['pps_spread'] = spread(e['pps'])
+        e['vs_base'] = e['pps_median'] / base if base and e['pps_median'] else None
+        e['errors'] = sorted(e['errors'])
+        out.append(e)
+    order = {'base': 0, 'vips': 1, 'ports': 2, 'servers': 3, 'flows': 4}
+    out.sort(key=lambda e: (order.get(e['series'], 9), e['when'] == 'after', e['n'] or 0))
+    loads = [r for r in recs if r.get('kind') == 'load']
+    fill = [r for r in recs if r.get('kind') == 'flowfill']
+    return {'rows': out, 'base_pps': base, 'loads': loads, 'flowfill': fill}
+
+
+def summarize_ctl(recs):
+    by = {}
+    for r in recs:
+        if r.get('kind') != 'ctl':
+            continue
+        e = by.setdefault(r['op'], {}).setdefault(r['tool'], {'ms': [], 'errors': [], 'n': r.get('n')})
+        if 'error' in r:
+            e['errors'].append(r['error'])
+        else:
+            e['ms'].append(r['ms'])
+    for op, tools in by.items():
+        for t, e in tools.items():
+            e['ms_median'] = med(e['ms'])
+            e['ms_spread'] = spread(e['ms'])
+        n = tools.get('nlbs', {}).get('ms_median')
+        for t, e in tools.items():
+            if t != 'nlbs' and n and e['ms_median']:
+                e['times_nlbs'] = e['ms_median'] / n
+    rt = {}
+    for r in recs:
+        if r.get('kind') == 'rtnl':
+            e = rt.setdefault(r['op'], {'max_us': 0, 'samples': 0})
+            e['max_us'] = max(e['max_us'], r.get('max_us', 0))
+            e['samples'] += r.get('samples', 0)
+    return {'ops': by, 'rtnl': rt}
+
+
+def summarize_failover(recs):
+    by = {}
+    for r in recs:
+        if r.get('kind') != 'failover':
+            continue
+        e = by.setdefault((r['system'], r['timers']), {}).setdefault(
+            r['event'], {'gap_ms': [], 'base_ms': [], 'resumed': [], 'took_over': []})
+        e['gap_ms'].append(r['gap_ms'])
+        e['base_ms'].append(r['base_ms'])
+        e['resumed'].append(r['resumed'])
+        e['took_over'].append(r.get('nlb2_took_over'))
+    out = []
+    for (sysname, timers), evs in by.items():
+        row = {'system': sysname, 'timers': timers}
+        for ev, e in evs.items():
+            row[ev] = {'gap_ms_median': med(e['gap_ms']), 'gap_ms_spread': spread(e['gap_ms']),
+                       'base_ms_max': max(e['base_ms']), 'all_resumed': all(e['resumed']),
+                       'took_over': e['took_over'], 'rounds': len(e['gap_ms'])}
+        out.append(row)
+    stable = [r for r in recs if r.get('kind') == 'stable']
+    return {'rows': out, 'stability': stable}
+
+
+def md_rate(s, env):
+    x, rx, sw = s['xmit'], s['rx'], s['sweep']
+    L = ['## Rate',
+         '',
+         'pktgen, 64-byte UDP datagrams over 1,000 flows into the NLB\'s access device, '
+         'counted at the three servers (weights 1:2:3). xmit: pktgen in the firewall '
+         'namespace through a veth; netif_receive: pktgen injects on the access device '
+         'itself (the balancer\'s own cost). Median of the rounds (min–max); extra = '
+         '1/rate − 1/rate(bare) per round, median (min–max).',
+         '',
+         '| contender | pps (xmit) | extra µs/packet | pps (netif_receive) | extra µs/packet | highest rate ≤ 0.5% loss |',
+         '|---|---|---|---|---|---|']
+    for c in CONTENDERS:
+        a, b = x.get(c, {}), rx.get(c, {})
+
+        def ex(e):
+            if 'extra_us_median' not in e:
+                return '0' if c == 'bare' and e.get('pps_median') else '–'
+            return fmt_f(e['extra_us_median'], 2) + fmt_range(e['extra_us_spread'], lambda v: fmt_f(v, 2))
+        best = sw.get(c, {}).get('best_pps')
+        L.append(f"| {LABEL[c]} | {fmt_k(a.get('pps_median'))}{fmt_range(a.get('pps_spread'))} | {ex(a)} "
+                 f"| {fmt_k(b.get('pps_median'))}{fmt_range(b.get('pps_spread'))} | {ex(b)} | {fmt_k(best)} |")
+    L.append('')
+    for mode, m, name in (('xmit', x, 'xmit'), ('rx', rx, 'netif_receive')):
+        parts = []
+        for ipvs in ('ipvs-wrr', 'ipvs-mh'):
+            r = m.get(f'ratio_nlbs_{ipvs}')
+            if r is not None:
+                parts.append(f'{r:.2f} of IPVS-DR {ipvs[5:]}\'s')
+        if parts:
+            L.append(f'extra(nlbs)/extra(IPVS) ({name}): ' + ', '.join(parts) + '.')
+    L.append('')
+    return L
+
+
+def md_scale(s):
+    L = ['## Scale (nlbs)',
+         '',
+         'The same traffic to one measured service (three static-MAC servers), counted as it '
+         'leaves the NLB, while the rest of the configuration grows. Other services: '
+         'table-size 251, one static-MAC server each.',
+         '',
+         '| configuration | loaded | pps, median (min–max) | vs 1 service |',
+         '|---|---|---|---|']
+    names = {'base': 'the measured service alone', 'vips': 'services on distinct VIPs',
+             'ports': 'services on ports of one VIP', 'servers': 'servers in the service',
+             'flows': 'entries in the flow table'}
+    for e in s['rows']:
+        if e['series'] == 'base':
+            what = f"1 service, 3 servers ({e['when']})"
+        else:
+            what = f"{e['n']:,} {names.get(e['series'], e['series'])}"
+        loaded = f"{e['loaded']:,}" if isinstance(e.get('loaded'), int) else '–'
+        if 'refused_at' in e:
+            loaded += f" (refused at {e['refused_at']:,})"
+        vs = fmt_f(e['vs_base'], 2) if e.get('vs_base') else '–'
+        L.append(f"| {what} | {loaded} | {fmt_k(e['pps_median'])}{fmt_range(e['pps_spread'])} | {vs} |")
+    for f in s['flowfill']:
+        if 'pps' in f:
+            L.append('')
+            L.append(f"Flow table fill: {f.get('flows', 0):,} new flows (flow-max {f.get('flow_max', 0):,}) "
+                     f"at {fmt_k(f['pps'])} new flows/s.")
+    errs = [(r['series'], r['n'], r['error']) for r in s['loads'] if 'error' in r]
+    for series, n, err in errs:
+        L.append('')
+        L.append(f'Loading {n:,} ({series}): {err.strip()}')
+    L.append('')
+    return L
+
+
+def md_mem(recs):
+    mem = [r for r in recs if r.get('kind') == 'mem']
+    if not mem:
+        return []
+    L = ['## Kernel memory', '',
+         'Memory neither free nor page cache, before and after, divided by the objects added '
+         '(a few MB of noise: per-CPU page lists); flows also from their slab cache.', '',
+         '| object | n | kB | bytes each | slab bytes each | note |', '|---|---|---|---|---|---|']
+    for r in mem:
+        L.append(f"| {r.get('what')}{' (' + r['series'] + ')' if r.get('series') else ''} | {r.get('n', 0):,} "
+                 f"| {r.get('kb', 0):,} | {r.get('bytes_each', 0):,} | {r.get('slab_bytes_each', '–')} "
+                 f"| {r.get('note', 'objsize ' + str(r.get('objsize', '')))} |")
+    L.append('')
+    return L
+
+
+def md_ctl(s):
+    ops = s['ops']
+    if not ops:
+        return []
+    L = ['## Control plane', '',
+         'Wall time of loading the same content into an empty namespace with `nlbs-genl -b` '
+         'and `ipvsadm -R`, listing it back (`nlbs-genl server show` / `show` against '
+         '`ipvsadm -Ln`), deleting 1,000 of 10,000 servers in one batch. Median (min–max) over rounds.', '',
+         '| operation | nlbs-genl | ipvsadm, wrr | ipvsadm, mh | ipvsadm / nlbs-genl |',
+         '|---|---|---|---|---|']
+    names = {'servers': 'load 1 service with {n} servers', 'list-servers': 'list them',
+             'delete': 'delete {d} of the servers (one batch)',
+             'services': 'load {n} services (1 server each)', 'list-services': 'list them'}
+
+    def cell(e):
+        if not e:
+            return '–'
+        if e['ms_median'] is None:
+            return 'failed: ' + (e['errors'][0] if e['errors'] else '?')
+        return f"{e['ms_median'] / 1000:.2f} s" + fmt_range(e['ms_spread'], lambda v: f'{v / 1000:.2f}')
+    for op in ('servers', 'list-servers', 'delete', 'services', 'list-services'):
+        if op not in ops:
+            continue
+        t = ops[op]
+        n = next((e.get('n') for e in t.values() if e.get('n')), 0) or 0
+        ratios = ', '.join(f"{k[5:]} {e['times_nlbs']:.1f}×" for k, e in t.items()
+                           if 'times_nlbs' in e)
+        L.append(f"| {names[op].format(n=f'{n:,}', d=f'{n // 10:,}')} | {cell(t.get('nlbs'))} "
+                 f"| {cell(t.get('ipvs-wrr'))} | {cell(t.get('ipvs-mh'))} | {ratios or '–'} |")
+    rt = s['rtnl']
+    if rt:
+        L.append('')
+        idle = rt.get('idle', {}).get('max_us')
+        parts = [f"{op} {e['max_us'] / 1000:.1f} ms" for op, e in rt.items() if op != 'idle']
+        L.append('Longest wait for RTNL seen by a bystander (RTM_GETLINK in a loop) while nlbs-genl ran: '
+                 + ', '.join(parts) + (f'; idle: {idle / 1000:.1f} ms (noise floor).' if idle is not None else '.'))
+    L.append('')
+    return L
+
+
+def md_failover(s):
+    if not s['rows'] and not s['stability']:
+        return []
+    L = ['## Failover', '',
+         'Longest gap in a stream of UDP datagrams (one each 5 ms, client to VIP, received on the '
+         'servers) from 1 s before the event; in brackets the longest gap before it (noise floor) '
+         'and whether nlb2 took over.', '',
+         '| system | timers | access link of the active cut | its daemon killed (SIGKILL) |',
+         '|---|---|---|---|']
+
+    def cell(e):
+        if not e:
+            return '–'
+        g = f"{e['gap_ms_median']:,.0f} ms" + fmt_range(e['gap_ms_spread'], lambda v: f'{v:,.0f}')
+        if not e['all_resumed']:
+            g = '≥ ' + g + ', not resumed'
+        took = 'took over' if all(e['took_over']) else 'nlb2 did NOT take over'
+        return f"{g} [floor {e['base_ms_max']} ms, {took}]"
+    for r in s['rows']:
+        L.append(f"| {r['system']} | {r['timers']} | {cell(r.get('link'))} | {cell(r.get('kill'))} |")
+    st = s['stability']
+    if st:
+        L.append('')
+        L.append('Stability (state changes in an idle window): ' + ', '.join(
+            f"{r['system']} advert {r['advert']}: {r['flaps']} in {r['seconds']} s" for r in st) + '.')
+    L.append('')
+    return L
+
+
+def chart(d, scale):
+    rows = [e for e in scale['rows'] if e.get('pps_median')]
+    if not rows:
+        return None
+    base = [e for e in rows if e['series'] == 'base' and e['when'] == 'before']
+    files = {}
+    for series in ('vips', 'ports', 'servers'):
+        pts = [(1 if series != 'servers' else 3, base[0])] if base else []
+        pts += [(e['loaded'] or e['n'], e) for e in rows if e['series'] == series]
+        if len(pts) < 2:
+            continue
+        fn = os.path.join(d, f'chart-{series}.dat')
+        with open(fn, 'w') as f:
+            for x, e in pts:
+                lo, hi = e['pps_spread']
+                f.write(f'{x} {e["pps_median"]} {lo} {hi}\n')
+        files[series] = fn
+    if not files:
+        return None
+    title = {'vips': 'services (distinct VIPs)', 'ports': 'services (ports of one VIP)',
+             'servers': 'servers in the service'}
+    plots = ', '.join(f"'{fn}' using 1:2:3:4 with yerrorlines title '{title[s]}'"
+                      for s, fn in files.items())
+    out = os.path.join(d, 'chart.png')
+    gp = f"""set terminal png size 900,540
+set output '{out}'
+set title 'nlbs: delivered rate against configuration size (QEMU TCG, software emulation)'
+set logscale x 2
+set xlabel 'services, or servers in the measured service'
+set ylabel 'delivered packets/s (median, min-max)'
+set yrange [0:*]
+set key bottom left
+set grid
+plot {plots}
+"""
+    with open(os.path.join(d, 'chart.gp'), 'w') as f:
+        f.write(gp)
+    try:
+        subprocess.run(['gnuplot', os.path.join(d, 'chart.gp')], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.stderr.write(f'report: gnuplot failed: {e}\n')
+        return None
+    return out
+
+
+def main():
+    d = sys.argv[1]
+    recs = load(d)
+    env = next((r for r in recs if r.get('kind') == 'env'), {})
+    host = next((r for r in recs if r.get('kind') == 'host'), {})
+    parts = [r for r in recs if r.get('kind') == 'part']
+    summary = {
+        'rate': summarize_rate(recs),
+        'scale': summarize_scale(recs),
+        'ctl': summarize_ctl(recs),
+        'failover': summarize_failover(recs),
+        'memory': [r for r in recs if r.get('kind') == 'mem'],
+    }
+    png = chart(d, summary['scale'])
+    res = {'env': env, 'host': host, 'parts': parts, 'summary': summary, 'records': recs,
+           'chart': os.path.basename(png) if png else None}
+    with open(os.path.join(d, 'results.json'), 'w') as f:
+        json.dump(res, f, indent=1, default=list)
+    L = [f"# nlbs benchmark, {host.get('date', '')}", '',
+         f"Software emulation: QEMU TCG guest ({env.get('cpus', '?')} vCPUs, "
+         f"{env.get('mem_kb', 0) // 1024} MB), kernel {env.get('kernel', '?')}, on a host "
+         f"\"{host.get('cpu', '?')}\" ({host.get('cores', '?')} cores shared with other work), "
+         f"mode {env.get('mode', '?')}, tree {host.get('commit', '?')}. Figures are noisy and "
+         'far below real hardware; compare contenders within this run only.', '']
+    if any(p.get('rc') for p in parts):
+        L.append('Parts that did not finish: ' + ', '.join(
+            f"{p['part']} (exit {p['rc']})" for p in parts if p.get('rc')) + '.')
+        L.append('')
+    if any(r.get('kind') == 'rate' for r in recs):
+        L += md_rate(summary['rate'], env)
+    if summary['scale']['rows']:
+        L += md_scale(summary['scale'])
+        if png:
+            L += [f'Chart: {os.path.basename(png)}', '']
+    L += md_mem(recs)
+    L += md_ctl(summary['ctl'])
+    L += md_failover(summary['failover'])
+    with open(os.path.join(d, 'results.md'), 'w') as f:
+        f.write('\n'.join(L))
+    return 0 if recs else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
