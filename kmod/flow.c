@@ -199,7 +199,7 @@ static void nlbs_flow_enter(struct nlbs_instance *inst, struct nlbs_flows *ft,
 	if (f) {
 		WRITE_ONCE(f->flags, flags);
 		WRITE_ONCE(f->last, jiffies);
-		f->synced = 0;
+		WRITE_ONCE(f->synced, 0);
 		nlbs_flow_retarget(ft, f, srv);
 		goto out;
 	}
@@ -218,6 +218,7 @@ static void nlbs_flow_enter(struct nlbs_instance *inst, struct nlbs_flows *ft,
 		goto out;
 	}
 	f->flags = flags;
+	f->sflags = 0;
 	f->last = jiffies;
 	f->synced = 0;
 	if (nlbs_flow_link(ft, h, f, k, srv)) {
@@ -313,13 +314,15 @@ int nlbs_flow_import(struct nlbs_instance *inst, struct nlbs_server *srv,
 	f = nlbs_flow_find(ft, h, k);
 	if (f) {
 		WRITE_ONCE(f->flags, flags);
+		WRITE_ONCE(f->sflags, flags);
 		WRITE_ONCE(f->last, last);
-		f->synced = jiffies;
+		WRITE_ONCE(f->synced, jiffies);
 		nlbs_flow_retarget(ft, f, srv);
 	} else if (atomic_read(&ft->count) >= nlbs_flow_max(inst)) {
 		err = -ENOSPC;
 	} else {
 		nf->flags = flags;
+		nf->sflags = flags;	/* as if sent: never echoed back */
 		nf->last = last;
 		nf->synced = jiffies;
 		err = nlbs_flow_link(ft, h, nf, k, srv);

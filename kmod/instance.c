@@ -400,7 +400,8 @@ static int nlbs_rebuild_one(struct nlbs_instance *inst)
 		nlbs_service_publish(svc, tbl);
 		nlbs_service_clean(svc);
 		tbl = NULL;
-	} else if (!svc->unlinked) {	/* changed: to the back of the queue */
+	} else if (!svc->unlinked && !list_empty(&svc->dirty_node)) {
+		/* Changed meanwhile: to the back of the queue. */
 		list_move_tail(&svc->dirty_node, &inst->dirty);
 	}
 	rtnl_unlock();

@@ -77,7 +77,7 @@ struct nlbs_service *nlbs_vip_service_rcu(struct nlbs_instance *inst,
 				    .port = port };
 	struct nlbs_service *svc;
 
-	if (proto && vip->nports) {
+	if (proto && READ_ONCE(vip->nports)) {
 		svc = rhashtable_lookup(&inst->svc_ht, &key, nlbs_svc_params);
 		if (svc)
 			return svc;
