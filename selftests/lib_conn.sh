@@ -27,11 +27,12 @@
 #   conn_stop C
 #   conn_per_server C               "srv1:N srv2:N ..." of live connections
 #   flood_build                     compile the flood sender (C; python
-#                                   fallback); flood NS DEV DSTMAC DST DPORT
-#                                   SECONDS PREFIX: spoofed SYNs from random
+#                                   fallback); flood_start OUT NS DEV DSTMAC
+#                                   DST DPORT SECONDS PREFIX: spoofed SYNs from random
 #                                   sources in PREFIX.0.0/15 and random
-#                                   ports, as fast as it can; prints
-#                                   "sent N seconds S"
+#                                   ports, as fast as it can, for SECONDS
+#                                   or until SIGINT; prints "sent N
+#                                   seconds S"
 #
 # Sections: scratch; the python helper; servers and clients; the flooder.
 
@@ -47,7 +48,7 @@ declare -A CONN_CMD_FD CONN_REP_FD CONN_PID
 
 conn_py_file() {
 	[ -r "$CONN_TMP/conn.py" ] || cat >"$CONN_TMP/conn.py" <<'PYEOF'
-import ctypes, os, random, selectors, socket, struct, sys, time
+import ctypes, os, random, selectors, signal, socket, struct, sys, time
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -262,9 +263,12 @@ def flood(ns, dev, dmac, dst, dport, seconds, prefix):
         ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
         frames.append(eth + ip + tcp)
     n = 0
+    stop = []
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     t0 = time.monotonic()
     end = t0 + float(seconds)
-    while time.monotonic() < end:
+    while time.monotonic() < end and not stop:
         for f in frames:
             try:
                 s.send(f)
@@ -398,11 +402,18 @@ flood_build() {
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BATCH 64
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 static uint64_t rs = 88172645463325252ULL;
 static uint32_t rnd(void)
 {
@@ -479,9 +490,11 @@ int main(int argc, char **argv)
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	t0 = now();
 	end = t0 + atof(argv[5]);
-	while (now() < end) {
+	while (!stop && now() < end) {
 		for (int i = 0; i < BATCH; i++) {
 			uint8_t *p = fr[i];
 			uint32_t src = base | (rnd() & 0x1ffff), seq = rnd();
@@ -513,13 +526,18 @@ CEOF
 	return 0
 }
 
-# flood NS DEV DSTMAC DST DPORT SECONDS PREFIX
-flood() {
-	local ns=$1
-	shift
+# flood_start OUT NS DEV DSTMAC DST DPORT SECONDS PREFIX: the flooder in
+# the background (FLOOD_PID: the flooder itself, SIGINT stops it), its
+# "sent N seconds S" into OUT
+flood_start() {
+	local out=$1 ns=$2
+	shift 2
 	if [ "${FLOOD_PY:-1}" = 0 ]; then
-		ip netns exec "$ns" "$CONN_TMP/synflood" "$@"
+		ip netns exec "$ns" "$CONN_TMP/synflood" "$@" >"$out" 2>&1 &
 	else
-		conn_py_file && /usr/bin/python3 "$CONN_TMP/conn.py" flood "$ns" "$@"
+		conn_py_file || return 1
+		ip netns exec "$ns" /usr/bin/python3 "$CONN_TMP/conn.py" flood "$ns" "$@" >"$out" 2>&1 &
 	fi
+	FLOOD_PID=$!
+	defer kill "$FLOOD_PID"
 }
