@@ -177,6 +177,9 @@ cap_ip_hex() {
 #                                     SPORT + i*STEP (STEP 0: one port)
 #   udpraw NS DST PORT COUNT SPORT    COUNT datagrams from source ports
 #                                     SPORT + i, on one raw socket (fast)
+#   udpmap NS DST PORT COUNT SPORT CAP_NS CAP_DEV
+#                                     udpraw, each datagram caught on CAP_DEV
+#                                     in CAP_NS: "sport dst-mac" lines
 #   stream NS DST PORT INTERVAL_MS SECONDS
 #                                     one datagram each INTERVAL_MS, one
 #                                     source port, for SECONDS
@@ -252,6 +255,45 @@ def udpraw(ns, dst, port, count, sport):
         if i % 100 == 99:
             time.sleep(0.005)   # the backlogs and tcpdump keep up
 
+def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
+    # udpraw from SRC, each datagram caught on CAP_DEV in CAP_NS (a packet
+    # socket, no tcpdump): prints "sport dst-mac" per flow seen
+    enter(cap_ns)
+    p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    try:
+        p.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)   # SO_RCVBUFFORCE
+    except OSError:
+        p.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    p.bind((cap_dev, 0))
+    p.setblocking(False)
+    enter(src)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    d = socket.inet_aton(dst)
+    seen = {}
+    def drain():
+        while True:
+            try:
+                f, addr = p.recvfrom(2048)
+            except BlockingIOError:
+                return
+            if addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[23] != 17 or f[30:34] != d:
+                continue
+            ihl = (f[14] & 15) * 4
+            sp, dp = struct.unpack('!HH', f[14 + ihl:18 + ihl])
+            if dp == port and sport <= sp < sport + count:
+                seen[sp] = f[0:6].hex(':')
+    for i in range(count):
+        s.sendto(struct.pack('!HHHH', sport + i, port, 16, 0) + b'nlbsnlbs', (dst, 0))
+        if i % 100 == 99:
+            time.sleep(0.005)
+            drain()
+    end = time.monotonic() + 5
+    while len(seen) < count and time.monotonic() < end:
+        time.sleep(0.1)
+        drain()
+    for sp in sorted(seen):
+        print(sp, seen[sp])
+
 def stream(ns, dst, port, interval, seconds):
     enter(ns)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -319,6 +361,8 @@ elif cmd == 'udp':
     udp(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), *[int(x) for x in a[5:]])
 elif cmd == 'udpraw':
     udpraw(a[0], a[1], int(a[2]), int(a[3]), int(a[4]))
+elif cmd == 'udpmap':
+    udpmap(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), a[5], a[6])
 elif cmd == 'stream':
     stream(a[0], a[1], int(a[2]), float(a[3]), float(a[4]))
 elif cmd == 'flows':
