@@ -167,26 +167,26 @@ ktap_check "flow show: each where it went" table_has map4 t5
 # At this point srv2 (weight 0) and srv3 (weight 5) hold the flows.
 # listed [FILTER...]: flow show with a filter, lines
 listed() { dp_genl nlb1 flow show "$@" | grep -c '^flow '; }
-# on_srv I: flows of the unfiltered listing on srvI
-on_srv() { table tf >/dev/null && awk -v i="$(($1 - 1))" '$2 == i' "$DP_TMP/tf" | wc -l; }
+# on_srv I [TABLE]: flows on srvI in TABLE (default: a new listing)
+on_srv() {
+	[ -n "${2:-}" ] || table tf >/dev/null || return 1
+	awk -v i="$(($1 - 1))" '$2 == i' "$DP_TMP/${2:-tf}" | wc -l
+}
 # active_flows I: server show's active-flows of srvI (text and JSON agree)
 active_flows() {
 	local t j
 	t=$(dp_genl nlb1 server show "$VIP" udp 53 |
 		awk -v a="${SRV_IPS[$1 - 1]}" '$1 == "server" && $2 == a {
 			for (i = 3; i < NF; i++) if ($i == "active-flows") print $(i + 1) }')
-	j=$(dp_genl nlb1 -j server show "$VIP" udp 53 | /usr/bin/python3 -c '
-import json, sys
-for s in json.load(sys.stdin):
-    for x in s["server_list"]:
-        if x["addr"] == sys.argv[1]:
-            print(x["active_flows"], x["new_flows"])' "${SRV_IPS[$1 - 1]}")
+	j=$(dp_genl nlb1 -j server show "$VIP" udp 53 | jq -r --arg a "${SRV_IPS[$1 - 1]}" \
+		'.[].server_list[] | select(.addr == $a) | "\(.active_flows) \(.new_flows)"')
 	[ -n "$t" ] && [ "$t" = "${j% *}" ] || { log "active-flows: text '$t', json '$j'"; return 1; }
 	echo "$t"
 }
 filters() {
 	local n2 n3 a2 a3
-	n2=$(on_srv 2) n3=$(on_srv 3)
+	table tf || return 1
+	n2=$(on_srv 2 tf) n3=$(on_srv 3 tf)
 	log "srv2 $n2 flows, srv3 $n3 (flow show)"
 	[ "$(listed "$VIP" udp 53 server "${SRV_IPS[1]}")" = "$n2" ] || { log "filter server srv2"; return 1; }
 	[ "$(listed "$VIP" udp 53 server "${SRV_IPS[2]}")" = "$n3" ] || { log "filter server srv3"; return 1; }
@@ -199,9 +199,7 @@ filters() {
 }
 ktap_check "flow show VIP udp 53 [server ADDR] lists each server's flows; server show active-flows agrees" filters
 new_flows() {
-	dp_genl nlb1 -j server show "$VIP" udp 53 | /usr/bin/python3 -c '
-import json, sys
-print(sum(x["new_flows"] for s in json.load(sys.stdin) for x in s["server_list"]))'
+	dp_genl nlb1 -j server show "$VIP" udp 53 | jq '[.[].server_list[].new_flows] | add'
 }
 NF0=$(new_flows)
 # at least the flows Maglev placed on srv2 and srv3 (srv1's moved ones aside)
@@ -222,7 +220,8 @@ flush_srv2() {
 	local n3
 	n3=$(on_srv 3)
 	dp_genl nlb1 flow flush server "${SRV_IPS[1]}" || return 1
-	[ "$(on_srv 2)" = 0 ] && [ "$(on_srv 3)" = "$n3" ] && [ "$(active_flows 2)" = 0 ]
+	table tf || return 1
+	[ "$(on_srv 2 tf)" = 0 ] && [ "$(on_srv 3 tf)" = "$n3" ] && [ "$(active_flows 2)" = 0 ]
 }
 ktap_check "flow flush server srv2: its flows forgotten, srv3's kept" flush_srv2
 
@@ -235,12 +234,10 @@ ktap_check "the table empties" busywait 10000 table_empty
 ktap_check "flow_timeout back to $TIMEOUT0" set_timeout "$TIMEOUT0"
 # per namespace: config set flow-timeout-udp, shown by config show
 timeouts_json() {
-	dp_genl nlb1 -j config show | /usr/bin/python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-want = [int(x) for x in sys.argv[1:]]
-got = [c["flow_timeout_tcp"], c["flow_timeout_tcp_fin"], c["flow_timeout_udp"], c["flow_timeout_syn"]]
-assert got == want, (got, want)' "$@"
+	local got
+	got=$(dp_genl nlb1 -j config show |
+		jq -c '[.flow_timeout_tcp, .flow_timeout_tcp_fin, .flow_timeout_udp, .flow_timeout_syn]')
+	[ "$got" = "[$1,$2,$3,$4]" ] || { log "got $got"; return 1; }
 }
 ktap_check "config show -j: flow timeouts tcp $TIMEOUT0 (flow_timeout) tcp-fin 10 udp $TIMEOUT0 syn 10" \
 	timeouts_json "$TIMEOUT0" 10 "$TIMEOUT0" 10
