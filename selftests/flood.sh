@@ -72,11 +72,8 @@ setup_nlb() {
 ktap_check "nlb1 active: flow-max $FLOW_MAX flow-timeout-syn $SYN_TIMEOUT, tcp $PORT over srv1..3" \
 	setup_nlb || ktap_finished
 config_json() {
-	dp_genl nlb1 -j config show | /usr/bin/python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-assert c["flow_max"] == int(sys.argv[1]) and c["flow_timeout_syn"] == int(sys.argv[2]), c' \
-		$FLOW_MAX $SYN_TIMEOUT
+	dp_genl nlb1 -j config show |
+		jq -e ".flow_max == $FLOW_MAX and .flow_timeout_syn == $SYN_TIMEOUT" >/dev/null
 }
 ktap_check "config show -j: flow_max $FLOW_MAX, flow_timeout_syn $SYN_TIMEOUT" config_json
 
