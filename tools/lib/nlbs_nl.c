@@ -492,6 +492,11 @@ int nlbs_nl_fd(const struct nlbs_nl *nl)
 	return mnl_socket_get_fd(nl->sk);
 }
 
+uint32_t nlbs_nl_portid(const struct nlbs_nl *nl)
+{
+	return nl->sk ? nl->portid : nl->io.portid;
+}
+
 uint16_t nlbs_nl_family(const struct nlbs_nl *nl)
 {
 	return nl->family;

@@ -63,6 +63,12 @@ struct nlbs_nl *nlbs_nl_open(const char *netns, struct nlbs_nl_error *err);
 void nlbs_nl_close(struct nlbs_nl *nl);
 
 int nlbs_nl_fd(const struct nlbs_nl *nl);
+/*
+ * The handle's netlink port id. Events carry in nlmsg_pid the port id of
+ * the request that caused them (0: the kernel's own changes), so a daemon
+ * tells its own changes, made on this handle, from everybody else's.
+ */
+uint32_t nlbs_nl_portid(const struct nlbs_nl *nl);
 uint16_t nlbs_nl_family(const struct nlbs_nl *nl);
 const struct nlbs_nl_error *nlbs_nl_error(const struct nlbs_nl *nl);
 

@@ -11,6 +11,10 @@
  * lease. The peer stops hearing us at about the same time (dead-after) and
  * takes over: at most one node answers ARP, apart from the window of one
  * lease minus dead-after (zero with the defaults).
+ *
+ * The kernel's state is the truth: state events not caused by our requests
+ * (their port id says so) and refused renewals make us read the kernel's
+ * state and adopt it; a state set by hand may also hold (struct ha).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,6 +77,14 @@ struct ha {
 	bool reach_ok;		/* not failed (a verdict may be pending) */
 	bool reach_unknown;	/* no verdict yet: not enough to take over */
 	bool leaving;
+	/*
+	 * A state set by another process (nlbs-genl by hand) that nlbsd keeps:
+	 * inop stays inop; standby yields (priority 0, no preemption) until
+	 * the peer cannot serve. Ends with a state set by hand to init or
+	 * active, or a reload (SIGHUP); a yield also when we become active.
+	 */
+	int hold;		/* ST_INIT: none, ST_INOP, ST_STANDBY */
+	unsigned long adopted;	/* kernel states adopted */
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
 	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern, rl_overrun;
@@ -91,6 +103,7 @@ static struct ha ha = {
 };
 
 static void evaluate(void);
+static void adopt_kernel(int hint, const char *why, const char *by);
 
 int ha_state(void)
 {
@@ -114,6 +127,12 @@ void ha_evaluate(void)
 
 /* ---- heartbeat out ---- */
 
+/* The priority we elect and advertise with: 0 while yielding (standby by hand). */
+static uint8_t own_prio(void)
+{
+	return ha.hold == ST_STANDBY ? 0 : ha.cfg->priority;
+}
+
 static void send_hb(uint8_t flags)
 {
 	const struct nlbsd_config *c = ha.cfg;
@@ -124,7 +143,7 @@ static void send_hb(uint8_t flags)
 	};
 	struct hb_msg m = {
 		.state = ha.state,
-		.priority = c->priority,
+		.priority = own_prio(),
 		.flags = flags,
 		.node_id = c->node_id,
 		.interval_ms = c->advert_ms,
@@ -193,8 +212,13 @@ static void set_state(int st, const char *reason)
 			return;
 	}
 	ha.state = st;
-	if (st == ST_ACTIVE)
+	if (st == ST_ACTIVE) {
 		ha.renewed_ms = now_ms();
+		if (ha.hold == ST_STANDBY) {
+			log_info("standby by hand ends: active (%s)", reason);
+			ha.hold = ST_INIT;
+		}
+	}
 	changed(old, reason, "");
 }
 
@@ -234,6 +258,8 @@ static void renew_lease(void)
 		return;
 	if (kern_state(ST_ACTIVE, ha.cfg->lease_ms, false) < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "lease renewal: %s", kern_error());
+		/* the kernel left active under us (its event may be lost): ask it */
+		adopt_kernel(-1, "lease renewal failed", "kernel: ");
 		return;
 	}
 	ha.renewed_ms = now_ms();
@@ -371,7 +397,7 @@ static void evaluate(void)
 		.self = ha.state,
 		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
 		.unproven = ha.reach_unknown,
-		.prio = c->priority,
+		.prio = own_prio(),
 		.addr = ntohl(c->address.s_addr),
 		.preempt = c->preempt,
 		.preempt_delay_over = !c->preempt_delay_ms ||
@@ -390,6 +416,23 @@ static void evaluate(void)
 		return;
 	if (lease_lapsed())
 		in.self = ha.state;
+	if (ha.hold == ST_INOP) {
+		/* inop by hand: no election until a state is set by hand again */
+		if (ha.state != ST_INOP)
+			set_state(ST_INOP, "inop by hand");
+		return;
+	}
+	if (ha.hold == ST_STANDBY) {
+		/* standby by hand: lose every comparison, never preempt */
+		in.prio = 0;
+		in.preempt = false;
+		if (ha.state == ST_ACTIVE && peer_alive && !ha.peer_leaving &&
+		    (ha.peer_state == ST_STANDBY || ha.peer_state == ST_ACTIVE)) {
+			/* our renewal raced the hand: the kernel was active again */
+			set_state(ST_STANDBY, "standby by hand");
+			return;
+		}
+	}
 	/* a node that starts or recovers has the active peer's flows first */
 	in.resync_pending = relay_resync_pending(peer_alive && ha.peer_state == ST_ACTIVE &&
 						 !ha.peer_leaving);
@@ -500,6 +543,8 @@ static void tick(struct timer *t)
 	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
 							   : now_ms() + ha.cfg->advert_ms);
 	kernel_watch();
+	/* a state set by hand since the last batch first: a renewal would undo it */
+	ha_kernel_events();
 	renew_lease();
 	send_hb(0);
 	drain();
@@ -688,31 +733,70 @@ static int set_socket(const struct nlbsd_config *c)
 /* ---- kernel events ---- */
 
 /*
- * A state event: ours (reason "set by request") or the kernel's own (lease
- * expired, device lost). Events can lag behind our requests, so ask the
- * kernel where it is now and adopt that if it differs from what we think.
+ * The kernel is the source of truth: read its state and make it ours
+ * (@hint: the state to assume when it cannot be read, -1: keep ours).
+ * A change is logged, told to the peer at once, runs the scripts
+ * (changed()); an active state gets our lease at once (it may have been set
+ * without one); then the election runs from there.
  */
-static void kstate(int st, const char *reason)
+static void adopt_kernel(int hint, const char *why, const char *by)
 {
-	int old = ha.state, now_st;
+	int old = ha.state, st;
 
-	if (ha.leaving || !strcmp(reason ? reason : "", "set by request"))
-		return;
-	if (kern_state_get(&now_st) < 0) {
+	if (kern_state_get(&st) < 0) {
 		log_rl(&ha.rl_kern, LOG_LVL_ERR, "%s", kern_error());
-		now_st = st;
+		if (hint < 0)
+			return;
+		st = hint;
 	}
-	if (now_st == ha.state)
-		return;
-	ha.state = now_st;
-	changed(old, reason && *reason ? reason : "kernel", "kernel: ");
-	if (now_st == ST_INOP)
-		ha.devices_ok = false;
-	if (old == ST_ACTIVE && now_st == ST_STANDBY)
-		relay_want("the kernel left active");	/* lease expired: we stalled */
+	if (st != old) {
+		ha.adopted++;
+		ha.state = st;
+		changed(old, why, by);
+		if (st == ST_INOP)
+			ha.devices_ok = false;
+		if (old == ST_ACTIVE && st != ST_ACTIVE)
+			relay_want("the kernel left active");	/* lease expired: we stalled */
+		if (st == ST_ACTIVE) {
+			ha.renewed_ms = now_ms();
+			if (kern_state(ST_ACTIVE, ha.cfg->lease_ms, false) < 0)
+				log_rl(&ha.rl_kern, LOG_LVL_ERR, "lease: %s", kern_error());
+		}
+	}
 	evaluate();
 }
 
+/*
+ * A state event. Ours (stamped with our request handle's port id) are
+ * news to nobody. The kernel's own (lease expired, device lost) and those
+ * of anybody else (nlbs-genl state set by hand) are adopted: the kernel's
+ * state, read now (events lag behind requests), becomes ours. A state set
+ * by hand also holds: inop stays, standby yields (see struct ha).
+ */
+static void kstate(int st, const char *reason, enum kern_cause by, uint32_t portid)
+{
+	char why[160];
+
+	if (ha.leaving || by == KERN_BY_US)
+		return;
+	if (by == KERN_BY_OTHER) {
+		int hold = st == ST_INOP || st == ST_STANDBY ? st : ST_INIT;
+
+		log_warn("kernel: state %s set by another process (netlink port %u): "
+			 "adopting it%s", state_name(st), portid,
+			 hold == ST_INOP ? "; staying inop until a state is set by hand "
+					   "again or a reload" :
+			 hold == ST_STANDBY ? "; yielding to the peer (priority 0) until it "
+					      "cannot serve, a state is set by hand again or a reload" :
+			 "");
+		ha.hold = hold;
+		ha.preempt_since = 0;
+		snprintf(why, sizeof(why), "%s by hand", state_name(st));
+		adopt_kernel(st, why, "kernel: ");
+		return;
+	}
+	adopt_kernel(st, reason && *reason ? reason : "kernel", "kernel: ");
+}
 static void kdevice(const char *reason)
 {
 	log_info("kernel: device event: %s", reason && *reason ? reason : "?");
@@ -753,7 +837,7 @@ static void kresync(struct timer *t)
 	}
 	svc_resync();
 	if (st != ha.state)
-		kstate(st, "kernel state (events lost)");
+		adopt_kernel(st, "kernel state (events lost)", "kernel: ");
 	check_devices();
 	evaluate();
 }
@@ -865,6 +949,10 @@ int ha_reload(const struct nlbsd_config *c)
 		}
 	}
 	ha.cfg = c;
+	if (ha.hold != ST_INIT) {
+		log_info("reload: %s by hand ends", state_name(ha.hold));
+		ha.hold = ST_INIT;
+	}
 	if (strcmp(c->access_dev, old->access_dev) || strcmp(c->server_dev, old->server_dev) ||
 	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr || c->garp_count != old->garp_count ||
 	    c->garp_interval_ms != old->garp_interval_ms || c->hash_seed != old->hash_seed) {
@@ -925,6 +1013,9 @@ void ha_stop(void)
 
 void ha_dump(void)
 {
+	if (ha.hold != ST_INIT)
+		log_info("status: %s by hand (%s)", state_name(ha.hold),
+			 ha.hold == ST_INOP ? "held" : "yielding to the peer");
 	log_info("status: %s for %llu ms; peer %s %s prio %u, last heard %llu ms ago; "
 		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, reordered %lu, bad %lu, "
 		 "foreign %lu",

@@ -17,11 +17,13 @@
 
 #include "kernel.h"
 #include "nlbs_nl.h"
+#include "nlbs_nl_io.h"
 
 _Static_assert((int)NODEST_MOVE == (int)NLBS_NODEST_MOVE &&
 	       (int)NODEST_DROP == (int)NLBS_NODEST_DROP, "enum nodest is uapi's enum nlbs_nodest");
 
 static struct nlbs_nl *req, *evt, *flows, *dump;
+static int evt_fd = -1;		/* kern_open_io(): the test's descriptor */
 static bool dry;
 static bool suspect;	/* a request failed as if the family were gone */
 static char errbuf[NLBS_ERRMSG_MAX + 64];
@@ -91,6 +93,21 @@ fail:
 	return -(err.err ? err.err : EIO);
 }
 
+int kern_open_io(const struct nlbs_nl_io *req_io, const struct nlbs_nl_io *evt_io,
+		 uint16_t family, int event_fd)
+{
+	dry = false;
+	req = nlbs_nl_open_io(req_io, family);
+	evt = nlbs_nl_open_io(evt_io, family);
+	if (!req || !evt) {
+		snprintf(errbuf, sizeof(errbuf), "nlbs netlink family: %s", strerror(ENOMEM));
+		kern_close();
+		return -ENOMEM;
+	}
+	evt_fd = event_fd;
+	return 0;
+}
+
 int kern_reopen(void)
 {
 	kern_close();
@@ -126,6 +143,7 @@ void kern_close(void)
 	if (evt)
 		nlbs_nl_close(evt);
 	req = evt = NULL;
+	evt_fd = -1;
 }
 
 int kern_config(const struct nlbsd_config *c)
@@ -517,6 +535,8 @@ int kern_server_list(const struct cfg_service *s, kern_srv_cb cb, void *arg)
 
 int kern_event_fd(void)
 {
+	if (evt_fd >= 0)
+		return evt_fd;
 	return evt ? nlbs_nl_fd(evt) : -1;
 }
 
@@ -525,11 +545,20 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	const struct kern_events *ev = data;
 	struct nlbs_state_info st;
 	struct nlbs_device_event de;
+	enum kern_cause by;
 
 	switch (nlbs_msg_cmd(nlh)) {
 	case NLBS_CMD_STATE_NTF:
-		if (!nlbs_parse_state(nlh, &st) && (st.present & NLBS_BIT(NLBS_A_STATE)))
-			ev->state(st.state, st.reason);
+		if (nlbs_parse_state(nlh, &st) || !(st.present & NLBS_BIT(NLBS_A_STATE)))
+			break;
+		/* our requests all go through req (a reopen gives it a new port) */
+		if (!nlh->nlmsg_pid)
+			by = KERN_BY_KERNEL;
+		else if (req && nlh->nlmsg_pid == nlbs_nl_portid(req))
+			by = KERN_BY_US;
+		else
+			by = KERN_BY_OTHER;
+		ev->state(st.state, st.reason, by, nlh->nlmsg_pid);
 		break;
 	case NLBS_CMD_DEVICE_NTF:
 		if (!nlbs_parse_device(nlh, &de))

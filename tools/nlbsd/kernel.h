@@ -10,6 +10,15 @@
 #include "config.h"
 
 int kern_open(bool dry_run);
+/*
+ * Tests: the request and event handles on functions instead of sockets
+ * (tools/lib/nlbs_nl_io.h), bound to family id @family; @event_fd is what
+ * kern_event_fd() returns (the test makes it readable when it queued
+ * events; -1: none). No flows group, no dumps, no kern_reopen().
+ */
+struct nlbs_nl_io;
+int kern_open_io(const struct nlbs_nl_io *req_io, const struct nlbs_nl_io *evt_io,
+		 uint16_t family, int event_fd);
 void kern_close(void);
 /*
  * The module was unloaded (and maybe loaded again): the family id and the
@@ -72,9 +81,20 @@ int kern_service_list(kern_svc_cb cb, void *arg);
 typedef void (*kern_srv_cb)(void *arg, struct in_addr addr, uint32_t weight);
 int kern_server_list(const struct cfg_service *s, kern_srv_cb cb, void *arg);
 
-/* Events: a descriptor to poll (-1 if none) and a reader of what is pending. */
+/*
+ * Events: a descriptor to poll (-1 if none) and a reader of what is pending.
+ * Each event says who caused it (uapi: nlmsg_pid is the port id of the
+ * request that did, 0 for the kernel's own changes): a request of ours (on
+ * the request handle), the kernel itself (lease expiry, device loss), or
+ * another process (nlbs-genl by hand), with its port id.
+ */
+enum kern_cause {
+	KERN_BY_US,
+	KERN_BY_KERNEL,
+	KERN_BY_OTHER,
+};
 struct kern_events {
-	void (*state)(int state, const char *reason);
+	void (*state)(int state, const char *reason, enum kern_cause by, uint32_t portid);
 	void (*device)(const char *reason);
 };
 int kern_event_fd(void);
