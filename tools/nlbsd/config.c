@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <netinet/ether.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -445,6 +446,22 @@ static int scripts_key(struct parse_ctx *p, const char *name, const char *value)
 			return fail(p, "bad timeout '%s' (10ms..1h)", value);
 		return 1;
 	}
+	if (!strcmp(name, "script-user")) {
+		struct passwd *pw;
+
+		errno = 0;
+		pw = getpwnam(value);
+		if (!pw)
+			return fail(p, "script-user '%s': %s", value,
+				    errno ? strerror(errno) : "no such user");
+		if (strlen(value) >= sizeof(c->script_user.name))
+			return fail(p, "script-user '%s': name too long", value);
+		strcpy(c->script_user.name, value);
+		c->script_user.uid = pw->pw_uid;
+		c->script_user.gid = pw->pw_gid;
+		c->script_user.set = true;
+		return 1;
+	}
 	if (!strcmp(name, "notify")) {
 		if (parse_path(p, value, c->notify))
 			return fail(p, "bad script path '%s'", value);
@@ -457,8 +474,8 @@ static int scripts_key(struct parse_ctx *p, const char *name, const char *value)
 			return 1;
 		}
 	}
-	return fail(p, "unknown key '%s' in [scripts] (notify, init, active, standby, inop, timeout)",
-		    name);
+	return fail(p, "unknown key '%s' in [scripts] (notify, init, active, standby, inop, timeout, "
+		    "script-user)", name);
 }
 
 static int weights_key(struct parse_ctx *p, const char *name, const char *value)

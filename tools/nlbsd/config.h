@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "nlbsd.h"
+#include "script.h"
 
 #define NLBSD_KEY_BYTES		32	/* crypto_auth_KEYBYTES */
 #define NLBSD_DEFAULT_PORT	7405
@@ -121,6 +122,7 @@ struct nlbsd_config {
 	char notify[PATH_MAX];		/* called with STATE OLDSTATE REASON */
 	char state_script[ST_COUNT][PATH_MAX];
 	uint32_t script_timeout_ms;
+	struct script_user script_user;	/* script-user: whom scripts run as */
 
 	/* [weights] */
 	uint32_t weight_interval_ms;	/* stats poll and recompute */

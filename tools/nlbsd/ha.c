@@ -173,10 +173,10 @@ static void run_scripts(int st, int old, const char *reason)
 
 	if (c->notify[0])
 		script_queue(c->notify, state_name(st), state_name(old), reason,
-			     c->script_timeout_ms);
+			     c->script_timeout_ms, &c->script_user);
 	if (c->state_script[st][0])
 		script_queue(c->state_script[st], state_name(st), state_name(old), reason,
-			     c->script_timeout_ms);
+			     c->script_timeout_ms, &c->script_user);
 }
 
 /* Our state changed (by us or by the kernel): log, scripts, tell the peer. */

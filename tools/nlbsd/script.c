@@ -3,14 +3,19 @@
  * nlbsd: notify scripts. fork+exec, no shell; the child gets an empty signal
  * mask, /dev/null on stdin, our environment plus NLBSD_STATE,
  * NLBSD_OLD_STATE, NLBSD_REASON, and its own process group so a timeout
- * kills whatever it started. Exits are reaped from SIGCHLD (signalfd).
+ * kills whatever it started; the ordinary scheduling policy (SCHED_OTHER,
+ * nice 0) whatever ours is, and the script user's ids when one is set.
+ * Exits are reaped from SIGCHLD (signalfd).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +28,7 @@ struct job {
 	char state[16], old[16];
 	char reason[96];
 	uint32_t timeout_ms;
+	struct script_user user;
 	struct job *next;
 };
 
@@ -53,9 +59,27 @@ static void on_timeout(struct timer *t)
  */
 static void child(struct job *j)
 {
+	struct sched_param sp = { .sched_priority = 0 };
 	sigset_t none;
 	int fd;
 
+	/*
+	 * The daemon runs with a real-time policy (nlbsd.service): a script
+	 * inheriting it would compete with heartbeats and renewals at the same
+	 * priority and, CPU-bound, starve them. Lowering is always allowed.
+	 */
+	if (sched_getscheduler(0) != SCHED_OTHER &&
+	    sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+		fprintf(stderr, "nlbsd: error: script %s: SCHED_OTHER: %s\n", j->path,
+			strerror(errno));
+	setpriority(PRIO_PROCESS, 0, 0);
+	if (j->user.set &&
+	    (initgroups(j->user.name, j->user.gid) < 0 || setgid(j->user.gid) < 0 ||
+	     setuid(j->user.uid) < 0)) {
+		fprintf(stderr, "nlbsd: error: script %s: cannot run as %s: %s\n", j->path,
+			j->user.name, strerror(errno));
+		_exit(126);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -112,7 +136,7 @@ static void start_next(void)
 }
 
 void script_queue(const char *path, const char *state, const char *old,
-		  const char *reason, uint32_t timeout_ms)
+		  const char *reason, uint32_t timeout_ms, const struct script_user *user)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -125,6 +149,8 @@ void script_queue(const char *path, const char *state, const char *old,
 	snprintf(j->old, sizeof(j->old), "%s", old);
 	snprintf(j->reason, sizeof(j->reason), "%s", reason ? reason : "");
 	j->timeout_ms = timeout_ms;
+	if (user)
+		j->user = *user;
 	if (queued >= SCRIPT_QUEUE_MAX) {
 		/* scripts slower than the transitions: the newest news matter most */
 		struct job *o = head;

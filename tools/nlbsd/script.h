@@ -6,7 +6,9 @@
 #ifndef NLBSD_SCRIPT_H
 #define NLBSD_SCRIPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * At most this many runs wait behind the running one; beyond, the oldest
@@ -15,9 +17,21 @@
  */
 #define SCRIPT_QUEUE_MAX 32
 
-/* Queue @path STATE OLDSTATE REASON; also NLBSD_* in its environment. */
+/* Whom scripts run as (nlbsd.conf(5) [scripts] script-user); unset: as we do. */
+struct script_user {
+	bool set;
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+};
+
+/*
+ * Queue @path STATE OLDSTATE REASON; also NLBSD_* in its environment. It
+ * runs SCHED_OTHER (never with the daemon's real-time policy: a CPU-bound
+ * script must not starve heartbeats and lease renewals), as @user when set.
+ */
 void script_queue(const char *path, const char *state, const char *old,
-		  const char *reason, uint32_t timeout_ms);
+		  const char *reason, uint32_t timeout_ms, const struct script_user *user);
 /* SIGCHLD arrived: reap and start the next one. */
 void script_reap(void);
 /* Scripts queued or running. */

@@ -71,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..43"
+echo "1..45"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -379,6 +379,36 @@ wait "$PIDA"
 PIDA=
 grep -q "sync: sent [0-9]* received [0-9]* imported [0-9]* refused [0-9]* dropped [0-9]*" "$DIR/a.log"
 ok $? "sync counters logged at exit"
+
+# notify scripts run SCHED_OTHER, as script-user: CPU-bound ones (a busy
+# loop on every CPU and one more, 2 s per run) under the daemon's real-time
+# policy must not cost a single lease lapse
+chmod 711 "$DIR"
+mkdir -m 1777 "$DIR/pub"
+cat > "$DIR/pub/hog.sh" <<'EOS'
+#!/bin/sh
+echo "$1 $(id -un) $(chrt -p $$ | head -n1 | sed 's/.*: //')" >> "$(dirname "$0")/hog.out"
+for i in $(seq $(($(nproc) + 1))); do timeout 2 sh -c 'while :; do :; done' & done
+wait
+EOS
+chmod 755 "$DIR/pub/hog.sh"
+sed -e 's|^notify = notify.sh|notify = pub/hog.sh\nscript-user = nobody|' \
+    -e 's/^timeout = 2s/timeout = 5s/' "$DIR/a.conf" > "$DIR/a-hog.conf"
+mark "$DIR/a.log"
+NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel -c "$DIR/a-hog.conf" 2>>"$DIR/a.log" & PIDA=$!
+wait_log "$DIR/a.log" "state standby -> active" 8000 >/dev/null
+for i in $(seq 100); do [ "$(wc -l < "$DIR/pub/hog.out" 2>/dev/null)" -ge 3 ] && break; sleep 0.1; done
+sleep 2.5	# the last run's loops
+grep -q "^init nobody SCHED_OTHER$" "$DIR/pub/hog.out" &&
+	[ "$(grep -c " nobody SCHED_OTHER$" "$DIR/pub/hog.out")" = "$(wc -l < "$DIR/pub/hog.out")" ]
+ok $? "notify scripts run SCHED_OTHER as script-user (daemon: ${RT:-no chrt}): $(tr '\n' ',' < "$DIR/pub/hog.out")"
+tail -c +$(($(cat "$DIR/a.log.mark") + 1)) "$DIR/a.log" > "$DIR/a-hog.log"
+! grep -q "lease lapsed\|state active ->" "$DIR/a-hog.log" &&
+	[ "$(grep -c 'state [a-z]* -> ' "$DIR/a-hog.log")" = 2 ]
+ok $? "CPU-bound notify scripts: no lease lapse, no extra transition ($(grep -c 'state [a-z]* -> ' "$DIR/a-hog.log") transitions)"
+kill -TERM "$PIDA"
+wait "$PIDA"
+PIDA=
 
 kill -TERM "$PIDB"
 wait "$PIDB"

@@ -102,6 +102,7 @@ static void test_full(void)
 		"notify = /bin/true\n"
 		"active = act.sh\n"
 		"timeout = 3s\n"
+		"script-user = root\n"
 		"[weights]\n"
 		"hysteresis = 20\n"
 		"[service 198.51.100.10 tcp 80]\n"
@@ -138,6 +139,8 @@ static void test_full(void)
 	ktap_ok(!strcmp(c->notify, "/bin/true") &&
 		!strcmp(c->state_script[ST_ACTIVE] + strlen(dir), "/act.sh") &&
 		c->script_timeout_ms == 3000, "scripts: absolute and relative paths, timeout");
+	ktap_ok(c->script_user.set && !strcmp(c->script_user.name, "root") &&
+		c->script_user.uid == 0 && c->script_user.gid == 0, "script-user root: uid and gid");
 	ktap_ok(c->hysteresis_pct == 20 && c->weight_min_interval_ms == 5000, "weights");
 	ktap_ok(!c->sync && c->sync_rate == 1000 && c->sync_resync_rate == 5000 &&
 		c->sync_resync_timeout_ms == 500, "sync keys in [peer]");
@@ -150,7 +153,7 @@ static void test_full(void)
 		s->check.port == 8080 && s->check.interval_ms == 500 &&
 		s->check.timeout_ms == 200 && s->check.rise == 1 && s->check.fall == 2 &&
 		s->on_fail == ONFAIL_REMOVE && !s->dynamic, "tcp service with http check");
-	ktap_ok(s->table_size == 65537 && s->table_size_line == 41 && s->nodest == NODEST_DROP &&
+	ktap_ok(s->table_size == 65537 && s->table_size_line == 42 && s->nodest == NODEST_DROP &&
 		s->nodest_set, "table-size (line %d) and nodest", s->table_size_line);
 	ktap_ok(!c->services[1].table_size && !c->services[1].nodest_set &&
 		c->services[1].nodest == NODEST_MOVE, "defaults: kernel's table size, nodest move");
@@ -241,6 +244,9 @@ static const struct bad bad[] = {
 	  "tcp target needs 'port N'" },
 	{ "unknown script key", HEAD "[scripts]\nfault = /bin/true\n", 10,
 	  "unknown key 'fault' in [scripts]" },
+	{ "unknown script-user", HEAD "[scripts]\nnotify = /bin/true\n"
+	  "script-user = no-such-user-nlbsd\n", 11,
+	  "script-user 'no-such-user-nlbsd': no such user" },
 	{ "bad sync", HEAD "sync = maybe\n", 9, "bad sync 'maybe' (yes or no)" },
 	{ "sync-rate 0", HEAD "sync-rate = 0\n", 9, "bad sync-rate '0' (1..10000000" },
 	{ "sync-rate too high", HEAD "sync-rate = 10000001\n", 9, "bad sync-rate" },
