@@ -259,12 +259,13 @@ def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
     # udpraw from SRC, each datagram caught on CAP_DEV in CAP_NS (a packet
     # socket, no tcpdump): prints "sport dst-mac" per flow seen
     enter(cap_ns)
-    p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    # ETH_P_ALL: on a bridge port only the taps see frames (as tcpdump)
+    p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
     try:
         p.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)   # SO_RCVBUFFORCE
     except OSError:
         p.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    p.bind((cap_dev, 0))
+    p.bind((cap_dev, 3))
     p.setblocking(False)
     enter(src)
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
@@ -276,7 +277,8 @@ def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
                 f, addr = p.recvfrom(2048)
             except BlockingIOError:
                 return
-            if addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[23] != 17 or f[30:34] != d:
+            if (addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b'\x08\x00'
+                    or f[23] != 17 or f[30:34] != d):
                 continue
             ihl = (f[14] & 15) * 4
             sp, dp = struct.unpack('!HH', f[14 + ihl:18 + ihl])
