@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include "daemon.h"
 #include "kernel.h"
 #include "loop.h"
+#include "probe.h"
 #include "script.h"
 
 #define DEFAULT_CONFIG "/etc/nlbsd/nlbsd.conf"
@@ -141,6 +143,38 @@ static int check_config(void)
 	       cfg->priority, ip4(cfg->peer), cfg->ntargets, cfg->nservices, n);
 	config_free(cfg);
 	return 0;
+}
+
+/*
+ * Every check in flight holds a socket: raise the soft limit of open files
+ * to the hard one (the unit's LimitNOFILE), and keep the checks below it
+ * with room for our own sockets, so that many unreachable servers never
+ * make the checks of the others fail for want of a descriptor.
+ */
+#define FD_RESERVE	64
+
+static void files_limit(void)
+{
+	struct rlimit rl;
+	unsigned int max;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+		else
+			log_warn("open files: cannot raise the limit to %llu: %s",
+				 (unsigned long long)rl.rlim_max, strerror(errno));
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000)
+		rl.rlim_cur = 1000000;
+	max = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : rl.rlim_cur / 2;
+	probe_set_limit(max);
+	log_info("open files: limit %llu, at most %u checks in flight",
+		 (unsigned long long)rl.rlim_cur, max);
 }
 
 /* After SIGTERM: give the last notify scripts their time, then go. */
@@ -262,6 +296,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("nlbsd " NLBSD_VERSION " starting with %s", cfg_path);
+	files_limit();
 	if (ha_start(cfg) < 0)
 		goto out_kern;
 	if (svc_apply(cfg) < 0) {

@@ -21,6 +21,90 @@
 enum { PH_IDLE, PH_CONNECT, PH_READ };
 
 static uint16_t next_ident;
+static unsigned int inflight, max_inflight, promised;
+static struct checker *whead, *wtail;
+static unsigned long no_results, deferred;
+static struct ratelimit rl_local = { .period_ms = 5000 }, rl_defer = { .period_ms = 5000 };
+
+void probe_set_limit(unsigned int max)
+{
+	max_inflight = max;
+}
+
+unsigned int probe_inflight(void)
+{
+	return inflight;
+}
+
+unsigned long probe_no_results(void)
+{
+	return no_results;
+}
+
+unsigned long probe_deferred(void)
+{
+	return deferred;
+}
+
+/* Free slots go to the checkers waiting, in order: their start is due now. */
+static void handoff(void)
+{
+	struct checker *ck;
+
+	while (whead && (!max_inflight || inflight + promised < max_inflight)) {
+		ck = whead;
+		whead = ck->wnext;
+		if (!whead)
+			wtail = NULL;
+		ck->wnext = NULL;
+		ck->waiting = false;
+		ck->promised = true;
+		promised++;
+		timer_arm(&ck->tick, now_ms());
+	}
+}
+
+static void wait_for_slot(struct checker *ck)
+{
+	if (ck->waiting)
+		return;
+	ck->waiting = true;
+	ck->wnext = NULL;
+	if (wtail)
+		wtail->wnext = ck;
+	else
+		whead = ck;
+	wtail = ck;
+}
+
+/* Out of the queue, and give back a slot kept for it. */
+static void unwait(struct checker *ck)
+{
+	struct checker **p, *prev = NULL;
+
+	if (ck->promised) {
+		ck->promised = false;
+		promised--;
+	}
+	if (!ck->waiting)
+		return;
+	for (p = &whead; *p; prev = *p, p = &(*p)->wnext) {
+		if (*p != ck)
+			continue;
+		*p = ck->wnext;
+		if (wtail == ck)
+			wtail = prev;
+		break;
+	}
+	ck->wnext = NULL;
+	ck->waiting = false;
+}
+
+static void release_slot(void)
+{
+	inflight--;
+	handoff();
+}
 
 static void probe_close(struct checker *ck)
 {
@@ -28,6 +112,7 @@ static void probe_close(struct checker *ck)
 		loop_del(&ck->lfd);
 		close(ck->lfd.fd);
 		ck->lfd.fd = -1;
+		release_slot();
 	}
 	timer_cancel(&ck->deadline);
 	ck->phase = PH_IDLE;
@@ -74,10 +159,29 @@ static void result(struct checker *ck, bool ok, const char *why)
 	}
 }
 
+/* Errors of ours, not of the server: out of descriptors, buffers, memory, ports. */
+static bool local_error(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ||
+	       err == EADDRNOTAVAIL || err == EAGAIN;
+}
+
+/* The probe could not be made here: no verdict either way. */
+static void no_result(struct checker *ck, const char *what, int err)
+{
+	probe_close(ck);
+	no_results++;
+	log_rl(&rl_local, LOG_LVL_WARN,
+	       "%s: no result (%s: %s): a local error, not the server's (%lu so far)",
+	       ck->label, what, strerror(err), no_results);
+}
+
 static void fail_errno(struct checker *ck, const char *what, int err)
 {
 	char why[96];
 
+	if (local_error(err))
+		return no_result(ck, what, err);
 	snprintf(why, sizeof(why), "%s: %s", what, strerror(err));
 	result(ck, false, why);
 }
@@ -158,6 +262,8 @@ static void send_request(struct checker *ck)
 	n = send(ck->lfd.fd, pkt, len, MSG_NOSIGNAL);
 	if (n < 0)
 		return fail_errno(ck, "send", errno);
+	if ((size_t)n < len)
+		return no_result(ck, "send", ENOBUFS);
 	ck->phase = PH_READ;
 	loop_mod(&ck->lfd, EPOLLIN);
 }
@@ -284,13 +390,28 @@ static void probe_start(struct timer *t)
 	int fd;
 
 	ck->started_ms = now_ms();
-	timer_arm(&ck->tick, ck->started_ms + ck->spec.interval_ms);
 	if (ck->phase != PH_IDLE)
 		probe_close(ck);	/* cannot happen: timeout < interval */
+	if (ck->promised) {
+		ck->promised = false;	/* the slot kept for it */
+		promised--;
+	} else if (max_inflight && (inflight + promised >= max_inflight || whead)) {
+		/* no socket for it now: when one frees, the verdict untouched */
+		deferred++;
+		log_rl(&rl_defer, LOG_LVL_WARN,
+		       "checks: %u in flight, the limit: the next ones wait (%lu so far)",
+		       inflight, deferred);
+		wait_for_slot(ck);
+		return;
+	}
+	timer_arm(&ck->tick, ck->started_ms + ck->spec.interval_ms);
 	ck->ident = ++next_ident ^ (getpid() & 0xff00);
 	fd = open_socket(ck);
-	if (fd < 0)
+	if (fd < 0) {
+		handoff();	/* the slot was not taken */
 		return fail_errno(ck, "socket", errno);
+	}
+	inflight++;
 	ck->lfd.fd = fd;
 	ck->lfd.fn = probe_io;
 	if (ck->spec.type == CHECK_ICMP)
@@ -300,6 +421,7 @@ static void probe_start(struct timer *t)
 
 		close(fd);
 		ck->lfd.fd = -1;
+		release_slot();
 		return fail_errno(ck, "connect", err);
 	}
 	ck->phase = PH_CONNECT;
@@ -308,7 +430,8 @@ static void probe_start(struct timer *t)
 
 		close(fd);
 		ck->lfd.fd = -1;
-		return fail_errno(ck, "epoll", err);
+		release_slot();
+		return no_result(ck, "epoll", err);
 	}
 	timer_arm(&ck->deadline, ck->started_ms + ck->spec.timeout_ms);
 	/* datagram probes are "connected" at once: send now */
@@ -319,6 +442,8 @@ static void probe_start(struct timer *t)
 void checker_start(struct checker *ck, uint64_t first_ms)
 {
 	ck->lfd.fd = -1;
+	ck->wnext = NULL;
+	ck->waiting = ck->promised = false;
 	ck->phase = PH_IDLE;
 	ck->up = -1;
 	ck->ok_run = ck->fail_run = 0;
@@ -336,4 +461,6 @@ void checker_stop(struct checker *ck)
 {
 	probe_close(ck);
 	timer_cancel(&ck->tick);
+	unwait(ck);
+	handoff();
 }

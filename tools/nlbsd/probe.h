@@ -35,10 +35,29 @@ struct checker {
 
 	checker_fn changed;	/* verdict changed (up <-> down, or first one) */
 	void *arg;
+
+	/* waiting for a slot (probe_set_limit()), first come first served */
+	struct checker *wnext;
+	bool waiting;		/* in the queue */
+	bool promised;		/* a slot is kept for its next start */
 };
 
 /* @first_ms: delay of the first probe (spread them). CHECK_NONE: always up. */
 void checker_start(struct checker *ck, uint64_t first_ms);
 void checker_stop(struct checker *ck);
+
+/*
+ * Local resources. A probe that fails for lack of them here (EMFILE,
+ * ENFILE, ENOBUFS, ENOMEM, no local port, an epoll failure) says nothing
+ * of the server: it is "no result", counted and logged (rate-limited),
+ * and leaves the verdict and the rise/fall runs alone. At most
+ * probe_set_limit() probes are in flight (each holds a socket); one due
+ * beyond that waits in a queue, first come first served, for the next slot
+ * that frees, also without a result.
+ */
+void probe_set_limit(unsigned int max_inflight);	/* 0: no limit */
+unsigned int probe_inflight(void);
+unsigned long probe_no_results(void);	/* probes without a result so far */
+unsigned long probe_deferred(void);	/* probes that waited for a slot */
 
 #endif /* NLBSD_PROBE_H */

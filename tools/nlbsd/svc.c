@@ -661,6 +661,9 @@ void svc_dump(void)
 {
 	size_t i, j;
 
+	log_info("status: checks: %u in flight, %lu without a result (local errors), "
+		 "%lu waited for a slot", probe_inflight(), probe_no_results(), probe_deferred());
+
 	for (i = 0; i < nsvcs; i++)
 		for (j = 0; j < svcs[i].n; j++) {
 			struct srv_rt *r = &svcs[i].srv[j];
