@@ -336,6 +336,9 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_ms(value, 20, NLBSD_MAX_LEASE_MS, &c->lease_ms))
 			return fail(p, "bad lease '%s' (20ms..10min)", value);
 		p->lease_line = p->lineno;
+	} else if (!strcmp(name, "allow-long-lease")) {
+		if (parse_bool(value, &c->long_lease))
+			return fail(p, "bad allow-long-lease '%s' (yes or no)", value);
 	} else if (!strcmp(name, "garp-count")) {
 		if (parse_u32(value, 0, 100, &c->garp_count))
 			return fail(p, "bad garp-count '%s' (0..100)", value);
@@ -785,6 +788,16 @@ static int validate(struct parse_ctx *p)
 		p->lineno = p->lease_line ? p->lease_line : p->advert_line;
 		return fail(p, "lease (%ums) must be at least 2 x advert-interval (%ums)",
 			    c->lease_ms, c->advert_ms);
+	}
+	if (c->lease_ms > (uint64_t)c->dead_after * c->advert_ms && !c->long_lease) {
+		uint64_t dead = (uint64_t)c->dead_after * c->advert_ms;
+
+		/* the peer takes over after dead; a dead daemon's kernel answers ARP on */
+		p->lineno = p->lease_line;
+		return fail(p, "lease (%ums) exceeds dead-after x advert-interval (%llums): after "
+			    "a daemon failure both nodes would answer ARP for up to %llums; "
+			    "lower it, or set allow-long-lease = yes", c->lease_ms,
+			    (unsigned long long)dead, (unsigned long long)(c->lease_ms - dead));
 	}
 	if (!c->node_id)
 		c->node_id = ntohl(c->address.s_addr);

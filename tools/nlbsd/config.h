@@ -94,6 +94,7 @@ struct nlbsd_config {
 	uint32_t advert_ms;
 	uint32_t dead_after;		/* advert intervals */
 	uint32_t lease_ms;		/* default dead_after * advert_ms */
+	bool long_lease;		/* allow-long-lease: above dead-after x advert */
 	uint32_t garp_count;		/* 0 with garp_set false: kernel default */
 	uint32_t garp_interval_ms;
 	bool garp_count_set, garp_interval_set;

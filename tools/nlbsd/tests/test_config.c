@@ -318,7 +318,26 @@ static void test_lease_limit(void)
 	c = load(HEAD "[node]\nadvert-interval = 60s\ndead-after = 100\nlease = 600s\n", err,
 		 sizeof(err));
 	ktap_ok(c && c->lease_ms == 600000, "explicit lease allows a long dead-after%s%s",
-		c ? "" : ": ", err);
+		c ? "" : ": ", c ? "" : err);
+	config_free(c);
+	/* issue 11: lease 600s with a dead time of 300 ms passed */
+	err[0] = 0;
+	c = load(HEAD "[node]\nlease = 600s\n", err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":10: lease (600000ms) exceeds dead-after x advert-interval "
+			    "(300ms)") && strstr(err, "allow-long-lease = yes"),
+		"lease longer than dead-after x advert-interval refused at its line");
+	if (c || !strstr(err, ":10: lease"))
+		ktap_diag("got \"%s\"", err);
+	config_free(c);
+	c = load(HEAD "[node]\nlease = 301ms\n", err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":10: lease (301ms) exceeds"), "one ms above: refused");
+	config_free(c);
+	c = load(HEAD "[node]\nlease = 300ms\n", err, sizeof(err));
+	ktap_ok(c && c->lease_ms == 300, "lease = dead-after x advert-interval: accepted");
+	config_free(c);
+	c = load(HEAD "[node]\nlease = 600s\nallow-long-lease = yes\n", err, sizeof(err));
+	ktap_ok(c && c->lease_ms == 600000 && c->long_lease,
+		"allow-long-lease = yes: a longer lease accepted%s%s", c ? "" : ": ", c ? "" : err);
 	config_free(c);
 }
 
