@@ -750,6 +750,75 @@ static void *nlbs_flow_hdr(struct sk_buff *skb, struct netlink_callback *cb)
 			   &nlbs_genl_family, NLM_F_MULTI, NLBS_CMD_FLOW_GET);
 }
 
+static int nlbs_parse_filter_service(struct nlattr *nest,
+				     struct nlbs_flow_filter *flt,
+				     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, NLBS_SVC_A_MAX, nest, nlbs_svc_policy,
+			       extack);
+	if (err)
+		return err;
+	if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
+			 "service VIP required"))
+		return -EINVAL;
+	if (tb[NLBS_SVC_A_TABLE_SIZE] || tb[NLBS_SVC_A_NODEST]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a flow filter has VIP, protocol and port only");
+		return -EINVAL;
+	}
+	flt->vip = nla_get_in_addr(tb[NLBS_SVC_A_VIP_BE]);
+	flt->proto = nlbs_u8(tb[NLBS_SVC_A_PROTO]);
+	flt->port = nlbs_u16(tb[NLBS_SVC_A_PORT]);
+	if (!nlbs_unicast_ipv4(flt->vip)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP_BE],
+				    "VIP must be a unicast IPv4 address");
+		return -EINVAL;
+	}
+	if (flt->proto && flt->proto != IPPROTO_TCP &&
+	    flt->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PROTO],
+				    "protocol must be tcp or udp");
+		return -EINVAL;
+	}
+	if (flt->port && !flt->proto) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PORT],
+				    "port given without tcp or udp");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nlbs_parse_filter_server(struct nlattr *nest,
+				    struct nlbs_flow_filter *flt,
+				    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NLBS_SRV_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, NLBS_SRV_A_MAX, nest, nlbs_srv_policy,
+			       extack);
+	if (err)
+		return err;
+	if (nlbs_missing(extack, nest, tb, NLBS_SRV_A_ADDR_BE,
+			 "server address required"))
+		return -EINVAL;
+	if (tb[NLBS_SRV_A_WEIGHT] || tb[NLBS_SRV_A_MAC]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a flow filter has the server address only");
+		return -EINVAL;
+	}
+	flt->server = nla_get_in_addr(tb[NLBS_SRV_A_ADDR_BE]);
+	if (!nlbs_unicast_ipv4(flt->server)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SRV_A_ADDR_BE],
+				    "server address must be a unicast IPv4 address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * A flow filter: NLBS_A_SERVICE with VIP and optionally PROTO and PORT,
  * NLBS_A_SERVER with ADDR. Unlike a service key, PROTO and PORT may be left
@@ -759,66 +828,18 @@ static int nlbs_parse_flow_filter(struct nlattr **attrs,
 				  struct nlbs_flow_filter *flt,
 				  struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = attrs[NLBS_A_SERVICE];
-	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
-	struct nlattr *stb[NLBS_SRV_A_MAX + 1];
 	int err;
 
 	memset(flt, 0, sizeof(*flt));
-	if (nest) {
-		err = nla_parse_nested(tb, NLBS_SVC_A_MAX, nest,
-				       nlbs_svc_policy, extack);
+	if (attrs[NLBS_A_SERVICE]) {
+		err = nlbs_parse_filter_service(attrs[NLBS_A_SERVICE], flt,
+						extack);
 		if (err)
 			return err;
-		if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
-				 "service VIP required"))
-			return -EINVAL;
-		if (tb[NLBS_SVC_A_TABLE_SIZE] || tb[NLBS_SVC_A_NODEST]) {
-			NL_SET_ERR_MSG_ATTR(extack, nest,
-					    "a flow filter has VIP, protocol and port only");
-			return -EINVAL;
-		}
-		flt->vip = nla_get_in_addr(tb[NLBS_SVC_A_VIP_BE]);
-		flt->proto = nlbs_u8(tb[NLBS_SVC_A_PROTO]);
-		flt->port = nlbs_u16(tb[NLBS_SVC_A_PORT]);
-		if (!nlbs_unicast_ipv4(flt->vip)) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP_BE],
-					    "VIP must be a unicast IPv4 address");
-			return -EINVAL;
-		}
-		if (flt->proto && flt->proto != IPPROTO_TCP &&
-		    flt->proto != IPPROTO_UDP) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PROTO],
-					    "protocol must be tcp or udp");
-			return -EINVAL;
-		}
-		if (flt->port && !flt->proto) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PORT],
-					    "port given without tcp or udp");
-			return -EINVAL;
-		}
 	}
-	nest = attrs[NLBS_A_SERVER];
-	if (nest) {
-		err = nla_parse_nested(stb, NLBS_SRV_A_MAX, nest,
-				       nlbs_srv_policy, extack);
-		if (err)
-			return err;
-		if (nlbs_missing(extack, nest, stb, NLBS_SRV_A_ADDR_BE,
-				 "server address required"))
-			return -EINVAL;
-		if (stb[NLBS_SRV_A_WEIGHT] || stb[NLBS_SRV_A_MAC]) {
-			NL_SET_ERR_MSG_ATTR(extack, nest,
-					    "a flow filter has the server address only");
-			return -EINVAL;
-		}
-		flt->server = nla_get_in_addr(stb[NLBS_SRV_A_ADDR_BE]);
-		if (!flt->server) {
-			NL_SET_ERR_MSG_ATTR(extack, stb[NLBS_SRV_A_ADDR_BE],
-					    "server address must be a unicast IPv4 address");
-			return -EINVAL;
-		}
-	}
+	if (attrs[NLBS_A_SERVER])
+		return nlbs_parse_filter_server(attrs[NLBS_A_SERVER], flt,
+						extack);
 	return 0;
 }
 
