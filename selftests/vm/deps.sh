@@ -14,6 +14,7 @@ PKGS=(
 	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
 	ipvsadm gnuplot-nox
+	libsystemd-dev				# sd_notify (tools/nlbsd: Type=notify, watchdog)
 )
 
 installed() {

@@ -36,6 +36,7 @@
 #include "hb.h"
 #include "kernel.h"
 #include "loop.h"
+#include "notify.h"
 #include "probe.h"
 #include "script.h"
 #include "sync.h"
@@ -179,11 +180,20 @@ static void run_scripts(int st, int old, const char *reason)
 			     c->script_timeout_ms, &c->script_user);
 }
 
+static void status_line(void)
+{
+	sdn_status("%s%s; peer %s", state_name(ha.state),
+		   ha.hold == ST_INOP ? " (inop by hand)" :
+		   ha.hold == ST_STANDBY ? " (standby by hand)" : "",
+		   state_name(ha.peer_state));
+}
+
 /* Our state changed (by us or by the kernel): log, scripts, tell the peer. */
 static void changed(int old, const char *reason, const char *by)
 {
 	log_info("state %s -> %s (%s%s)", state_name(old), state_name(ha.state), by,
 		 reason ? reason : "");
+	status_line();
 	ha.state_since = now_ms();
 	ha.preempt_since = 0;
 	send_hb(ha.leaving ? HB_F_LEAVING : 0);	/* the peer first */
@@ -550,6 +560,7 @@ static void tick(struct timer *t)
 	drain();
 	check_devices();
 	evaluate();
+	sdn_alive();
 }
 
 /* ---- heartbeat in ---- */
@@ -598,6 +609,8 @@ static void accept_hb(const struct hb_msg *m)
 	if (m->state != ha.peer_state)
 		ha.peer_prev_state = ha.peer_state;
 	ha.peer_state = m->state;
+	if (ha.peer_prev_state != ha.peer_state)
+		status_line();
 	ha.peer_prio = m->priority;
 	/* authentic, so trusted; bounded as our own advert-interval is */
 	ha.peer_interval_ms = m->interval_ms < NLBSD_MIN_ADVERT_MS ? NLBSD_MIN_ADVERT_MS :

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nlbsd: one line per event on stderr, optionally syslog; state names, clocks.
+ *
+ * Under systemd stderr is a journal stream ($JOURNAL_STREAM names its
+ * device and inode): lines then carry their priority as a "<N>" prefix,
+ * which journald takes as the priority, and nothing else (the journal has
+ * the time and the identifier); syslog is left out, or each line would be
+ * in the journal twice.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -12,6 +20,7 @@
 static bool log_syslog;
 static int log_verbosity = LOG_LVL_INFO;
 static bool log_ts;
+static bool log_journal;
 
 static const char *const state_names[ST_COUNT] = {
 	[ST_INIT] = "init",
@@ -54,13 +63,28 @@ uint64_t wall_ms(void)
 	return clock_ms(CLOCK_REALTIME);
 }
 
+/* Is stderr the journal stream systemd connected (JOURNAL_STREAM=DEV:INODE)? */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) < 0)
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
 void log_init(bool use_syslog, int verbosity, bool timestamps)
 {
-	log_ts = timestamps;
-	log_syslog = use_syslog;
+	log_journal = stderr_is_journal();
+	log_ts = timestamps && !log_journal;
+	log_syslog = use_syslog && !log_journal;
 	log_verbosity = verbosity;
-	if (use_syslog)
+	if (log_syslog)
 		openlog("nlbsd", LOG_PID, LOG_DAEMON);
+	if (use_syslog && log_journal)
+		log_msg(LOG_LVL_INFO, "logging to the journal (stderr): --syslog ignored");
 }
 
 static void log_v(int lvl, const char *fmt, va_list ap)
@@ -72,6 +96,10 @@ static void log_v(int lvl, const char *fmt, va_list ap)
 	if (lvl > log_verbosity)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", prio[lvl], line);
+		return;
+	}
 	if (log_ts) {
 		uint64_t t = now_ms();
 

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "kernel.h"
 #include "loop.h"
+#include "notify.h"
 #include "probe.h"
 #include "script.h"
 
@@ -60,8 +61,10 @@ static void reload(struct timer *t)
 	char err[600];
 
 	(void)t;
+	sdn_reloading();
 	if (config_load(cfg_path, &n, err, sizeof(err)) < 0) {
 		log_err("reload failed, keeping the running configuration: %s", err);
+		sdn_ready();
 		return;
 	}
 	/*
@@ -72,6 +75,7 @@ static void reload(struct timer *t)
 	if (svc_prepare(n) < 0) {
 		log_err("reload failed (out of memory), keeping the running configuration");
 		config_free(n);
+		sdn_ready();
 		return;
 	}
 	if (ha_reload(n) < 0) {
@@ -79,12 +83,14 @@ static void reload(struct timer *t)
 		log_err("reload failed, keeping the running configuration");
 		svc_abort();
 		config_free(n);
+		sdn_ready();
 		return;
 	}
 	svc_commit(n);
 	config_free(cfg);
 	cfg = n;
 	log_info("configuration %s reloaded", cfg_path);
+	sdn_ready();
 }
 
 static void on_signal(struct loop_fd *lf, uint32_t events)
@@ -297,6 +303,7 @@ int main(int argc, char **argv)
 	}
 	log_info("nlbsd " NLBSD_VERSION " starting with %s", cfg_path);
 	files_limit();
+	sdn_init();
 	if (ha_start(cfg) < 0)
 		goto out_kern;
 	if (svc_apply(cfg) < 0) {
@@ -305,7 +312,9 @@ int main(int argc, char **argv)
 		ha_stop();
 		goto out_kern;
 	}
+	sdn_ready();
 	ret = loop_run(&stop) < 0 ? 1 : 0;
+	sdn_stopping();
 	ha_leave();
 	svc_stop();
 	ha_stop();

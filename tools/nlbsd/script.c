@@ -21,6 +21,7 @@
 
 #include "loop.h"
 #include "nlbsd.h"
+#include "notify.h"
 #include "script.h"
 
 struct job {
@@ -89,6 +90,7 @@ static void child(struct job *j)
 		dup2(fd, 0);
 		close(fd);
 	}
+	sdn_unsetenv();		/* systemd's notification socket is ours */
 	setenv("NLBSD_STATE", j->state, 1);
 	setenv("NLBSD_OLD_STATE", j->old, 1);
 	setenv("NLBSD_REASON", j->reason, 1);
