@@ -16,7 +16,10 @@
 #      every connection answers through nlb1 (fail-back)
 # The same scenario then runs with "sync = no": its figures are printed next
 # to the first run's (KTAP diagnostics, asserted for steps 1-4 only, which
-# need no sync). NLBS_CONN=N sets the number of connections (default 200).
+# need no sync, and not after a takeover nobody asked for: a guest stalled
+# past the lease). It is skipped when the first run took more than 280 s (an
+# overloaded host: the per-test timeout). NLBS_CONN=N sets the number of
+# connections (default 200).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_conn.sh"
 
@@ -275,8 +278,15 @@ teardown() {
 
 scenario yes
 ktap_check "teardown: daemons stopped, module reloaded" teardown || ktap_finished
-dmesg_mark conn-nosync
-scenario no
+# The second run fits the per-test timeout (settings) unless the guest is
+# very slow (an overloaded host): then it is skipped, not timed out.
+BUDGET=$((280 * ${NLBS_TIMEOUT_SCALE:-1}))
+if [ $(($(date +%s) - T0)) -le "$BUDGET" ]; then
+	dmesg_mark conn-nosync
+	scenario no
+else
+	ktap_skip "sync no: the same scenario" "the first run took $(($(date +%s) - T0)) s (> $BUDGET s): guest too slow"
+fi
 
 log "connections answering      sync yes     sync no"
 for s in 1-weights 2-added 3-drained 4-removed 5-failover 6-failback; do
