@@ -19,6 +19,8 @@
 #   --timeout S      per-boot timeout in seconds (default 900)
 #   --keep-log       keep the run directory (console log) even on success
 #   --append ARGS    extra kernel command line
+# The kernel command line always has panic_on_warn=1 oops=panic and, unless
+# NLBS_VM_SLUB_DEBUG says otherwise, slub_debug=FZPU.
 #
 # Trust model (as in WireGuard's harness): the guest writes "exit N" and then,
 # only when N is 0 and its kernel log holds no splat (selftests/vm/splat.pat)
@@ -164,6 +166,11 @@ mkdir -p "$run"
 } >"$run/env"
 
 cmdline="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
+# SLUB debugging (sanity checks, red zones, poisoning, owner tracking) on
+# every cache: corruption is reported, and a cache destroyed with objects
+# still allocated lists them ("Objects remaining", then a WARN that panics).
+# NLBS_VM_SLUB_DEBUG= (empty) turns it off, or sets other flags.
+cmdline+=" ${NLBS_VM_SLUB_DEBUG-slub_debug=FZPU}"
 cmdline+=" loglevel=6 printk.devkmsg=on mitigations=off rdinit=/init"
 cmdline+=" nlbsvm.guest=$top/selftests/vm/guest.sh nlbsvm.env=$run/env $append"
 

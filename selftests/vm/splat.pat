@@ -25,3 +25,6 @@ list_del corruption
 sleeping function called from invalid context
 ODEBUG:
 unregister_netdevice: waiting for
+Objects remaining in
+Slab cache still has objects
+BUG [^ ]+ \((Not t|T)ainted\): 
