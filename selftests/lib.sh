@@ -73,11 +73,11 @@ ktap_check() {
 	shift
 	# Not in a subshell: CMD may set variables (topo_setup, nlbs_load).
 	out=$(mktemp)
-	local t0=${EPOCHREALTIME/./}
+	local ktap_check_t0=${EPOCHREALTIME/./}
 	"$@" >"$out" 2>&1
 	rc=$?
 	# NLBS_KTAP_TIME=1: each subtest's time (where a slow test spends it)
-	[ "${NLBS_KTAP_TIME:-0}" = 1 ] && log "($(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms)"
+	[ "${NLBS_KTAP_TIME:-0}" = 1 ] && log "($(( (${EPOCHREALTIME/./} - ktap_check_t0) / 1000 )) ms)"
 	if [ $rc = 0 ]; then
 		ktap_pass "$name"
 	else
