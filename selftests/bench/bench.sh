@@ -10,6 +10,7 @@
 #	build/bench/<timestamp>/results.md      the tables (printed at the end)
 #	build/bench/<timestamp>/chart.png       rate against services/servers
 #	build/bench/<timestamp>/vm.log          the guest's output
+#	build/bench/<timestamp>/marks.jsonl     the VM's CPU time at each run's marks
 # Exit status non-zero only when the benchmark could not run (build, VM,
 # no records); never because of a figure.
 #
@@ -49,14 +50,26 @@ printf '{"part":"host","kind":"host","date":"%s","cpu":"%s","cores":%d,"host_ker
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${cpu//\"/}" "$(nproc)" "$(uname -r)" "$commit" \
 	>"$out/records.jsonl"
 
-timeout=${NLBS_VM_TIMEOUT:-$([ "$mode" = quick ] && echo 1200 || echo 2700)}
+timeout=${NLBS_VM_TIMEOUT:-$([ "$mode" = quick ] && echo 1200 || echo 2400)}
 echo "# bench: $mode run in one VM (at most ${timeout}s); output in $out"
-# slab_nomerge: the module's slab caches stay apart (memory per flow)
+# slab_nomerge: the module's slab caches stay apart (memory per flow).
+# No SLUB debugging (run.sh's default for the tests): it would slow every
+# allocation and add red zones and tracking to each object.
+export NLBS_VM_SLUB_DEBUG=""
 NLBS_BENCH=$mode NLBS_BENCH_PARTS=${BENCH_PARTS:-rate scale ctl failover} \
 	"$top/selftests/vm/run.sh" --timeout "$timeout" --append slab_nomerge -- \
-	selftests/bench/guest.sh 2>&1 | tee "$out/vm.log" | grep --line-buffered -v '^@bench '
-vm_rc=${PIPESTATUS[0]}
-sed -n 's/^@bench //p' "$out/vm.log" >>"$out/records.jsonl"
+	selftests/bench/guest.sh >"$out/vm.log" 2>&1 &
+vm_pid=$!
+# the VM's CPU time at each measured run's marks (see cpuwatch.py)
+/usr/bin/python3 "$top/selftests/bench/cpuwatch.py" "$top/build/vm/run.$vm_pid" \
+	"$out/marks.jsonl" &
+watch_pid=$!
+tail -n +1 -F --pid=$vm_pid "$out/vm.log" 2>/dev/null | grep --line-buffered -v '^@'
+wait $vm_pid
+vm_rc=$?
+wait $watch_pid 2>/dev/null
+# (a line twice: a guard against a runner that prints its output again)
+sed -n 's/^@bench //p' "$out/vm.log" | awk '!seen[$0]++' >>"$out/records.jsonl"
 
 /usr/bin/python3 "$top/selftests/bench/report.py" "$out"
 rep_rc=$?

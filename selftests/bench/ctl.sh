@@ -24,7 +24,7 @@
 . "$(dirname "$0")/lib_bench.sh"
 
 if [ "$BENCH_MODE" = quick ]; then
-	N=${NLBS_BENCH_CTL_N:-10000}
+	N=${NLBS_BENCH_CTL_N:-2000}
 	ROUNDS=${NLBS_BENCH_CTL_ROUNDS:-1}
 else
 	N=${NLBS_BENCH_CTL_N:-10000}
@@ -76,7 +76,7 @@ gen || { rec kind=error what="generating the contents"; exit 1; }
 # ---- the RTNL bystander -------------------------------------------------------------
 cat >"$BENCH_TMP/rtnl.py" <<'EOF'
 # RTM_GETLINK for ifindex 1 in a loop until SIGTERM; prints "samples max_us".
-import signal, socket, struct, time
+import signal, socket, struct, sys, time
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 s.bind((0, 0))
 req = struct.pack('=IHHII', 32, 18, 1, 0, 0) + struct.pack('=BxHiII', 0, 0, 1, 0, 0)
@@ -85,6 +85,7 @@ def done(*a):
     global stop
     stop = True
 signal.signal(signal.SIGTERM, done)
+open(sys.argv[1], 'w').close()
 n, worst = 0, 0.0
 while not stop:
     t = time.perf_counter()
@@ -96,11 +97,15 @@ while not stop:
 print(n, int(worst * 1e6), flush=True)
 EOF
 probe_start() {
-	ip netns exec "$probe" python3 "$BENCH_TMP/rtnl.py" >"$BENCH_TMP/rtnl.out" &
+	rm -f "$BENCH_TMP/rtnl.ready" "$BENCH_TMP/rtnl.out"
+	ip netns exec "$probe" python3 "$BENCH_TMP/rtnl.py" "$BENCH_TMP/rtnl.ready" \
+		>"$BENCH_TMP/rtnl.out" &
 	PROBE=$!
-	sleep 1		# python starts slowly under TCG
+	# python starts slowly under TCG
+	busywait 30000 test -e "$BENCH_TMP/rtnl.ready" || note "the RTNL probe did not start"
 }
 probe_stop() { # probe_stop: sets PROBE_N PROBE_MAX_US
+	PROBE_N=0 PROBE_MAX_US=0
 	kill -TERM "$PROBE" 2>/dev/null
 	wait "$PROBE" 2>/dev/null
 	read -r PROBE_N PROBE_MAX_US <"$BENCH_TMP/rtnl.out"
@@ -143,31 +148,34 @@ rtnl_rec() {
 probe_start
 sleep 3
 rtnl_rec idle 0
+T_ROUND1=$SECONDS
 
 for ((r = 1; r <= ROUNDS; r++)); do
+	# a round as long as the first must fit (the first always runs)
+	[ "$r" -gt 1 ] && { in_budget $((SECONDS - T_ROUND1 + 30)) "ctl round $r" || break; }
 	# nlbs and IPVS alternate which goes first
 	if [ $((r % 2)) = 1 ]; then order="nlbs ipvs"; else order="ipvs nlbs"; fi
 	for tool in $order; do
 		if [ "$tool" = nlbs ]; then
 			nlbs_fresh || { rec kind=ctl op=servers tool=nlbs round="$r" error="setup"; continue; }
+			m0=$(kmem_kb)
 			probe_start
 			timed servers nlbs "$r" nlbs_batch "$BENCH_TMP/n-servers"
 			rtnl_rec servers "$r"
+			m1=$(kmem_kb)
+			[ "$r" = 1 ] && rec kind=mem what=server-ctl n="$N" kb=$((m1 - m0)) \
+				bytes_each=$(((m1 - m0) * 1024 / N)) \
+				note="a server (no MAC) and its service (table-size 65537), over $N servers"
 			timed list-servers nlbs "$r" nlbs_genl -n "$nlb" server show
-			m0=$(mem_used_kb)
 			probe_start
 			timed delete nlbs "$r" nlbs_batch "$BENCH_TMP/n-delete"
 			rtnl_rec delete "$r"
-			m1=$(mem_used_kb)
-			[ "$r" = 1 ] && rec kind=mem what=server-freed n="$NDEL" kb=$((m0 - m1)) \
-				bytes_each=$(((m0 - m1) * 1024 / NDEL)) \
-				note="freed by deleting servers of a service with table-size 65537"
 			nlbs_fresh || continue
-			m0=$(mem_used_kb)
+			m0=$(kmem_kb)
 			probe_start
 			timed services nlbs "$r" nlbs_batch "$BENCH_TMP/n-services"
 			rtnl_rec services "$r"
-			m1=$(mem_used_kb)
+			m1=$(kmem_kb)
 			[ "$r" = 1 ] && rec kind=mem what=service-ctl n="$N" kb=$((m1 - m0)) \
 				bytes_each=$(((m1 - m0) * 1024 / N)) \
 				note="a service with table-size 251 and one server"
@@ -179,10 +187,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			timed list-servers ipvs-wrr "$r" ipvs_list
 			timed delete ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-delete"
 			ipvs_flush
-			timed servers ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-servers-mh"
-			timed list-servers ipvs-mh "$r" ipvs_list
-			timed delete ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-delete"
-			ipvs_flush
+			# mh rebuilds its table on every server added: the first
+			# round only
+			if [ "$r" = 1 ]; then
+				timed servers ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-servers-mh"
+				timed list-servers ipvs-mh "$r" ipvs_list
+				timed delete ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-delete"
+				ipvs_flush
+			fi
 			timed services ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-services"
 			timed list-services ipvs-wrr "$r" ipvs_list
 			ipvs_flush

@@ -286,6 +286,7 @@ run_system() {
 	ADV=$3
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for ev in link kill; do
+			in_budget $((3 * $4 + 20)) "$sys $timers $ev round $r" || return 0
 			measure "$sys" "$timers" "$ev" "$r" "$4"
 		done
 	done
@@ -339,12 +340,14 @@ pair_down() {
 ip -n "$fw1" neigh flush dev acc 2>/dev/null
 
 # nlbsd, default timers
-if pair_up nlbsd 100; then
+if in_budget 60 "nlbsd default" && pair_up nlbsd 100; then
 	run_system nlbsd "advert 100ms x3 (default)" 100 3
 fi
 pair_down nlbsd
 # nlbsd, the tightest stable
 for adv in "${NLBSD_TIGHT[@]}"; do
+	# keep time for keepalived
+	in_budget 200 "nlbsd advert ${adv}ms" || break
 	if pair_up nlbsd "$adv" && [ "$FLAPS" = 0 ]; then
 		run_system nlbsd "advert ${adv}ms x3 (tightest stable)" "$adv" 3
 		pair_down nlbsd
@@ -355,11 +358,12 @@ done
 
 # keepalived + IPVS, default timers (VRRPv2, advert_int 1)
 ip -n "$fw1" neigh flush dev acc 2>/dev/null
-if pair_up keepalived 1; then
+if in_budget 60 "keepalived default" && pair_up keepalived 1; then
 	run_system keepalived "advert_int 1 (default)" 1 6
 fi
 pair_down keepalived
 for adv in "${KA_TIGHT[@]}"; do
+	in_budget 60 "keepalived advert_int $adv" || break
 	if pair_up keepalived "$adv" && [ "$FLAPS" = 0 ]; then
 		run_system keepalived "advert_int $adv (VRRPv3, tightest stable)" "$adv" 3
 		pair_down keepalived

@@ -20,12 +20,12 @@ BENCH_MODE=${NLBS_BENCH:-full}
 case "$BENCH_MODE" in
 quick)
 	BENCH_ROUNDS=${NLBS_BENCH_ROUNDS:-2}
-	BENCH_COUNT=${NLBS_BENCH_COUNT:-30000}	# packets per measured run
+	BENCH_COUNT=${NLBS_BENCH_COUNT:-20000}	# packets per measured run
 	;;
 *)
 	BENCH_MODE=full
-	BENCH_ROUNDS=${NLBS_BENCH_ROUNDS:-5}
-	BENCH_COUNT=${NLBS_BENCH_COUNT:-60000}
+	BENCH_ROUNDS=${NLBS_BENCH_ROUNDS:-4}
+	BENCH_COUNT=${NLBS_BENCH_COUNT:-50000}
 	;;
 esac
 BENCH_WARM=${NLBS_BENCH_WARM:-3000}	# unmeasured packets first (flows, caches)
@@ -65,8 +65,22 @@ rec() {
 	echo "@bench {${out%,}}"
 }
 
-# note MSG: a line for the reader of the log (not a result)
-note() { echo "# bench[$BENCH_PART]: $*"; }
+# note MSG: a line for the reader of the log (not a result), with the
+# seconds since the part started
+note() { echo "# bench[$BENCH_PART +${SECONDS}s]: $*"; }
+
+# in_budget SECONDS [WHAT]: true when SECONDS more fit before the part's
+# deadline (NLBS_BENCH_DEADLINE, epoch seconds, set by guest.sh); else
+# records WHAT as skipped. The parts check it before each costly step, so a
+# slow host shortens the run instead of having a part killed midway.
+in_budget() {
+	local now=${EPOCHSECONDS:-$(date +%s)}
+	[ -z "${NLBS_BENCH_DEADLINE:-}" ] && return 0
+	[ $((now + $1)) -le "$NLBS_BENCH_DEADLINE" ] && return 0
+	[ -n "${2:-}" ] && rec kind=skipped what="$2" reason="time budget of the part"
+	note "skipped ${2:-a step}: time budget"
+	return 1
+}
 
 # median N...: the median of the numbers
 median() {
@@ -94,7 +108,7 @@ median() {
 # s1..s3 in sw); "sink" mode (static-MAC servers that do not exist) drops
 # everything at tc ingress of sw's nlb-srv and counts its rx_packets.
 bench_topo() {
-	local i n
+	local i n nb="" fdb=""
 	setup_ns gen nlb sw srv1 srv2 srv3 || return 1
 	ip -n "$sw" -b - <<-END || return 1
 	link add br0 type bridge forward_delay 0 stp_state 0 mcast_snooping 0
@@ -134,19 +148,21 @@ bench_topo() {
 		qdisc add dev eth0 clsact
 		filter add dev eth0 ingress protocol ip pref 1 matchall action drop
 		END
-		ip -n "$nlb" neigh replace "${SRV_IPS[i - 1]}" lladdr "$(mac_of "${SRV_IPS[i - 1]}")" \
-			dev srv nud permanent || return 1
-		bridge -n "$sw" fdb replace "$(mac_of "${SRV_IPS[i - 1]}")" dev "s$i" master static ||
-			return 1
-		ip netns exec "${!n}" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-			net.ipv4.conf.all.arp_announce=2 >/dev/null
+		nb+="neigh replace ${SRV_IPS[i - 1]} lladdr $(mac_of "${SRV_IPS[i - 1]}") dev srv nud permanent
+"
+		fdb+="fdb replace $(mac_of "${SRV_IPS[i - 1]}") dev s$i master static
+"
 	done
-	bridge -n "$sw" fdb replace "$(mac_of $NLB_SRV_IP)" dev nlb-srv master static || return 1
+	nb+="link add park type dummy
+"
+	fdb+="fdb replace $(mac_of $NLB_SRV_IP) dev nlb-srv master static
+"
+	ip -n "$nlb" -b - <<<"$nb" || return 1
+	bridge -n "$sw" -b - <<<"$fdb" || return 1
 	ip netns exec "$nlb" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.acc.rp_filter=0 \
 		net.ipv4.conf.srv.rp_filter=0 net.ipv4.conf.all.arp_ignore=1 \
 		net.ipv4.conf.all.arp_announce=2 >/dev/null || return 1
-	ip -n "$nlb" link add park type dummy || return 1
 	BENCH_COUNT_MODE=servers
 	bench_sysfs
 }
@@ -194,7 +210,7 @@ bench_delivered() {
 # burst, snapshots the counter, sends COUNT, snapshots again and prints
 # "sent errors usec delivered". Shell builtins only, but for two sleeps.
 # Arguments: DEV MODE(xmit|rx) DSTMAC COUNT WARM RATEP(0: flat out) SRC_MIN
-#   SRC_MAX SPORT_MIN SPORT_MAX(exclusive) DST DPORT
+#   SRC_MAX SPORT_MIN SPORT_MAX(exclusive) DST DPORT COUNTING [MARK]
 bench_pg_file() {
 	[ -r "$BENCH_TMP/pg.sh" ] && return 0
 	{
@@ -203,7 +219,7 @@ bench_pg_file() {
 		cat <<-'EOS'
 		dev=$1 mode=$2 dmac=$3 count=$4 warm=$5 ratep=$6 smin=$7 smax=$8 pmin=$9
 		pmax=${10} dst=${11} dport=${12}
-		BENCH_COUNT_MODE=${13}
+		BENCH_COUNT_MODE=${13} mark=${14:-}
 		P=/proc/net/pktgen
 		pg() {
 			echo "$2" >"$P/$1" 2>/dev/null && return 0
@@ -230,7 +246,10 @@ bench_pg_file() {
 		if [ "$ratep" -gt 0 ]; then pg "$dev" "ratep $ratep" || exit 1; fi
 		pg "$dev" "count $count" || exit 1
 		c0=$(bench_delivered)
+		# the host notes the VM's CPU time at each mark (cpuwatch.py)
+		[ -n "$mark" ] && echo "@mark $mark begin" >&2
 		pg pgctrl start || exit 1
+		[ -n "$mark" ] && echo "@mark $mark end" >&2
 		sleep 0.2
 		c1=$(bench_delivered)
 		sent="" errors=0 usec=""
@@ -251,17 +270,23 @@ bench_pg_file() {
 # the BENCH_FLOWS flows). MODE xmit: from gen's acc (the firewall) into the
 # NLB's access device; rx: pktgen's netif_receive on the NLB's acc itself (the
 # balancer's own cost). Sets PG_SENT PG_ERR PG_USEC PG_DELIV PG_PPS (delivered
-# per second) PG_LOSS (share of sent not delivered, %).
+# per second) PG_LOSS (share of sent not delivered, %) and PG_MARK: the id of
+# the run's marks (the host's CPU time of the VM, cpuwatch.py); put
+# mark="$PG_MARK" in the record.
+BENCH_RUNS=0
 bench_pg() {
 	local mode=$1 count=$2 ratep=${3:-0} sports=${4:-$BENCH_FLOWS}
 	local smin=${5:-$CLIENT_IP} smax=${6:-$CLIENT_IP} ns out
 	bench_pg_file
 	ns=$gen
 	[ "$mode" = rx ] && ns=$nlb
+	BENCH_RUNS=$((BENCH_RUNS + 1))
+	PG_MARK=$BENCH_PART-$$-$BENCH_RUNS
 	PG_SENT=0 PG_ERR=0 PG_USEC=0 PG_DELIV=0 PG_PPS=0 PG_LOSS=100
 	out=$(ip netns exec "$ns" bash "$BENCH_TMP/pg.sh" acc "$mode" "$(mac_of $NLB_ACC_IP)" \
 		"$count" "$BENCH_WARM" "$ratep" "$smin" "$smax" "$BENCH_SPORT" \
-		$((BENCH_SPORT + sports)) "$VIP" "$BENCH_PORT" "$BENCH_COUNT_MODE") || return 1
+		$((BENCH_SPORT + sports)) "$VIP" "$BENCH_PORT" "$BENCH_COUNT_MODE" "$PG_MARK") ||
+		return 1
 	read -r PG_SENT PG_ERR PG_USEC PG_DELIV <<<"$out"
 	[ "${PG_USEC:-0}" -gt 0 ] || return 1
 	PG_PPS=$(( (PG_DELIV * 1000000 + PG_USEC / 2) / PG_USEC ))
@@ -368,13 +393,15 @@ bench_modules() {
 }
 
 # ---- memory ------------------------------------------------------------------------
-# mem_used_kb: memory neither free nor page cache (kB), once RCU callbacks
-# and deferred frees have run
-mem_used_kb() {
+# kmem_kb: kernel memory held in slab (large kmallocs included: they are
+# accounted there), vmalloc and per-CPU areas, in kB, after dropping the
+# reclaimable caches and letting RCU callbacks run. Not MemFree: freed
+# pages wait in per-CPU lists, which would move it by megabytes.
+kmem_kb() {
 	sleep 1
 	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } /^Buffers:/ { b = $2 }
-	     /^Cached:/ { c = $2 } END { print t - f - b - c }' /proc/meminfo
+	awk '/^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 } /^Percpu:/ { p = $2 }
+	     END { print s + v + p }' /proc/meminfo
 }
 
 # slab_kb NAME: kB held by slab cache NAME (0 if none; boot with slab_nomerge

@@ -51,45 +51,79 @@ def fmt_range(r, f=fmt_k):
     return '' if not r else f' ({f(r[0])}–{f(r[1])})'
 
 
+def jsonl(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+    except OSError:
+        pass
+    return out
+
+
 def load(d):
-    recs = []
-    with open(os.path.join(d, 'records.jsonl')) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                recs.append(json.loads(line))
-            except ValueError:
-                pass
+    """The records, each measured run with cpu_us (the VM's host CPU time
+    over the run, from marks.jsonl) and cpu_pps (delivered per CPU second)
+    when its marks were seen."""
+    recs = jsonl(os.path.join(d, 'records.jsonl'))
+    marks = {}
+    for m in jsonl(os.path.join(d, 'marks.jsonl')):
+        marks.setdefault(m['mark'], {})[m['edge']] = m
+    for r in recs:
+        m = marks.get(r.get('mark'))
+        if not m or 'begin' not in m or 'end' not in m:
+            continue
+        cpu = m['end']['cpu_ns'] - m['begin']['cpu_ns']
+        r['cpu_us'] = cpu // 1000
+        r['host_us'] = (m['end']['host_ns'] - m['begin']['host_ns']) // 1000
+        if cpu > 0 and r.get('delivered'):
+            r['cpu_pps'] = round(r['delivered'] * 1e9 / cpu)
+            r['cpu_us_per_packet'] = cpu / 1000 / r['delivered']
     return recs
 
 
 def summarize_rate(recs):
+    """Per mode and contender: delivered pps (wall clock), host CPU µs per
+    packet; extra over bare per round, both ways; ratios to IPVS."""
     out = {}
     for mode in ('xmit', 'rx'):
         rs = [r for r in recs if r.get('kind') == 'rate' and r.get('mode') == mode]
-        by = {}
+        wall, cpu = {}, {}
         for r in rs:
-            if 'pps' in r and r['pps'] > 0:
-                by.setdefault(r['contender'], {})[r['round']] = r['pps']
+            if r.get('pps', 0) > 0:
+                wall.setdefault(r['contender'], {})[r['round']] = r['pps']
+            if r.get('cpu_us_per_packet'):
+                cpu.setdefault(r['contender'], {})[r['round']] = r['cpu_us_per_packet']
         m = {}
         for c in CONTENDERS:
-            pps = list(by.get(c, {}).values())
+            pps = list(wall.get(c, {}).values())
+            cus = list(cpu.get(c, {}).values())
             e = {'pps_median': med(pps), 'pps_spread': spread(pps), 'rounds': len(pps),
+                 'cpu_us_median': med(cus), 'cpu_us_spread': spread(cus),
                  'errors': [r.get('error') for r in rs if r.get('contender') == c and 'error' in r]}
-            if c != 'bare' and pps and by.get('bare'):
-                paired = [1e6 / by[c][k] - 1e6 / by['bare'][k]
-                          for k in by[c] if k in by['bare']]
-                e['extra_us_median'] = med(paired)
-                e['extra_us_spread'] = spread(paired)
-                e['extra_us_of_medians'] = 1e6 / e['pps_median'] - 1e6 / med(list(by['bare'].values()))
+            if c != 'bare':
+                w, b = wall.get(c, {}), wall.get('bare', {})
+                paired = [1e6 / w[k] - 1e6 / b[k] for k in w if k in b]
+                e['extra_wall_us_median'] = med(paired)
+                e['extra_wall_us_spread'] = spread(paired)
+                w, b = cpu.get(c, {}), cpu.get('bare', {})
+                paired = [w[k] - b[k] for k in w if k in b]
+                e['extra_cpu_us_median'] = med(paired)
+                e['extra_cpu_us_spread'] = spread(paired)
             m[c] = e
         for ipvs in ('ipvs-wrr', 'ipvs-mh'):
-            a = m.get('nlbs', {}).get('extra_us_median')
-            b = m.get(ipvs, {}).get('extra_us_median')
-            if a is not None and b:
-                m[f'ratio_nlbs_{ipvs}'] = a / b
+            for how in ('cpu', 'wall'):
+                a = m.get('nlbs', {}).get(f'extra_{how}_us_median')
+                b = m.get(ipvs, {}).get(f'extra_{how}_us_median')
+                if a is not None and b:
+                    m[f'ratio_{how}_nlbs_{ipvs}'] = a / b
         out[mode] = m
     sw = {}
     for r in recs:
@@ -104,35 +138,58 @@ def summarize_rate(recs):
 
 
 def summarize_scale(recs):
+    """Per configuration: nlbs's rate and cost, the bare path's measured in
+    the same rounds, the extra per round (cost(nlbs) - cost(bare)) and the
+    rate relative to the measured service alone, corrected for the host's
+    drift: (bare + extra(alone)) / (bare + extra(here)), bare being the
+    bare path's cost next to the service alone."""
     rows = {}
     for r in recs:
-        if r.get('kind') != 'scale':
+        if r.get('kind') not in ('scale', 'scaleref'):
             continue
         key = (r['series'], r.get('n', 0), r.get('when', ''))
         e = rows.setdefault(key, {'series': r['series'], 'n': r.get('n'), 'when': r.get('when', ''),
-                                  'loaded': r.get('loaded'), 'pps': [], 'errors': set()})
+                                  'loaded': r.get('loaded'), 'errors': set(),
+                                  'nlbs': {}, 'bare': {}})
         if 'refused_at' in r:
             e['refused_at'] = r['refused_at']
-        if 'pps' in r:
-            e['pps'].append(r['pps'])
         if 'error' in r:
             e['errors'].add(r['error'])
+        if r.get('pps'):
+            e['nlbs' if r['kind'] == 'scale' else 'bare'][r['round']] = r
     out = []
-    base = None
-    for k, e in rows.items():
-        if e['series'] == 'base' and e['when'] == 'before' and e['pps']:
-            base = med(e['pps'])
-    for k, e in rows.items():
-        e['pps_median'] = med(e['pps'])
-        e['pps_spread'] = spread(e['pps'])
-        e['vs_base'] = e['pps_median'] / base if base and e['pps_median'] else None
+    for e in rows.values():
+        n, b = e.pop('nlbs'), e.pop('bare')
+        pps = [r['pps'] for r in n.values()]
+        cpu = [r['cpu_us_per_packet'] for r in n.values() if 'cpu_us_per_packet' in r]
+        bcpu = [r['cpu_us_per_packet'] for r in b.values() if 'cpu_us_per_packet' in r]
+        e.update({'pps_median': med(pps), 'pps_spread': spread(pps),
+                  'bare_pps_median': med([r['pps'] for r in b.values()]),
+                  'cpu_us_median': med(cpu), 'cpu_us_spread': spread(cpu),
+                  'bare_cpu_us_median': med(bcpu)})
+        ex = [n[k]['cpu_us_per_packet'] - b[k]['cpu_us_per_packet'] for k in n
+              if k in b and 'cpu_us_per_packet' in n[k] and 'cpu_us_per_packet' in b[k]]
+        exw = [1e6 / n[k]['pps'] - 1e6 / b[k]['pps'] for k in n if k in b]
+        e.update({'extra_cpu_us_median': med(ex), 'extra_cpu_us_spread': spread(ex),
+                  'extra_wall_us_median': med(exw), 'extra_wall_us_spread': spread(exw)})
         e['errors'] = sorted(e['errors'])
         out.append(e)
+    base = next((e for e in out if e['series'] == 'base' and e['when'] == 'before'), None)
+    for e in out:
+        for how in ('cpu', 'wall'):
+            e[f'{how}_vs_base'] = None
+            if not base or e[f'extra_{how}_us_median'] is None or base[f'extra_{how}_us_median'] is None:
+                continue
+            ref = base['bare_cpu_us_median'] if how == 'cpu' else (
+                1e6 / base['bare_pps_median'] if base['bare_pps_median'] else None)
+            if ref:
+                e[f'{how}_vs_base'] = (ref + base[f'extra_{how}_us_median']) / \
+                    (ref + e[f'extra_{how}_us_median'])
     order = {'base': 0, 'vips': 1, 'ports': 2, 'servers': 3, 'flows': 4}
     out.sort(key=lambda e: (order.get(e['series'], 9), e['when'] == 'after', e['n'] or 0))
     loads = [r for r in recs if r.get('kind') == 'load']
     fill = [r for r in recs if r.get('kind') == 'flowfill']
-    return {'rows': out, 'base_pps': base, 'loads': loads, 'flowfill': fill}
+    return {'rows': out, 'loads': loads, 'flowfill': fill}
 
 
 def summarize_ctl(recs):
@@ -190,33 +247,59 @@ def md_rate(s, env):
     L = ['## Rate',
          '',
          'pktgen, 64-byte UDP datagrams over 1,000 flows into the NLB\'s access device, '
-         'counted at the three servers (weights 1:2:3). xmit: pktgen in the firewall '
-         'namespace through a veth; netif_receive: pktgen injects on the access device '
-         'itself (the balancer\'s own cost). Median of the rounds (min–max); extra = '
-         '1/rate − 1/rate(bare) per round, median (min–max).',
+         'counted at the three servers (weights 1:2:3); the contenders alternate, round '
+         'after round. "pps": delivered per second of wall clock. "CPU µs/packet": host '
+         'CPU time the VM used over the run per delivered datagram (unlike the wall clock, '
+         'it does not count the time other work on the host took the VM\'s cores). '
+         '"extra": the time a contender adds per packet over the bare path, '
+         '1/rate − 1/rate(bare), per round, then the median; (min–max) over the rounds.',
          '',
-         '| contender | pps (xmit) | extra µs/packet | pps (netif_receive) | extra µs/packet | highest rate ≤ 0.5% loss |',
+         '| contender | pps | extra µs/packet | CPU µs/packet | extra CPU µs/packet | highest rate with ≤ 0.5% loss |',
          '|---|---|---|---|---|---|']
-    for c in CONTENDERS:
-        a, b = x.get(c, {}), rx.get(c, {})
 
-        def ex(e):
-            if 'extra_us_median' not in e:
-                return '0' if c == 'bare' and e.get('pps_median') else '–'
-            return fmt_f(e['extra_us_median'], 2) + fmt_range(e['extra_us_spread'], lambda v: fmt_f(v, 2))
-        best = sw.get(c, {}).get('best_pps')
-        L.append(f"| {LABEL[c]} | {fmt_k(a.get('pps_median'))}{fmt_range(a.get('pps_spread'))} | {ex(a)} "
-                 f"| {fmt_k(b.get('pps_median'))}{fmt_range(b.get('pps_spread'))} | {ex(b)} | {fmt_k(best)} |")
+    def us(v):
+        return fmt_f(v, 2)
+
+    def row(m, c, sweep):
+        e = m.get(c, {})
+        if c == 'bare':
+            ew = '0' if e.get('pps_median') else '–'
+            ec = '0' if e.get('cpu_us_median') else '–'
+        else:
+            ew = us(e.get('extra_wall_us_median')) + fmt_range(e.get('extra_wall_us_spread'), us)
+            ec = us(e.get('extra_cpu_us_median')) + fmt_range(e.get('extra_cpu_us_spread'), us)
+        best = fmt_k(sw.get(c, {}).get('best_pps')) if sweep else ''
+        return (f"| {LABEL[c]} | {fmt_k(e.get('pps_median'))}{fmt_range(e.get('pps_spread'))} | {ew} "
+                f"| {us(e.get('cpu_us_median'))}{fmt_range(e.get('cpu_us_spread'), us)} | {ec} | {best} |")
+    for c in CONTENDERS:
+        L.append(row(x, c, True))
     L.append('')
-    for mode, m, name in (('xmit', x, 'xmit'), ('rx', rx, 'netif_receive')):
+
+    def ratios(m):
         parts = []
         for ipvs in ('ipvs-wrr', 'ipvs-mh'):
-            r = m.get(f'ratio_nlbs_{ipvs}')
-            if r is not None:
-                parts.append(f'{r:.2f} of IPVS-DR {ipvs[5:]}\'s')
-        if parts:
-            L.append(f'extra(nlbs)/extra(IPVS) ({name}): ' + ', '.join(parts) + '.')
-    L.append('')
+            c, w = m.get(f'ratio_cpu_nlbs_{ipvs}'), m.get(f'ratio_wall_nlbs_{ipvs}')
+            if c is not None or w is not None:
+                parts.append(f"{fmt_f(c, 2)} of IPVS-DR {ipvs[5:]}'s (wall clock: {fmt_f(w, 2)})")
+        return ', '.join(parts)
+    if ratios(x):
+        L += [f'**extra(nlbs) / extra(IPVS), CPU time: {ratios(x)}.**', '']
+    if any(rx.get(c, {}).get('pps_median') for c in CONTENDERS):
+        L += ['pktgen `xmit_mode netif_receive` on the NLB\'s access device (no firewall, '
+              'no veth on the way in: the balancer\'s own cost):', '',
+              '| contender | pps | extra µs/packet | CPU µs/packet | extra CPU µs/packet | |',
+              '|---|---|---|---|---|---|']
+        for c in CONTENDERS:
+            L.append(row(rx, c, False))
+        L.append('')
+        if ratios(rx):
+            L += [f'extra(nlbs) / extra(IPVS), netif_receive, CPU time: {ratios(rx)}.', '']
+    if sw:
+        L.append('Offered-rate sweep (pktgen ratep at fractions of the contender\'s rate; '
+                 'offered → delivered, loss): ' + '; '.join(
+                     f"{c}: " + ', '.join(f"{fmt_k(t['offered'])} → {fmt_k(t['pps'])} ({t['loss']:.1f}%)"
+                                          for t in v['steps']) for c, v in sw.items()) + '.')
+        L.append('')
     return L
 
 
@@ -224,14 +307,21 @@ def md_scale(s):
     L = ['## Scale (nlbs)',
          '',
          'The same traffic to one measured service (three static-MAC servers), counted as it '
-         'leaves the NLB, while the rest of the configuration grows. Other services: '
-         'table-size 251, one static-MAC server each.',
+         'leaves the NLB, while the rest of the configuration grows (other services: '
+         'table-size 251, one static-MAC server each). In every round the bare path is '
+         'measured too, with the same configuration loaded: "extra" is nlbs\'s cost over '
+         'it in the same round (median, min–max), and "rate vs alone" compares the rates '
+         'with the bare path held at its cost next to the service alone, which takes the '
+         'host\'s drift out. CPU: host CPU time of the VM (see Rate).',
          '',
-         '| configuration | loaded | pps, median (min–max) | vs 1 service |',
-         '|---|---|---|---|']
+         '| configuration | loaded | pps | CPU µs/packet | extra CPU µs/packet | rate vs alone (CPU) | rate vs alone (wall) |',
+         '|---|---|---|---|---|---|---|']
     names = {'base': 'the measured service alone', 'vips': 'services on distinct VIPs',
              'ports': 'services on ports of one VIP', 'servers': 'servers in the service',
              'flows': 'entries in the flow table'}
+
+    def us(v):
+        return fmt_f(v, 2)
     for e in s['rows']:
         if e['series'] == 'base':
             what = f"1 service, 3 servers ({e['when']})"
@@ -240,17 +330,26 @@ def md_scale(s):
         loaded = f"{e['loaded']:,}" if isinstance(e.get('loaded'), int) else '–'
         if 'refused_at' in e:
             loaded += f" (refused at {e['refused_at']:,})"
-        vs = fmt_f(e['vs_base'], 2) if e.get('vs_base') else '–'
-        L.append(f"| {what} | {loaded} | {fmt_k(e['pps_median'])}{fmt_range(e['pps_spread'])} | {vs} |")
+        L.append(f"| {what} | {loaded} | {fmt_k(e['pps_median'])}{fmt_range(e['pps_spread'])} "
+                 f"| {us(e['cpu_us_median'])}{fmt_range(e['cpu_us_spread'], us)} "
+                 f"| {us(e['extra_cpu_us_median'])}{fmt_range(e['extra_cpu_us_spread'], us)} "
+                 f"| {fmt_f(e.get('cpu_vs_base'), 2)} | {fmt_f(e.get('wall_vs_base'), 2)} |")
     for f in s['flowfill']:
         if 'pps' in f:
             L.append('')
+            cp = f" ({fmt_f(f['cpu_us_per_packet'], 2)} CPU µs each)" if f.get('cpu_us_per_packet') else ''
             L.append(f"Flow table fill: {f.get('flows', 0):,} new flows (flow-max {f.get('flow_max', 0):,}) "
-                     f"at {fmt_k(f['pps'])} new flows/s.")
+                     f"at {fmt_k(f['pps'])} new flows/s{cp}.")
     errs = [(r['series'], r['n'], r['error']) for r in s['loads'] if 'error' in r]
     for series, n, err in errs:
         L.append('')
         L.append(f'Loading {n:,} ({series}): {err.strip()}')
+    loads = [r for r in s['loads'] if 'ms' in r]
+    if loads:
+        L.append('')
+        L.append('Load times with `nlbs-genl -b`: ' + ', '.join(
+            f"{r['series']} to {r['loaded']:,}: {r['ms'] / 1000:.2f} s ({r['lines']:,} lines)"
+            for r in loads) + '.')
     L.append('')
     return L
 
@@ -260,8 +359,9 @@ def md_mem(recs):
     if not mem:
         return []
     L = ['## Kernel memory', '',
-         'Memory neither free nor page cache, before and after, divided by the objects added '
-         '(a few MB of noise: per-CPU page lists); flows also from their slab cache.', '',
+         'Kernel memory in slab (large kmallocs included), vmalloc and per-CPU areas '
+         '(/proc/meminfo), before and after, divided by the objects added; flows also '
+         'from their slab cache (objects × object size).', '',
          '| object | n | kB | bytes each | slab bytes each | note |', '|---|---|---|---|---|---|']
     for r in mem:
         L.append(f"| {r.get('what')}{' (' + r['series'] + ')' if r.get('series') else ''} | {r.get('n', 0):,} "
@@ -341,6 +441,8 @@ def md_failover(s):
 
 
 def chart(d, scale):
+    """rate against services and servers: wall clock pps (top), and the rate
+    relative to the measured service alone, drift-corrected, CPU (bottom)"""
     rows = [e for e in scale['rows'] if e.get('pps_median')]
     if not rows:
         return None
@@ -355,25 +457,31 @@ def chart(d, scale):
         with open(fn, 'w') as f:
             for x, e in pts:
                 lo, hi = e['pps_spread']
-                f.write(f'{x} {e["pps_median"]} {lo} {hi}\n')
+                f.write(f"{x} {e['pps_median']} {lo} {hi} {e.get('cpu_vs_base') or 'NaN'}\n")
         files[series] = fn
     if not files:
         return None
     title = {'vips': 'services (distinct VIPs)', 'ports': 'services (ports of one VIP)',
              'servers': 'servers in the service'}
-    plots = ', '.join(f"'{fn}' using 1:2:3:4 with yerrorlines title '{title[s]}'"
-                      for s, fn in files.items())
+    top = ', '.join(f"'{fn}' using 1:2:3:4 with yerrorlines title '{title[s]}'"
+                    for s, fn in files.items())
+    bottom = ', '.join(f"'{fn}' using 1:5 with linespoints title '{title[s]}'"
+                       for s, fn in files.items())
     out = os.path.join(d, 'chart.png')
-    gp = f"""set terminal png size 900,540
+    gp = f"""set terminal png size 900,900
 set output '{out}'
-set title 'nlbs: delivered rate against configuration size (QEMU TCG, software emulation)'
+set multiplot layout 2,1 title 'nlbs: rate against configuration size (QEMU TCG, software emulation)'
 set logscale x 2
 set xlabel 'services, or servers in the measured service'
-set ylabel 'delivered packets/s (median, min-max)'
-set yrange [0:*]
 set key bottom left
 set grid
-plot {plots}
+set yrange [0:*]
+set ylabel 'delivered packets/s (wall clock, median, min-max)'
+plot {top}
+set yrange [0:1.5]
+set ylabel 'rate vs the service alone (CPU time, drift-corrected)'
+plot {bottom}, 0.9 with lines dashtype 2 title 'target: within 10%'
+unset multiplot
 """
     with open(os.path.join(d, 'chart.gp'), 'w') as f:
         f.write(gp)

@@ -9,7 +9,8 @@
 # counted and dropped as they leave the NLB (sink counting, lib_bench.sh).
 #
 # Series (record kind=scale, series, n: the figure asked for, loaded: what
-# the kernel accepted, pps per round):
+# the kernel accepted, pps per round; kind=scaleref: the bare path measured
+# in the same round, the reference for the host's drift):
 #   base       the measured service alone (before and after the others)
 #   vips       n services in all, the others on distinct VIPs (table-size
 #              251, one server each)
@@ -28,7 +29,7 @@
 . "$(dirname "$0")/lib_bench.sh"
 
 if [ "$BENCH_MODE" = quick ]; then
-	SVC_NS=(1000 65536)
+	SVC_NS=(1000 10000)
 	SRV_NS=(1024 4096)
 	FLOWS_ADDRS=127		# x 1000 ports: 127,000 flows
 	ROUNDS=2
@@ -80,21 +81,54 @@ load() {
 	LOAD_MS=$(($(now_ms) - t0))
 }
 
-# rate SERIES N LOADED [KEY=VALUE...]: ROUNDS measured runs
+# The bare path (see part rate) as a reference measured next to nlbs in
+# every round, whatever is loaded: the host's load drifts over the minutes a
+# series takes, the difference between the two does not (as much).
+# ref_on: nlbs standby with its access side on the dummy device, tc on acc;
+# ref_off: back.
+ref_on() {
+	printf '%s\n' "state set standby" "config set access park" >"$BENCH_TMP/ref.batch"
+	nlbs_genl -n "$nlb" -b "$BENCH_TMP/ref.batch" && c_bare_up
+}
+ref_off() {
+	c_bare_down
+	printf '%s\n' "config set access acc" "state set active" >"$BENCH_TMP/ref.batch"
+	nlbs_genl -n "$nlb" -b "$BENCH_TMP/ref.batch"
+}
+
+# one_run KIND SERIES N LOADED ROUND [KEY=VALUE...]: one measured run
+one_run() {
+	local kind=$1 series=$2 n=$3 loaded=$4 r=$5
+	shift 5
+	if bench_pg xmit "$BENCH_COUNT"; then
+		rec kind="$kind" series="$series" n="$n" loaded="$loaded" round="$r" \
+			pps="$PG_PPS" loss="$PG_LOSS" delivered="$PG_DELIV" mark="$PG_MARK" "$@"
+	else
+		rec kind="$kind" series="$series" n="$n" loaded="$loaded" round="$r" \
+			error="pktgen failed" "$@"
+	fi
+}
+
+# rate SERIES N LOADED [KEY=VALUE...]: ROUNDS rounds, each nlbs and the
+# bare reference (kind=scaleref), alternating which goes first
 rate() {
-	local series=$1 n=$2 loaded=$3 r all=""
+	local series=$1 n=$2 loaded=$3 r all="" ref=""
 	shift 3
 	for ((r = 1; r <= ROUNDS; r++)); do
-		if bench_pg xmit "$BENCH_COUNT"; then
-			rec kind=scale series="$series" n="$n" loaded="$loaded" round="$r" \
-				pps="$PG_PPS" loss="$PG_LOSS" "$@"
-			all+=" $PG_PPS"
-		else
-			rec kind=scale series="$series" n="$n" loaded="$loaded" round="$r" \
-				error="pktgen failed" "$@"
+		if [ $((r % 2)) = 0 ]; then
+			ref_on >/dev/null 2>&1 && one_run scaleref "$series" "$n" "$loaded" "$r" "$@"
+			ref+=" $PG_PPS"
+			ref_off >/dev/null 2>&1 || note "could not turn nlbs back on"
+		fi
+		one_run scale "$series" "$n" "$loaded" "$r" "$@"
+		all+=" $PG_PPS"
+		if [ $((r % 2)) = 1 ]; then
+			ref_on >/dev/null 2>&1 && one_run scaleref "$series" "$n" "$loaded" "$r" "$@"
+			ref+=" $PG_PPS"
+			ref_off >/dev/null 2>&1 || note "could not turn nlbs back on"
 		fi
 	done
-	note "$series $n (loaded $loaded): pps$all"
+	note "$series $n (loaded $loaded): pps$all (bare:$ref)"
 }
 
 # fillers KIND FIRST COUNT: COUNT other services (and one server each) as a
@@ -126,8 +160,9 @@ fillers() {
 series_services() {
 	local kind=$1 have=1 n want loaded m0 m1
 	setup || { rec kind=scale series="$kind" error="setup failed"; return 1; }
-	m0=$(mem_used_kb)
+	m0=$(kmem_kb)
 	for n in "${SVC_NS[@]}"; do
+		in_budget $((n / 1000 + 30 * ROUNDS)) "$kind $n" || break
 		want=$((n - have))
 		fillers "$kind" $((have - 1)) "$want" >"$BENCH_TMP/fill.batch"
 		load "$BENCH_TMP/fill.batch"
@@ -143,7 +178,7 @@ series_services() {
 		rate "$kind" "$n" "$loaded"
 		have=$loaded
 	done
-	m1=$(mem_used_kb)
+	m1=$(kmem_kb)
 	[ "$have" -gt 1 ] &&
 		rec kind=mem what="service" series="$kind" n=$((have - 1)) kb=$((m1 - m0)) \
 			bytes_each=$(((m1 - m0) * 1024 / (have - 1))) \
@@ -155,8 +190,9 @@ series_services() {
 series_servers() {
 	local have=3 n m0 m1 loaded
 	setup || { rec kind=scale series=servers error="setup failed"; return 1; }
-	m0=$(mem_used_kb)
+	m0=$(kmem_kb)
 	for n in "${SRV_NS[@]}"; do
+		in_budget $((30 * ROUNDS)) "servers $n" || break
 		awk -v first=$((have - 3)) -v count=$((n - have)) -v vip="$VIP" -v port="$BENCH_PORT" '
 		BEGIN { for (i = first; i < first + count; i++) {
 			a = 21 * 65536 + i + 1		# 10.21.0.1...
@@ -175,7 +211,7 @@ series_servers() {
 		rate servers "$n" "$loaded"
 		have=$loaded
 	done
-	m1=$(mem_used_kb)
+	m1=$(kmem_kb)
 	[ "$have" -gt 3 ] &&
 		rec kind=mem what="server" n=$((have - 3)) kb=$((m1 - m0)) \
 			bytes_each=$(((m1 - m0) * 1024 / (have - 3))) \
@@ -195,18 +231,18 @@ series_flows() {
 	local max=1 m0 m1 s0 s1 have
 	while [ $max -lt $FLOWS ]; do max=$((max * 2)); done
 	setup "flow-max $max" || { rec kind=scale series=flows error="setup failed"; return 1; }
-	m0=$(mem_used_kb)
+	m0=$(kmem_kb)
 	s0=$(slab_kb nlbs_flow)
 	if BENCH_WARM=0 bench_pg xmit "$FLOWS" 0 1000 100.64.0.1 "100.64.$((FLOWS_ADDRS / 256)).$((FLOWS_ADDRS % 256))"; then
 		have=$(flows_now)
 		rec kind=flowfill n="$FLOWS" flow_max="$max" pps="$PG_PPS" loss="$PG_LOSS" \
-			flows="${have:-0}"
+			flows="${have:-0}" delivered="$PG_DELIV" mark="$PG_MARK"
 		note "filled: ${have:-?} flows at $PG_PPS new flows/s"
 	else
 		rec kind=flowfill n="$FLOWS" error="pktgen failed"
 		have=$(flows_now)
 	fi
-	m1=$(mem_used_kb)
+	m1=$(kmem_kb)
 	s1=$(slab_kb nlbs_flow)
 	if [ "${have:-0}" -gt 0 ]; then
 		rec kind=mem what=flow n="$have" kb=$((m1 - m0)) bytes_each=$(((m1 - m0) * 1024 / have)) \
@@ -224,7 +260,7 @@ bench_nlbs_unload
 series_services vips
 series_services ports
 series_servers
-series_flows
-setup && rate base 1 1 when=after
+in_budget $((FLOWS / 10000 + 30 * ROUNDS)) "flows $FLOWS" && series_flows
+in_budget $((20 * ROUNDS)) "base after" && setup && rate base 1 1 when=after
 bench_nlbs_unload
 exit 0
