@@ -14,6 +14,8 @@ PKGS=(
 	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
 	ipvsadm gnuplot-nox
+	prometheus				# promtool (tools/metrics, selftests/metrics.sh)
+	debhelper dh-dkms fakeroot lintian	# make deb (debian/, selftests/deb.sh)
 	libsystemd-dev				# sd_notify (tools/nlbsd: Type=notify, watchdog)
 )
 
