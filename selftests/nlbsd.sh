@@ -88,7 +88,7 @@ interval = 1s
 timeout = 800ms
 [scripts]
 notify = $D/notify.sh
-timeout = 5s
+timeout = 30s
 [weights]
 interval = 1s
 [service $VIP tcp 80]

@@ -31,7 +31,7 @@ struct parse_ctx {
 	char section[200];
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
-	int key_file_line, lease_line, advert_line, dead_line;
+	int key_file_line, next_key_line, lease_line, advert_line, dead_line;
 	char err[PATH_MAX + 512];
 };
 
@@ -380,6 +380,10 @@ static int peer_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_path(p, value, c->key_file))
 			return fail(p, "bad key-file '%s'", value);
 		p->key_file_line = p->lineno;
+	} else if (!strcmp(name, "next-key-file")) {
+		if (parse_path(p, value, c->next_key_file))
+			return fail(p, "bad next-key-file '%s'", value);
+		p->next_key_line = p->lineno;
 	} else if (!strcmp(name, "sync")) {
 		if (parse_bool(value, &c->sync))
 			return fail(p, "bad sync '%s' (yes or no)", value);
@@ -712,25 +716,26 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int read_key(struct parse_ctx *p)
+/* The key of @path (named @what in messages, set on @line) into @key. */
+static int read_key(struct parse_ctx *p, const char *what, const char *path, int line,
+		    uint8_t key[NLBSD_KEY_BYTES])
 {
-	struct nlbsd_config *c = p->c;
 	char buf[256], *s, *e;
 	struct stat st;
 	size_t len, klen;
 	ssize_t n;
 	int fd;
 
-	p->lineno = p->key_file_line;
-	fd = open(c->key_file, O_RDONLY | O_CLOEXEC);
+	p->lineno = line;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(p, "key-file %s: %s", c->key_file, strerror(errno));
+		return fail(p, "%s %s: %s", what, path, strerror(errno));
 	if (!fstat(fd, &st) && (st.st_mode & 077))
-		log_warn("key-file %s is readable by group or others", c->key_file);
+		log_warn("%s %s is readable by group or others", what, path);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
-		return fail(p, "key-file %s: %s", c->key_file, strerror(errno));
+		return fail(p, "%s %s: %s", what, path, strerror(errno));
 	buf[n] = 0;
 	for (s = buf; isspace((unsigned char)*s); s++)
 		;
@@ -739,15 +744,15 @@ static int read_key(struct parse_ctx *p)
 	*e = 0;
 	len = e - s;
 	if (len == 2 * NLBSD_KEY_BYTES &&
-	    !sodium_hex2bin(c->key, sizeof(c->key), s, len, NULL, &klen, NULL) &&
+	    !sodium_hex2bin(key, NLBSD_KEY_BYTES, s, len, NULL, &klen, NULL) &&
 	    klen == NLBSD_KEY_BYTES)
 		goto ok;
-	if (!sodium_base642bin(c->key, sizeof(c->key), s, len, NULL, &klen, NULL,
+	if (!sodium_base642bin(key, NLBSD_KEY_BYTES, s, len, NULL, &klen, NULL,
 			       sodium_base64_VARIANT_ORIGINAL) && klen == NLBSD_KEY_BYTES)
 		goto ok;
 	sodium_memzero(buf, sizeof(buf));
-	return fail(p, "key-file %s: expected a %d-byte key in base64 or hex (nlbsd --genkey)",
-		    c->key_file, NLBSD_KEY_BYTES);
+	return fail(p, "%s %s: expected a %d-byte key in base64 or hex (nlbsd --genkey)",
+		    what, path, NLBSD_KEY_BYTES);
 ok:
 	sodium_memzero(buf, sizeof(buf));
 	return 1;
@@ -810,8 +815,14 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[peer]: address equals [node] address");
 	if (!c->key_file[0])
 		return fail(p, "[peer]: 'key-file' is required");
-	if (!read_key(p))
+	if (!read_key(p, "key-file", c->key_file, p->key_file_line, c->key))
 		return 0;
+	if (c->next_key_file[0]) {
+		if (!read_key(p, "next-key-file", c->next_key_file, p->next_key_line,
+			      c->next_key))
+			return 0;
+		c->has_next_key = sodium_memcmp(c->key, c->next_key, NLBSD_KEY_BYTES) != 0;
+	}
 	for (i = 0; i < c->ntargets; i++) {
 		ck = &c->targets[i];
 		ck->interval_ms = c->reach_tmpl.interval_ms;
@@ -908,5 +919,108 @@ void config_free(struct nlbsd_config *c)
 	free(c->services);
 	free(c->targets);
 	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->next_key, sizeof(c->next_key));
 	free(c);
+}
+
+/* ---- the fingerprint of what the pair shares ---- */
+
+static void fp_put(crypto_generichash_state *st, const void *p, size_t n)
+{
+	crypto_generichash_update(st, p, n);
+}
+
+static void fp_u32(crypto_generichash_state *st, uint32_t v)
+{
+	uint8_t b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	fp_put(st, b, sizeof(b));
+}
+
+static uint32_t fp_final(crypto_generichash_state *st)
+{
+	uint8_t h[crypto_generichash_BYTES_MIN];
+
+	crypto_generichash_final(st, h, sizeof(h));
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+static int svc_cmp(const void *a, const void *b)
+{
+	const struct cfg_service *x = *(const struct cfg_service *const *)a;
+	const struct cfg_service *y = *(const struct cfg_service *const *)b;
+	uint32_t xv = ntohl(x->vip.s_addr), yv = ntohl(y->vip.s_addr);
+
+	if (xv != yv)
+		return xv < yv ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static int srv_cmp(const void *a, const void *b)
+{
+	uint32_t x = ntohl((*(const struct cfg_server *const *)a)->addr.s_addr);
+	uint32_t y = ntohl((*(const struct cfg_server *const *)b)->addr.s_addr);
+
+	return x < y ? -1 : x > y;
+}
+
+static void fp_service(crypto_generichash_state *st, const struct cfg_service *s)
+{
+	const struct cfg_server **srv;
+	size_t i;
+
+	fp_u32(st, ntohl(s->vip.s_addr));
+	fp_u32(st, (uint32_t)s->proto << 16 | s->port);
+	fp_u32(st, s->table_size);
+	fp_u32(st, s->nodest_set ? s->nodest : NODEST_MOVE);
+	fp_u32(st, s->nservers);
+	srv = malloc((s->nservers ? s->nservers : 1) * sizeof(*srv));
+	for (i = 0; srv && i < s->nservers; i++)
+		srv[i] = &s->servers[i];
+	if (srv)
+		qsort(srv, s->nservers, sizeof(*srv), srv_cmp);
+	for (i = 0; i < s->nservers; i++) {
+		const struct cfg_server *v = srv ? srv[i] : &s->servers[i];
+
+		fp_u32(st, ntohl(v->addr.s_addr));
+		fp_u32(st, v->weight);
+		fp_u32(st, v->has_mac);
+		fp_put(st, v->has_mac ? v->mac : (const uint8_t[6]){ 0 }, 6);
+	}
+	free(srv);
+}
+
+void config_fingerprint(const struct nlbsd_config *c, uint32_t fp[4])
+{
+	const struct cfg_service **svc;
+	crypto_generichash_state st;
+	size_t i;
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES_MIN);
+	fp_put(&st, "seed", 4);
+	fp_u32(&st, c->hash_seed_set ? c->hash_seed : 0);	/* the kernel's default: 0 */
+	fp[0] = fp_final(&st);
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES_MIN);
+	fp_put(&st, "services", 8);
+	fp_u32(&st, c->nservices);
+	svc = malloc((c->nservices ? c->nservices : 1) * sizeof(*svc));
+	for (i = 0; svc && i < c->nservices; i++)
+		svc[i] = &c->services[i];
+	if (svc)
+		qsort(svc, c->nservices, sizeof(*svc), svc_cmp);
+	for (i = 0; i < c->nservices; i++)
+		fp_service(&st, svc ? svc[i] : &c->services[i]);
+	free(svc);
+	fp[1] = fp_final(&st);
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES_MIN);
+	fp_put(&st, "timers", 6);
+	fp_u32(&st, c->advert_ms);
+	fp_u32(&st, c->dead_after);
+	fp_u32(&st, c->lease_ms);
+	fp[2] = fp_final(&st);
+	fp[3] = 0;
 }

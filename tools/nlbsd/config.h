@@ -107,6 +107,10 @@ struct nlbsd_config {
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];
+	/* next-key-file: a second key accepted (rotation); sent with: key */
+	char next_key_file[PATH_MAX];
+	uint8_t next_key[NLBSD_KEY_BYTES];
+	bool has_next_key;
 	bool sync;			/* flow sync with the peer */
 	uint32_t sync_rate;		/* flows/s, live */
 	uint32_t sync_resync_rate;	/* flows/s, a full resync we send */
@@ -140,6 +144,14 @@ struct nlbsd_config {
  */
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen);
 void config_free(struct nlbsd_config *c);
+
+/*
+ * The fingerprint of what both nodes of the pair must agree on
+ * (hb.h HB_FP_*): four 32-bit digests (BLAKE2b) of the hash seed, of the
+ * services with their table sizes, nodest, servers, weights and MACs (in a
+ * canonical order), and of the timers.
+ */
+void config_fingerprint(const struct nlbsd_config *c, uint32_t fp[4]);
 
 /* "tcp" / "http" / ... */
 const char *check_type_name(enum check_type t);

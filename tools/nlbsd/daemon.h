@@ -40,6 +40,8 @@ void relay_stop(void);
 void relay_dump(void);
 void relay_state(int st, int old);
 void relay_peer_restarted(void);
+/* The peer's epoch known from before our start: older sync messages are stale. */
+void relay_peer_epoch(uint64_t epoch);
 /* A full resync from the active peer is due (@why: static, for the log). */
 void relay_want(const char *why);
 void relay_kernel_lost(void);

@@ -19,6 +19,13 @@
  *                                           the winner stays
  *     peer just left active              -> stay, re-announce (gratuitous ARP
  *                                           after the loser stopped answering)
+ *
+ * One-way loss (the peer alive, but deaf to us: its heartbeats do not echo
+ * ours): it believes us dead, so it is or soon will be active unless it
+ * cannot serve. The node that hears, the only one that knows, yields:
+ *     peer deaf, active                  -> standby (active: step down)
+ *     peer deaf, standby                 -> standby (it is taking over)
+ *     peer deaf, inop/init/leaving       -> as usual (it will not serve)
  */
 #include <stddef.h>
 
@@ -52,6 +59,10 @@ static void standby(const struct elect_in *in, struct elect_out *out)
 	if (in->peer_leaving) {
 		out->next = ST_ACTIVE;
 		out->reason = "peer leaving";
+		return;
+	}
+	if (in->peer_deaf && (in->peer_state == ST_ACTIVE || in->peer_state == ST_STANDBY)) {
+		out->reason = "one-way loss: the peer does not hear us";
 		return;
 	}
 	switch (in->peer_state) {
@@ -108,6 +119,11 @@ static void active(const struct elect_in *in, struct elect_out *out)
 {
 	if (!in->peer_alive || in->peer_leaving)
 		return;
+	if (in->peer_deaf && in->peer_state == ST_ACTIVE) {
+		out->next = ST_STANDBY;
+		out->reason = "one-way loss: the peer does not hear us and is active";
+		return;
+	}
 	if (in->peer_state == ST_ACTIVE) {
 		if (elect_wins(in->prio, in->addr, in->peer_prio, in->peer_addr)) {
 			out->reason = "dual-active, peer has lower priority";

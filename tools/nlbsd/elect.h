@@ -25,6 +25,7 @@ struct elect_in {
 	int peer_state;		/* last heard, ST_UNKNOWN if never */
 	int peer_prev_state;	/* the one before */
 	bool peer_leaving;	/* HB_F_LEAVING */
+	bool peer_deaf;		/* one-way loss: we hear it, it does not hear us */
 	uint8_t peer_prio;
 	uint32_t peer_addr;
 };

@@ -45,14 +45,14 @@ int epoch_load(const char *path, uint64_t *saved)
 	return 0;
 }
 
-int epoch_save(const char *path, uint64_t epoch)
+/* Write @buf to @path atomically (temporary file, fsync, rename). */
+static int save(const char *path, const char *buf)
 {
-	char tmp[4200], buf[32];
-	int fd, len, err = 0;
+	char tmp[4200];
+	int fd, len = strlen(buf), err = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", epoch);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -65,6 +65,60 @@ int epoch_save(const char *path, uint64_t epoch)
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+int epoch_save(const char *path, uint64_t epoch)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", epoch);
+	return save(path, buf);
+}
+
+static int peer_path(const char *path, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s.peer", path) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int peer_epoch_load(const char *path, const char *peer, uint64_t *epoch)
+{
+	char p[4200], buf[128], addr[64];
+	unsigned long long e;
+	ssize_t n;
+	int fd;
+
+	*epoch = 0;
+	if (!path || !path[0])
+		return 0;
+	if (peer_path(path, p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	if (sscanf(buf, "%63s %llu", addr, &e) != 2)
+		return -EINVAL;
+	if (!strcmp(addr, peer))
+		*epoch = e;
+	return 0;
+}
+
+int peer_epoch_save(const char *path, const char *peer, uint64_t epoch)
+{
+	char p[4200], buf[128];
+
+	if (!path || !path[0])
+		return 0;
+	if (peer_path(path, p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%s %" PRIu64 "\n", peer, epoch);
+	return save(p, buf);
 }
 
 uint64_t epoch_next(const char *path, uint64_t now_us, char *warn, size_t warnlen)

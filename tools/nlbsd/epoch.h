@@ -24,4 +24,14 @@ int epoch_save(const char *path, uint64_t epoch);
  */
 uint64_t epoch_next(const char *path, uint64_t now_us, char *warn, size_t warnlen);
 
+/*
+ * The peer's epoch, last accepted, kept in @path ".peer" as "ADDR EPOCH"
+ * (@path: the state file; NULL or "": none): after a restart, heartbeats
+ * of the peer's earlier lives (a recording replayed) are stale at once.
+ * peer_epoch_load(): 0 with *@epoch 0 when there is none, or it is of
+ * another peer address; -errno (-EINVAL: garbage).
+ */
+int peer_epoch_load(const char *path, const char *peer, uint64_t *epoch);
+int peer_epoch_save(const char *path, const char *peer, uint64_t epoch);
+
 #endif /* NLBSD_EPOCH_H */

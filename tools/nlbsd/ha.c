@@ -87,8 +87,26 @@ struct ha {
 	int hold;		/* ST_INIT: none, ST_INOP, ST_STANDBY */
 	unsigned long adopted;	/* kernel states adopted */
 
+	/* heartbeat v2 */
+	uint64_t start_ms;	/* of this epoch */
+	uint64_t heard_epoch, heard_seq, heard_ms;	/* the peer, as we echo it */
+	uint32_t fp[HB_FP_PARTS];		/* our configuration's fingerprint */
+	uint32_t peer_fp[HB_FP_PARTS];
+	int fp_match;		/* -1 not compared yet, 0 differs, 1 matches */
+	bool peer_deaf;		/* one-way loss: the peer does not hear us */
+	unsigned int deaf_run;	/* heartbeats in a row that said so */
+	bool peer_confirmed;	/* it echoed our present epoch (in its present one) */
+	bool peer_unconfirmed;	/* not within dead-after of our or its start */
+	uint64_t peer_epoch_since;	/* when we first heard its present epoch */
+	unsigned long unconfirmed_count;
+	uint64_t deaf_since;
+	bool peer_next_key;	/* the peer signs with next-key-file's key */
+	uint64_t peer_epoch_saved;
+
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
+	unsigned long rx_ttl, rx_v1, rx_echo, deaf_count, fp_mismatches;
 	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern, rl_overrun;
+	struct ratelimit rl_ttl, rl_v1, rl_fp;
 };
 
 static struct ha ha = {
@@ -101,6 +119,10 @@ static struct ha ha = {
 	.rl_tx.period_ms = 5000,
 	.rl_kern.period_ms = 5000,
 	.rl_overrun.period_ms = 5000,
+	.rl_ttl.period_ms = 5000,
+	.rl_v1.period_ms = 5000,
+	.rl_fp.period_ms = 60000,
+	.fp_match = -1,
 };
 
 static void evaluate(void);
@@ -116,9 +138,10 @@ static uint64_t dead_ms(void)
 	return elect_dead_ms(ha.cfg->dead_after, ha.cfg->advert_ms, ha.peer_interval_ms);
 }
 
+/* Heard within dead-after, and it hears our present life (check_deaf()). */
 bool ha_peer_alive(void)
 {
-	return now_ms() - ha.peer_rx_ms < dead_ms();
+	return now_ms() - ha.peer_rx_ms < dead_ms() && !ha.peer_unconfirmed;
 }
 
 void ha_evaluate(void)
@@ -151,11 +174,19 @@ static void send_hb(uint8_t flags)
 		.epoch = ha.epoch,
 		.seq = ++ha.seq,
 		.timestamp_ms = wall_ms(),
+		.echo_epoch = ha.heard_epoch,
+		.echo_seq = ha.heard_seq,
 	};
 	uint8_t buf[HB_LEN];
+	uint64_t age;
 
 	if (ha.sock.fd < 0)
 		return;
+	if (ha.heard_epoch) {
+		age = now_ms() - ha.heard_ms;
+		m.echo_age_ms = age > UINT32_MAX ? UINT32_MAX : age;
+	}
+	memcpy(m.fp, ha.fp, sizeof(m.fp));
 	hb_encode(&m, c->key, buf);
 	if (sendto(ha.sock.fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		ha.tx_err++;
@@ -402,7 +433,7 @@ static void evaluate(void)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	uint64_t now = now_ms();
-	bool peer_alive = now - ha.peer_rx_ms < dead_ms();
+	bool peer_alive = ha_peer_alive();
 	struct elect_in in = {
 		.self = ha.state,
 		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
@@ -417,6 +448,7 @@ static void evaluate(void)
 		.peer_state = ha.peer_state,
 		.peer_prev_state = ha.peer_prev_state,
 		.peer_leaving = ha.peer_leaving,
+		.peer_deaf = ha.peer_deaf,
 		.peer_prio = ha.peer_prio,
 		.peer_addr = ntohl(c->peer.s_addr),
 	};
@@ -556,8 +588,9 @@ static void tick(struct timer *t)
 	/* a state set by hand since the last batch first: a renewal would undo it */
 	ha_kernel_events();
 	renew_lease();
-	send_hb(0);
+	/* what queued first (after a stall): our heartbeat then echoes the newest */
 	drain();
+	send_hb(0);
 	check_devices();
 	evaluate();
 	sdn_alive();
@@ -565,15 +598,124 @@ static void tick(struct timer *t)
 
 /* ---- heartbeat in ---- */
 
+/* Which parts of the fingerprints differ, for the log: "services, timers". */
+static const char *fp_diff(const uint32_t *a, const uint32_t *b)
+{
+	static const char *const name[HB_FP_PARTS] = {
+		[HB_FP_SEED] = "hash-seed",
+		[HB_FP_SERVICES] = "services and servers (table sizes, weights, MACs)",
+		[HB_FP_TIMERS] = "timers (advert-interval, dead-after, lease)",
+		[HB_FP_RESERVED] = "(unknown)",
+	};
+	static char buf[160];
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < HB_FP_PARTS; i++)
+		if (a[i] != b[i])
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? ", " : "", name[i]);
+	return buf;
+}
+
+/*
+ * The peer's configuration against ours: connections survive a takeover
+ * only if both build the same tables from the same seed. Loud: an error
+ * at once and every minute while they differ.
+ */
+static void compare_fp(const struct hb_msg *m)
+{
+	bool same = !memcmp(m->fp, ha.fp, sizeof(ha.fp));
+
+	memcpy(ha.peer_fp, m->fp, sizeof(ha.peer_fp));
+	if (same) {
+		if (ha.fp_match == 0)
+			log_info("configuration fingerprint matches the peer's again");
+		ha.fp_match = 1;
+		return;
+	}
+	if (ha.fp_match != 0) {
+		ha.fp_mismatches++;
+		ha.rl_fp.last_ms = 0;	/* a new mismatch: at once */
+	}
+	ha.fp_match = 0;
+	log_rl(&ha.rl_fp, LOG_LVL_ERR,
+	       "configuration differs from the peer's: %s (fingerprint %08x.%08x.%08x, "
+	       "peer's %08x.%08x.%08x): flows may change servers at a takeover",
+	       fp_diff(ha.fp, m->fp), ha.fp[0], ha.fp[1], ha.fp[2], m->fp[0], m->fp[1],
+	       m->fp[2]);
+}
+
+/*
+ * Does the peer hear us? Its heartbeats echo ours (hb.h).
+ *  - It echoes our present epoch: confirmed; deaf (one-way loss) when it
+ *    last heard us more than dead-after ago. The election then yields to
+ *    it (elect.c): it believes us dead.
+ *  - It has not echoed our present epoch since we started or it did (its
+ *    new epoch), for dead-after and an interval: unconfirmed. Either a
+ *    one-way loss that began before one of us started, or a recording of
+ *    it replayed to us (a replay cannot echo an epoch made after it): it is
+ *    taken for dead, so that a replay cannot hold us standby.
+ * Deafness needs two heartbeats in a row (not one sent in a hurry by a
+ * peer back from a stall); hearing us once ends it.
+ */
+static void check_deaf(const struct hb_msg *m)
+{
+	uint64_t now = now_ms(), dead = dead_ms();
+	uint64_t since = ha.start_ms > ha.peer_epoch_since ? ha.start_ms : ha.peer_epoch_since;
+	bool deaf = false, unconfirmed = false;
+
+	if (m->echo_epoch == ha.epoch) {
+		ha.peer_confirmed = true;
+		deaf = m->echo_age_ms > dead;
+	} else if (now - since > dead + ha.cfg->advert_ms) {
+		unconfirmed = true;
+	}
+	if (unconfirmed != ha.peer_unconfirmed) {
+		ha.peer_unconfirmed = unconfirmed;
+		if (unconfirmed) {
+			ha.unconfirmed_count++;
+			log_warn("peer %s has not heard us in the %llu ms since %s (a one-way loss, "
+				 "or a recording of it replayed): taken for dead", ip4(ha.cfg->peer),
+				 (unsigned long long)(now - since),
+				 since == ha.start_ms ? "we started" : "its present life began");
+		} else {
+			log_info("peer %s hears us", ip4(ha.cfg->peer));
+		}
+	}
+	ha.deaf_run = deaf ? ha.deaf_run + 1 : 0;
+	if (deaf && ha.deaf_run < 2)
+		return;
+	if (deaf == ha.peer_deaf)
+		return;
+	ha.peer_deaf = deaf;
+	if (deaf) {
+		ha.deaf_count++;
+		ha.deaf_since = now;
+		log_warn("one-way heartbeat loss: peer %s does not hear us (it last heard us %u ms "
+			 "ago, sequence %llu of %llu): yielding to it", ip4(ha.cfg->peer),
+			 m->echo_age_ms, (unsigned long long)m->echo_seq,
+			 (unsigned long long)ha.seq);
+	} else {
+		log_info("peer %s hears us again (one-way loss over after %llu ms)",
+			 ip4(ha.cfg->peer), (unsigned long long)(now - ha.deaf_since));
+	}
+}
+
 static void accept_hb(const struct hb_msg *m)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	int restarted;
-	enum hb_result r = hb_replay_check(&ha.replay, m, &restarted);
+	enum hb_result r;
 	/* heard before, then silent for dead-after: judged dead */
 	bool was_dead = ha.peer_state != ST_UNKNOWN && !ha_peer_alive();
 	bool split;
 
+	/* a recording of the peer from before our restart echoes our last life */
+	r = hb_echo_check(m, ha.epoch, now_ms() - ha.start_ms, c->advert_ms + 200);
+	if (r == HB_OK)
+		r = hb_replay_check(&ha.replay, m, &restarted);
+	if (r == HB_ERR_ECHO)
+		ha.rx_echo++;
 	if (r == HB_ERR_REORDERED) {
 		ha.rx_reordered++;
 		log_dbg("heartbeat from %s: %s", ip4(c->peer), hb_result_str(r));
@@ -591,6 +733,25 @@ static void accept_hb(const struct hb_msg *m)
 		log_info("peer %s restarted (new epoch)", ip4(c->peer));
 		relay_peer_restarted();
 	}
+	if (m->epoch != ha.peer_epoch_saved) {
+		/* after our own restart, its older lives are stale at once */
+		int ret = peer_epoch_save(c->state_file, ip4(c->peer), m->epoch);
+
+		if (ret < 0)
+			log_rl(&ha.rl_kern, LOG_LVL_WARN, "state-file %s.peer: %s", c->state_file,
+			       strerror(-ret));
+		ha.peer_epoch_saved = m->epoch;
+	}
+	if (m->epoch != ha.heard_epoch) {
+		/* its present life: it has dead-after to hear ours */
+		ha.peer_epoch_since = now_ms();
+		ha.peer_confirmed = false;
+	}
+	ha.heard_epoch = m->epoch;
+	ha.heard_seq = m->seq;
+	ha.heard_ms = now_ms();
+	compare_fp(m);
+	check_deaf(m);
 	/*
 	 * Both active, the peer back from a silence in the same life: it ran on
 	 * and served flows we never saw. If we lose the dual-active, its table
@@ -641,26 +802,54 @@ static void heard(void)
 		relay_want("stepped down after a split");
 }
 
+/* The TTL a datagram arrived with (IP_RECVTTL), -1 if not said. */
+static int rx_ttl(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int ttl;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
+			return ttl;
+		}
+	}
+	return -1;
+}
+
+/*
+ * At most this many datagrams a wakeup: a flood must not hold the loop (the
+ * socket is level-triggered, the rest comes at the next turn).
+ */
+#define HB_RX_BUDGET	256
+
 static void hb_readable(struct loop_fd *lf, uint32_t events)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	struct sockaddr_in from;
-	socklen_t fl;
 	/* heartbeats and sync datagrams (at most SYNC_MAX_LEN) */
 	static uint8_t buf[2048];
+	union {
+		char buf[CMSG_SPACE(sizeof(int)) * 2];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh;
 	struct hb_msg m;
 	enum hb_result r;
+	bool by_next;
 	ssize_t n;
+	int budget, ttl;
 
 	(void)events;
-	for (;;) {
-		fl = sizeof(from);
-		n = recvfrom(lf->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			relay_rx_done();
-			heard();
-			return;
-		}
+	for (budget = HB_RX_BUDGET; budget; budget--) {
+		mh = (struct msghdr){ .msg_name = &from, .msg_namelen = sizeof(from),
+				      .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+		n = recvmsg(lf->fd, &mh, 0);
+		if (n < 0)
+			break;
 		if (from.sin_addr.s_addr != c->peer.s_addr) {
 			ha.rx_foreign++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
@@ -668,11 +857,26 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 			       ip4(from.sin_addr), ha.rx_foreign);
 			continue;
 		}
+		/* on-link only (GTSM): IP_MINTTL does not apply to UDP before 6.x */
+		ttl = rx_ttl(&mh);
+		if (ttl >= 0 && ttl != 255) {
+			ha.rx_ttl++;
+			log_rl(&ha.rl_ttl, LOG_LVL_WARN,
+			       "heartbeat port: datagram from %s with TTL %d, not 255 (not from "
+			       "the link), ignored (%lu so far)", ip4(from.sin_addr), ttl, ha.rx_ttl);
+			continue;
+		}
 		if (sync_is_sync(buf, n)) {
 			relay_rx(buf, n);
 			continue;
 		}
-		r = hb_decode(buf, n, c->key, &m);
+		r = hb_decode(buf, n, c->key, c->has_next_key ? c->next_key : NULL, &m, &by_next);
+		if (r == HB_ERR_V1) {
+			ha.rx_v1++;
+			log_rl(&ha.rl_v1, LOG_LVL_ERR, "heartbeat from %s: %s (%lu so far)",
+			       ip4(from.sin_addr), hb_result_str(r), ha.rx_v1);
+			continue;
+		}
 		if (r == HB_ERR_AUTH) {
 			ha.rx_auth++;
 			log_rl(&ha.rl_auth, LOG_LVL_WARN,
@@ -693,8 +897,15 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 			       ip4(from.sin_addr), m.node_id);
 			continue;
 		}
+		if (by_next != ha.peer_next_key) {
+			log_info("peer %s signs its heartbeats with the key of %s", ip4(c->peer),
+				 by_next ? "next-key-file (a key rotation)" : "key-file");
+			ha.peer_next_key = by_next;
+		}
 		accept_hb(&m);
 	}
+	relay_rx_done();
+	heard();
 }
 
 static int open_socket(const struct nlbsd_config *c)
@@ -704,7 +915,7 @@ static int open_socket(const struct nlbsd_config *c)
 		.sin_addr = c->address,
 		.sin_port = htons(c->port),
 	};
-	int one = 1, tos = 0xc0, prio = 6, rcvbuf = 4 << 20, fd;
+	int one = 1, tos = 0xc0, prio = 6, rcvbuf = 4 << 20, ttl = 255, fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -716,6 +927,10 @@ static int open_socket(const struct nlbsd_config *c)
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	/* on-link only, both ways (GTSM, RFC 5082): sent with 255, 255 wanted */
+	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	setsockopt(fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl));
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int err = errno;
 
@@ -915,6 +1130,8 @@ int ha_start(const struct nlbsd_config *c)
 			      ewarn, sizeof(ewarn));
 	if (ewarn[0])
 		log_warn("%s", ewarn);
+	ha.start_ms = now;
+	config_fingerprint(c, ha.fp);
 	ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
 	ha.peer_rx_ms = now;	/* listen for dead-after before taking over */
 	ha.devices_ok = true;
@@ -940,6 +1157,16 @@ int ha_start(const struct nlbsd_config *c)
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
 	run_scripts(ST_INIT, ST_INIT, "started");
 	relay_start(c, ha.epoch);
+	/* the peer's last life we know of: anything older is a replay */
+	ret = peer_epoch_load(c->state_file, ip4(c->peer), &ha.peer_epoch_saved);
+	if (ret < 0)
+		log_warn("state-file %s.peer: %s", c->state_file, strerror(-ret));
+	if (ha.peer_epoch_saved) {
+		ha.replay = (struct hb_replay){ .valid = 1, .epoch = ha.peer_epoch_saved };
+		relay_peer_epoch(ha.peer_epoch_saved);
+		log_info("peer %s: its heartbeats of epochs before %llu are stale (state-file)",
+			 ip4(c->peer), (unsigned long long)ha.peer_epoch_saved);
+	}
 	start_targets(c);
 	check_devices();
 	ha.dead.fn = peer_dead;
@@ -975,8 +1202,13 @@ int ha_reload(const struct nlbsd_config *c)
 			ha.kernel_retry_ms = now_ms() + 1000;
 		}
 	}
+	config_fingerprint(c, ha.fp);
+	ha.fp_match = -1;	/* compared (and logged) at the next heartbeat */
 	if (c->peer.s_addr != old->peer.s_addr) {
 		memset(&ha.replay, 0, sizeof(ha.replay));
+		ha.heard_epoch = ha.heard_seq = 0;
+		ha.peer_epoch_saved = 0;
+		ha.peer_deaf = false;
 		ha.peer_state = ha.peer_prev_state = ST_UNKNOWN;
 		ha.peer_interval_ms = 0;
 		ha.peer_rx_ms = now_ms();

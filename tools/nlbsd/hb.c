@@ -43,16 +43,22 @@ const char *hb_result_str(enum hb_result r)
 		[HB_ERR_MAGIC] = "bad magic",
 		[HB_ERR_AUTH] = "authentication failed (wrong key or forged)",
 		[HB_ERR_VERSION] = "unsupported version",
+		[HB_ERR_V1] = "heartbeat version 1 (the peer runs an older nlbsd): refused, "
+			      "upgrade it",
 		[HB_ERR_REPLAY] = "replayed (sequence number not increasing)",
 		[HB_ERR_STALE_EPOCH] = "replayed (stale epoch)",
 		[HB_ERR_REORDERED] = "reordered (older than the newest)",
+		[HB_ERR_ECHO] = "replayed (it echoes our previous start as heard just before)",
 	};
 
-	return r <= HB_ERR_REORDERED ? s[r] : "?";
+	return r <= HB_ERR_ECHO ? s[r] : "?";
 }
 
 void hb_encode(const struct hb_msg *m, const uint8_t key[32], uint8_t out[HB_LEN])
 {
+	int i;
+
+	memset(out, 0, HB_LEN);
 	put32(out, HB_MAGIC);
 	out[4] = HB_VERSION;
 	out[5] = m->state;
@@ -63,17 +69,43 @@ void hb_encode(const struct hb_msg *m, const uint8_t key[32], uint8_t out[HB_LEN
 	put64(out + 16, m->epoch);
 	put64(out + 24, m->seq);
 	put64(out + 32, m->timestamp_ms);
+	put64(out + 40, m->echo_epoch);
+	put64(out + 48, m->echo_seq);
+	put32(out + 56, m->echo_age_ms);
+	for (i = 0; i < HB_FP_PARTS; i++)
+		put32(out + 60 + 4 * i, m->fp[i]);
 	crypto_auth(out + HB_BODY_LEN, out, HB_BODY_LEN, key);
 }
 
-enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
-			 struct hb_msg *m)
+static bool verify(const uint8_t *buf, size_t body, const uint8_t key[32], const uint8_t *next,
+		   bool *by_next)
 {
-	if (len != HB_LEN)
-		return len >= 4 && get32(buf) == HB_MAGIC ? HB_ERR_LEN : HB_ERR_MAGIC;
-	if (get32(buf) != HB_MAGIC)
+	if (!crypto_auth_verify(buf + body, buf, body, key)) {
+		*by_next = false;
+		return true;
+	}
+	if (next && !crypto_auth_verify(buf + body, buf, body, next)) {
+		*by_next = true;
+		return true;
+	}
+	return false;
+}
+
+enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
+			 const uint8_t *next, struct hb_msg *m, bool *by_next)
+{
+	bool dummy;
+	int i;
+
+	if (!by_next)
+		by_next = &dummy;
+	if (len < 8 || get32(buf) != HB_MAGIC)
 		return HB_ERR_MAGIC;
-	if (crypto_auth_verify(buf + HB_BODY_LEN, buf, HB_BODY_LEN, key))
+	if (len == HB_V1_LEN && buf[4] == 1)
+		return verify(buf, HB_V1_BODY_LEN, key, next, by_next) ? HB_ERR_V1 : HB_ERR_AUTH;
+	if (len != HB_LEN)
+		return HB_ERR_LEN;
+	if (!verify(buf, HB_BODY_LEN, key, next, by_next))
 		return HB_ERR_AUTH;
 	if (buf[4] != HB_VERSION)
 		return HB_ERR_VERSION;
@@ -85,7 +117,23 @@ enum hb_result hb_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
 	m->epoch = get64(buf + 16);
 	m->seq = get64(buf + 24);
 	m->timestamp_ms = get64(buf + 32);
+	m->echo_epoch = get64(buf + 40);
+	m->echo_seq = get64(buf + 48);
+	m->echo_age_ms = get32(buf + 56);
+	for (i = 0; i < HB_FP_PARTS; i++)
+		m->fp[i] = get32(buf + 60 + 4 * i);
 	return HB_OK;
+}
+
+enum hb_result hb_echo_check(const struct hb_msg *m, uint64_t epoch, uint64_t since_start_ms,
+			     uint64_t slack_ms)
+{
+	if (!m->echo_epoch || m->echo_epoch == epoch)
+		return HB_OK;
+	/* it heard an earlier life of ours: at least as long ago as we started */
+	if ((uint64_t)m->echo_age_ms + slack_ms >= since_start_ms)
+		return HB_OK;
+	return HB_ERR_ECHO;
 }
 
 enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int *restarted)

@@ -133,12 +133,14 @@ static uint32_t burst(uint32_t rate, uint32_t per_s)
 static int open_tx(const struct nlbsd_config *c)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = c->address };
-	int one = 1, buf = 4 << 20, fd;
+	int one = 1, buf = 4 << 20, ttl = 255, fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	/* the heartbeat socket takes TTL 255 only (on-link) */
+	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
@@ -567,7 +569,7 @@ void relay_rx(const uint8_t *buf, size_t len)
 
 	if (!c)
 		return;
-	res = sync_decode(buf, len, c->key, m);
+	res = sync_decode(buf, len, c->key, c->has_next_key ? c->next_key : NULL, m);
 	if (res == SYNC_ERR_AUTH) {
 		r.rx_auth++;
 		log_rl(&r.rl_auth, LOG_LVL_WARN, "sync message from %s: %s (%lu so far)",
@@ -665,6 +667,11 @@ void relay_state(int st, int old)
 		serve_end(SYNC_END_FAILED, "no longer active");
 	if (old == ST_INOP && st == ST_STANDBY)
 		want("recovered from inop");
+}
+
+void relay_peer_epoch(uint64_t epoch)
+{
+	r.replay = (struct hb_replay){ .valid = 1, .epoch = epoch };
 }
 
 void relay_peer_restarted(void)

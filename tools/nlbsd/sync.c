@@ -115,7 +115,7 @@ size_t sync_encode(const struct sync_msg *m, const uint8_t key[32], uint8_t out[
 }
 
 enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
-			     struct sync_msg *m)
+			     const uint8_t *next, struct sync_msg *m)
 {
 	size_t i, body;
 	const uint8_t *r;
@@ -125,7 +125,8 @@ enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[3
 	if (len < SYNC_MIN_LEN || len > SYNC_MAX_LEN || (len - SYNC_MIN_LEN) % SYNC_REC_LEN)
 		return SYNC_ERR_LEN;
 	body = len - SYNC_MAC_LEN;
-	if (crypto_auth_verify(buf + body, buf, body, key))
+	if (crypto_auth_verify(buf + body, buf, body, key) &&
+	    (!next || crypto_auth_verify(buf + body, buf, body, next)))
 		return SYNC_ERR_AUTH;
 	if (buf[4] != SYNC_VERSION)
 		return SYNC_ERR_VERSION;

@@ -6,7 +6,8 @@
  * that asks for one.
  *
  * Sync messages travel to the heartbeat port of the peer, with the
- * heartbeat key, and carry the sender's heartbeat epoch; their sequence
+ * heartbeat key (key-file; next-key-file's is accepted too), at TTL 255,
+ * and carry the sender's heartbeat epoch; their sequence
  * numbers are a counter of their own, checked against a replay window of
  * their own (hb_replay_check(), same epoch rules: a newer epoch is a
  * restart, an older one is stale). A message reordered within the window
@@ -111,9 +112,12 @@ size_t sync_len(const struct sync_msg *m);
 /* Encode and sign @m into @out; returns its length (sync_len()). */
 size_t sync_encode(const struct sync_msg *m, const uint8_t key[32],
 		   uint8_t out[SYNC_MAX_LEN]);
-/* Decoded flows have SADDR..IDLE_MS and FLAGS present. */
+/*
+ * Decoded flows have SADDR..IDLE_MS and FLAGS present. @next: a second key
+ * accepted (next-key-file, a rotation), NULL: none.
+ */
 enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
-			     struct sync_msg *m);
+			     const uint8_t *next, struct sync_msg *m);
 
 /*
  * Append @f to the batch @m; true when @m is full (SYNC_MAX_FLOWS) and must

@@ -2,9 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Heartbeat tool for nlbsd tests: forge, capture and replay heartbeats.
 
+Everything is sent with TTL 255, as on the link (nlbsd takes nothing else).
+
   hbtool.py forge KEYFILE SRC DST PORT STATE PRIO [EPOCH SEQ]
-      send one heartbeat signed with KEYFILE (HMAC-SHA512-256, as libsodium
-      crypto_auth) from SRC to DST:PORT
+      send one heartbeat (version 2, tools/nlbsd/hb.h) signed with KEYFILE
+      (HMAC-SHA512-256, as libsodium crypto_auth) from SRC to DST:PORT
+  hbtool.py forge1 KEYFILE SRC DST PORT STATE PRIO
+      the same as version 1 (72 bytes: an nlbsd before heartbeat v2)
+  hbtool.py record IFACE PORT OUTFILE SECONDS
+      record the heartbeats to PORT arriving on IFACE for SECONDS, with their
+      times
+  hbtool.py replay SRC DST PORT INFILE [GOFILE]
+      send a recording again with its timing (with GOFILE: once ready, create
+      GOFILE.ready and wait for GOFILE to exist)
   hbtool.py capture IFACE PORT OUTFILE [KEYFILE]
       wait (5 s max) for one UDP datagram to PORT on IFACE (with KEYFILE:
       one whose tag verifies), save its payload
@@ -44,20 +54,70 @@ def tag(key, body):
     return hmac.new(key, body, hashlib.sha512).digest()[:32]
 
 
-def send(src, dst, port, payload):
+def sock(src):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
     s.bind((src, 0))
-    s.sendto(payload, (dst, int(port)))
+    return s
 
 
-def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None):
+def send(src, dst, port, payload):
+    sock(src).sendto(payload, (dst, int(port)))
+
+
+def forge(keyfile, src, dst, port, state, prio, epoch=None, seq=None, version=2):
     key = read_key(keyfile)
     now = int(time.time() * 1000)
     epoch = int(epoch) if epoch is not None else now * 1000 + 999
     seq = int(seq) if seq is not None else 1
-    body = struct.pack(">IBBBBIIQQQ", 0x4E4C4248, 1, STATES[state], int(prio), 0,
+    body = struct.pack(">IBBBBIIQQQ", 0x4E4C4248, version, STATES[state], int(prio), 0,
                        0x0a0a00fe, 100, epoch, seq, now)
+    if version == 2:
+        # echo: never heard the receiver; fingerprint: zeros
+        body += struct.pack(">QQI16s4x", 0, 0, 0, bytes(16))
     send(src, dst, port, body + tag(key, body))
+
+
+def record(iface, port, out, seconds):
+    """heartbeats (NLBH) to PORT: "ms hex" lines"""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.bind((iface, 0))
+    s.settimeout(0.2)
+    t0 = time.monotonic()
+    lines = []
+    while time.monotonic() - t0 < float(seconds):
+        try:
+            frame, addr = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if addr[2] == socket.PACKET_OUTGOING:
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 17:
+            continue
+        udp = ip[ihl:]
+        if struct.unpack(">H", udp[2:4])[0] != int(port) or udp[8:12] != b"NLBH":
+            continue
+        lines.append("%d %s\n" % ((time.monotonic() - t0) * 1000, udp[8:].hex()))
+    open(out, "w").writelines(lines)
+    return 0 if lines else 1
+
+
+def replay(src, dst, port, infile, go=None):
+    s = sock(src)
+    if go is not None:  # python starts slowly in a busy guest: wait for the go
+        open(go + ".ready", "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.005)
+    t0 = time.monotonic()
+    for line in open(infile):
+        ms, payload = line.split()
+        delay = int(ms) / 1000 - (time.monotonic() - t0)
+        if delay > 0:
+            time.sleep(delay)
+        s.sendto(bytes.fromhex(payload), (dst, int(port)))
+    return 0
 
 
 def syncforge(keyfile, src, dst, port, epoch=None, seq=None):
@@ -133,6 +193,13 @@ def main(argv):
     if cmd == "forge" and len(argv) in (8, 10):
         forge(*argv[2:])
         return 0
+    if cmd == "forge1" and len(argv) == 8:
+        forge(*argv[2:], version=1)
+        return 0
+    if cmd == "record" and len(argv) == 6:
+        return record(*argv[2:])
+    if cmd == "replay" and len(argv) in (6, 7):
+        return replay(*argv[2:])
     if cmd == "syncforge" and len(argv) in (6, 8):
         syncforge(*argv[2:])
         return 0

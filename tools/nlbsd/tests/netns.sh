@@ -71,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..46"
+echo "1..59"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -277,6 +277,83 @@ ip netns exec "$B" $HBTOOL syncforge "$DIR/key" 10.10.0.12 10.10.0.11 7405 1000 
 wait_log "$DIR/a.log" "sync message from 10.10.0.12 ignored: replayed (stale epoch)" 2000 >/dev/null
 ok $? "sync message of an older epoch rejected"
 
+# ---- heartbeat v2 -------------------------------------------------------
+# a heartbeat of version 1 (an nlbsd before v2), authentic: refused, said so
+mark "$DIR/a.log"
+ip netns exec "$B" $HBTOOL forge1 "$DIR/key" 10.10.0.12 10.10.0.11 7405 active 254
+wait_log "$DIR/a.log" "heartbeat version 1 (the peer runs an older nlbsd): refused" 2000 >/dev/null
+ok $? "heartbeat v1 from the peer's address, right key: refused with a clear line"
+
+# the configurations differ (a weight): both say so, loudly; then agree again
+cp "$DIR/a.conf" "$DIR/a.conf.good"
+cp "$DIR/b.conf" "$DIR/b.conf.good"
+mark "$DIR/a.log"; mark "$DIR/b.log"
+sed 's/^server = 10.20.0.21 weight 5/server = 10.20.0.21 weight 6/' "$DIR/b.conf.good" > "$DIR/b.conf"
+kill -HUP "$PIDB"
+wait_log "$DIR/a.log" "error: configuration differs from the peer's: services and servers" 2000 \
+	>/dev/null && wait_log "$DIR/b.log" "error: configuration differs from the peer's: services" \
+	2000 >/dev/null
+ok $? "configuration fingerprints differ (a server's weight): an error on both, naming the part"
+cp "$DIR/b.conf.good" "$DIR/b.conf"
+kill -HUP "$PIDB"
+wait_log "$DIR/a.log" "configuration fingerprint matches the peer's again" 2000 >/dev/null
+ok $? "the same again: said so"
+
+# key rotation, one node at a time, with next-key-file: no heartbeat is
+# refused on the way and nothing changes state (no dual-active window)
+"$NLBSD" --genkey > "$DIR/key2"
+chmod 600 "$DIR/key2"
+keys() { # keys NODE KEY [NEXT]
+	sed "s/^key-file = key\$/key-file = $2${3:+\\nnext-key-file = $3}/" "$DIR/$1.conf.good" \
+		> "$DIR/$1.conf"
+}
+nreloads() { grep -c "configuration .* reloaded" "$DIR/$1.log"; }
+reload() { # reload NODE...: SIGHUP, wait for each to say it reloaded
+	local n p i
+	for n in "$@"; do
+		eval "p=\$PID${n^^}"
+		i=$(nreloads "$n")
+		kill -HUP "$p"
+		for _ in $(seq 200); do [ "$(nreloads "$n")" -gt "$i" ] && break; sleep 0.01; done
+	done
+	sleep 0.5
+}
+mark "$DIR/a.log"; mark "$DIR/b.log"
+keys a key key2; keys b key key2; reload a b		# both accept key2
+keys a key2 key; reload a				# A signs with key2
+grep -q "signs its heartbeats with the key of next-key-file" "$DIR/b.log"
+r1=$?
+keys b key2 key; reload b				# B too
+keys a key2; keys b key2; reload a b			# key retired
+nauth=$(tail -c +$(($(cat "$DIR/a.log.mark") + 1)) "$DIR/a.log" "$DIR/b.log" | grep -c "authentication failed")
+ntr=$(tail -c +$(($(cat "$DIR/a.log.mark") + 1)) "$DIR/a.log" | grep -c "state [a-z]* -> ")
+ntr=$((ntr + $(tail -c +$(($(cat "$DIR/b.log.mark") + 1)) "$DIR/b.log" | grep -c "state [a-z]* -> ")))
+[ "$r1" = 0 ] && [ "$nauth" = 0 ] && [ "$ntr" = 0 ] &&
+	[ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
+ok $? "key rotation with next-key-file: $nauth heartbeats refused, $ntr transitions"
+sed -i 's/^key-file = key$/key-file = key2/' "$DIR/a.conf.good" "$DIR/b.conf.good"
+cp "$DIR/a.conf.good" "$DIR/a.conf"; cp "$DIR/b.conf.good" "$DIR/b.conf"
+
+# one-way loss: A's heartbeats to B dropped (a blackhole route on A), B's
+# still reach A. B takes A for dead and takes over; A, which hears that B
+# does not hear it, steps down though it has the higher priority.
+mark "$DIR/a.log"; mark "$DIR/b.log"
+ip -n "$A" route add blackhole 10.10.0.12/32
+wait_log "$DIR/b.log" "state standby -> active (peer silent)" 3000 >/dev/null &&
+	t=$(wait_log "$DIR/a.log" "state active -> standby (one-way loss: the peer does not hear us and is active)" 3000)
+ok $? "one-way loss: the peer takes over, we step down (${t:-?} ms): one node active"
+grep -q "one-way heartbeat loss: peer 10.10.0.12 does not hear us" "$DIR/a.log"
+ok $? "one-way loss logged as such"
+sleep 1
+[ "$(last_state "$DIR/a.log")" = standby ] && [ "$(last_state "$DIR/b.log")" = active ]
+ok $? "and it stays so: A standby, B active"
+mark "$DIR/a.log"
+ip -n "$A" route del blackhole 10.10.0.12/32
+wait_log "$DIR/a.log" "hears us again" 3000 >/dev/null &&
+	wait_log "$DIR/a.log" "state standby -> active" 5000 >/dev/null
+ok $? "the loss over: said so, A preempts again"
+sleep 0.5
+
 # health: stop the service: drained within fall x interval (+ timeout)
 mark "$DIR/a.log"
 kill "$PIDS"; wait "$PIDS" 2>/dev/null; PIDS=
@@ -330,7 +407,7 @@ s.bind(("10.10.0.12", 7406))
 open(sys.argv[1], "w").close()
 time.sleep(60)' "$DIR/bound" & PIDP=$!
 for i in $(seq 100); do [ -e "$DIR/bound" ] && break; sleep 0.05; done
-sed 's/^key-file = key$/&\nport = 7406/' "$DIR/b.conf.good" > "$DIR/b.conf"
+sed 's/^key-file = .*$/&\nport = 7406/' "$DIR/b.conf.good" > "$DIR/b.conf"
 mark "$DIR/b.log"
 kill -HUP "$PIDB"
 wait_log "$DIR/b.log" "heartbeat socket 10.10.0.12:7406: Address already in use" 2000 >/dev/null &&
@@ -414,9 +491,39 @@ kill -TERM "$PIDA"
 wait "$PIDA"
 PIDA=
 
+# replay after a restart (finding 4): B, active alone, recorded on A's link
+# for 2.5 s; B goes; A starts again while the recording is replayed to it.
+# It must not stay standby for the length of the recording.
+ip netns exec "$A" $HBTOOL record acc0 7405 "$DIR/rec" 2.5
+ok $? "recorded B's heartbeats ($(wc -l < "$DIR/rec") of them)"
+
 kill -TERM "$PIDB"
 wait "$PIDB"
 ok $? "B: clean exit on SIGTERM"
+PIDB=
+# A starts with priority 50: the recorded B (100, active) wins, so A would
+# follow it as long as it is believed
+sed 's/^priority = 200$/priority = 50/' "$DIR/a.conf" > "$DIR/a-low.conf"
+mark "$DIR/a.log"
+ip netns exec "$B" $RT $HBTOOL replay 10.10.0.12 10.10.0.11 7405 "$DIR/rec" "$DIR/go" & PIDP=$!
+for i in $(seq 500); do [ -e "$DIR/go.ready" ] && break; sleep 0.01; done
+NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel -T -c "$DIR/a-low.conf" 2>>"$DIR/a.log" & PIDA=$!
+touch "$DIR/go"
+t=$(wait_log "$DIR/a.log" "state standby -> active" 2000)
+ok $? "restarted under a replay of the active peer: active after ${t:-?} ms (the recording: 2500 ms)"
+h=$(line_of "$DIR/a.log" "peer 10.10.0.12: active, priority 100")
+d=$(line_of "$DIR/a.log" "taken for dead\|echoes our previous start")
+p=$(line_of "$DIR/a.log" "state standby -> active")
+[ -n "$h" ] && [ -n "$d" ] && [ -n "$p" ] && [ "$h" -lt "$p" ] && [ "$d" -lt "$p" ]
+ok $? "it heard the replay, recognised it, then took over: $(tail -c +$(($(cat "$DIR/a.log.mark") + 1)) \
+	"$DIR/a.log" | grep -o 'has not heard us .*taken for dead\|replayed (it echoes our previous start' |
+	head -n1)"
+tail -c +$(($(cat "$DIR/a.log.mark") + 1)) "$DIR/a.log" | grep -E "state|peer|taken|replayed" |
+	head -n 8 | while read -r l; do diag "$l"; done
+wait "$PIDP"; PIDP=
+kill -TERM "$PIDA"
+wait "$PIDA"
+PIDA=
 PIDB=
 grep -q "ERROR: AddressSanitizer\|runtime error" "$DIR"/*.log
 [ $? -ne 0 ]

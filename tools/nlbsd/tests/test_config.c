@@ -349,6 +349,79 @@ static void test_prime(void)
 		"is_prime: the limits and the default, composites and squares");
 }
 
+/* What both nodes must share, in a canonical order; what they need not, left out. */
+static void test_fingerprint(void)
+{
+	const char *svc_a = "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21 weight 1\n"
+			    "server = 10.20.0.22 weight 2\n[service 198.51.100.10 udp 53]\n"
+			    "server = 10.20.0.23\n";
+	const char *svc_b = "[service 198.51.100.10 udp 53]\nserver = 10.20.0.23\n"
+			    "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.22 weight 2\n"
+			    "server = 10.20.0.21 weight 1\n";
+	char text[2048], err[600];
+	uint32_t a[4], b[4];
+	struct nlbsd_config *c;
+
+	write_key("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\n");
+#define FP(out, ...) do {						\
+		snprintf(text, sizeof(text), __VA_ARGS__);		\
+		c = load(text, err, sizeof(err));			\
+		if (!c) {						\
+			ktap_diag("%s", err);				\
+			memset(out, 0, sizeof(a));			\
+			break;						\
+		}							\
+		config_fingerprint(c, out);				\
+		config_free(c);						\
+	} while (0)
+
+	FP(a, HEAD "%s", svc_a);
+	FP(b, HEAD "%s", svc_b);
+	ktap_ok(!memcmp(a, b, sizeof(a)) && a[1], "fingerprint: services and servers in any order");
+	FP(b, HEAD "[node]\npriority = 200\naddress = 10.10.0.99\n[scripts]\nnotify = /bin/true\n"
+	   "%s", svc_a);
+	ktap_ok(!memcmp(a, b, sizeof(a)), "fingerprint: node's own keys (priority, address) left out");
+	FP(b, HEAD "[node]\nhash-seed = 7\n%s", svc_a);
+	ktap_ok(a[0] != b[0] && a[1] == b[1] && a[2] == b[2], "fingerprint: hash-seed");
+	FP(b, HEAD "%s", "[service 198.51.100.10 tcp 80]\nserver = 10.20.0.21 weight 1\n"
+	   "server = 10.20.0.22 weight 3\n[service 198.51.100.10 udp 53]\nserver = 10.20.0.23\n");
+	ktap_ok(a[0] == b[0] && a[1] != b[1] && a[2] == b[2], "fingerprint: a server's weight");
+	FP(b, HEAD "%s", "[service 198.51.100.10 tcp 80]\ntable-size = 65537\n"
+	   "server = 10.20.0.21 weight 1\nserver = 10.20.0.22 weight 2\n"
+	   "[service 198.51.100.10 udp 53]\nserver = 10.20.0.23\n");
+	ktap_ok(a[1] != b[1], "fingerprint: a table size");
+	FP(b, HEAD "[node]\nadvert-interval = 50ms\n%s", svc_a);
+	ktap_ok(a[0] == b[0] && a[1] == b[1] && a[2] != b[2], "fingerprint: timers");
+#undef FP
+}
+
+static void test_next_key(void)
+{
+	char err[600] = "", path[300];
+	struct nlbsd_config *c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/key2", dir);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs("2122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40\n", f);
+	fclose(f);
+	chmod(path, 0600);
+	c = load(HEAD "next-key-file = key2\n", err, sizeof(err));
+	ktap_ok(c && c->has_next_key && c->next_key[0] == 0x21 && c->next_key[31] == 0x40 &&
+		c->key[0] == 0x01, "next-key-file: a second key (hex), relative path");
+	config_free(c);
+	c = load(HEAD "next-key-file = key\n", err, sizeof(err));
+	ktap_ok(c && !c->has_next_key, "next-key-file with the same key: no second key");
+	config_free(c);
+	c = load(HEAD "next-key-file = nokey\n", err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":9: next-key-file") && strstr(err, "nokey: No such file"),
+		"next-key-file missing: refused at its line");
+	config_free(c);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(dir))
@@ -362,6 +435,8 @@ int main(void)
 	test_bad();
 	test_lease_limit();
 	test_bad_key();
+	test_fingerprint();
+	test_next_key();
 	test_hex_key();
 	test_prime();
 	unlink(keyfile);

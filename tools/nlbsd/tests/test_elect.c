@@ -109,6 +109,23 @@ static const struct tcase cases[] = {
 	     .resync_pending = true), SB },
 	{ "dual-active, resync due: the winner stays",
 	  IN(.self = ACT, .peer_state = ACT, .peer_prio = 50, .resync_pending = true), ACT },
+	/* one-way loss: the peer does not hear us; the node that hears yields */
+	{ "one-way: active, peer active and deaf, we win: step down all the same",
+	  IN(.self = ACT, .peer_state = ACT, .peer_prio = 50, .peer_deaf = true), SB },
+	{ "one-way: active, peer standby and deaf: stay (it may take over, then we yield)",
+	  IN(.self = ACT, .peer_state = SB, .peer_prio = 50, .peer_deaf = true), ACT },
+	{ "one-way: active, peer inop and deaf: stay",
+	  IN(.self = ACT, .peer_state = OP, .peer_deaf = true), ACT },
+	{ "one-way: standby, peer active lower prio and deaf: no preempting",
+	  IN(.self = SB, .peer_state = ACT, .peer_prio = 50, .peer_deaf = true), SB },
+	{ "one-way: both standby, we win, peer deaf: stay (it takes over)",
+	  IN(.self = SB, .peer_state = SB, .peer_prio = 50, .peer_deaf = true), SB },
+	{ "one-way: standby, peer inop and deaf -> active",
+	  IN(.self = SB, .peer_state = OP, .peer_deaf = true), ACT },
+	{ "one-way: standby, peer deaf and leaving -> active",
+	  IN(.self = SB, .peer_state = ACT, .peer_deaf = true, .peer_leaving = true), ACT },
+	{ "one-way: standby, deaf peer silent -> active",
+	  IN(.self = SB, .peer_state = ACT, .peer_deaf = true, .peer_alive = false), ACT },
 };
 
 int main(void)

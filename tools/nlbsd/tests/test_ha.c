@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,7 +266,11 @@ static struct {
 	int state;
 	uint8_t prio;
 	bool silent;
+	bool deaf;		/* one-way loss: its echo of us stops */
+	const uint8_t *key;	/* what it signs with */
+	uint32_t fp[HB_FP_PARTS];
 	uint64_t epoch, seq;
+	uint64_t echo_epoch, echo_seq, echo_ms;	/* ours, as it heard them */
 	struct {
 		uint64_t ms;
 		int state;
@@ -274,7 +279,7 @@ static struct {
 	size_t nrx;
 } peer = { .fd = -1 };
 
-static uint8_t key[32];
+static uint8_t key[32], key2[32];
 static struct sockaddr_in us_sa;
 
 static void peer_send(void)
@@ -287,16 +292,23 @@ static void peer_send(void)
 		.epoch = peer.epoch,
 		.seq = ++peer.seq,
 		.timestamp_ms = wall_ms(),
+		.echo_epoch = peer.echo_epoch,
+		.echo_seq = peer.echo_seq,
+		.echo_age_ms = peer.echo_epoch ? now_ms() - peer.echo_ms : 0,
 	};
 	uint8_t buf[HB_LEN];
 
-	hb_encode(&m, key, buf);
+	memcpy(m.fp, peer.fp, sizeof(m.fp));
+	hb_encode(&m, peer.key, buf);
 	sendto(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
 }
+
+static void peer_drain(void);
 
 static void peer_tick(struct timer *t)
 {
 	timer_arm(t, now_ms() + ADVERT);
+	peer_drain();		/* as nlbsd: what queued first, then the echo is fresh */
 	if (!peer.silent)
 		peer_send();
 }
@@ -309,8 +321,13 @@ static void peer_drain(void)
 	ssize_t n;
 
 	while ((n = recv(peer.fd, buf, sizeof(buf), 0)) >= 0) {
-		if (hb_decode(buf, n, key, &m) != HB_OK || peer.nrx >= RXMAX)
+		if (hb_decode(buf, n, key, NULL, &m, NULL) != HB_OK || peer.nrx >= RXMAX)
 			continue;
+		if (!peer.deaf) {
+			peer.echo_epoch = m.epoch;
+			peer.echo_seq = m.seq;
+			peer.echo_ms = now_ms();
+		}
 		peer.rx[peer.nrx].ms = now_ms();
 		peer.rx[peer.nrx].state = m.state;
 		peer.rx[peer.nrx].prio = m.priority;
@@ -469,6 +486,7 @@ static int setup(uint16_t *port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
+	int ttl = 255;
 	static const struct nlbs_nl_io req_io = { .send = k_send, .recv = k_recv,
 						  .portid = PORT_US };
 	static const struct nlbs_nl_io evt_io = { .send = k_evsend, .recv = k_evrecv,
@@ -480,6 +498,8 @@ static int setup(uint16_t *port)
 	    getsockname(peer.fd, (struct sockaddr *)&sa, &sl) < 0)
 		return -1;
 	*port = ntohs(sa.sin_port);
+	/* on-link: nlbsd takes TTL 255 only */
+	setsockopt(peer.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	us_sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sa.sin_port,
 				      .sin_addr.s_addr = inet_addr("127.0.0.1") };
 	k.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -507,6 +527,12 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
+	/*
+	 * Real-time, as nlbsd.service runs the daemon: a busy shared host
+	 * otherwise stalls this process for longer than the 300 ms dead time
+	 * (best effort: without the privilege, as it comes).
+	 */
+	sched_setscheduler(0, SCHED_RR, &(struct sched_param){ .sched_priority = 1 });
 	fd = mkstemp(logpath);
 	if (fd < 0 || !(logf = fdopen(fd, "w+")))
 		return 1;
@@ -516,12 +542,15 @@ int main(void)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	log_init(false, LOG_LVL_DEBUG, true);
 	crypto_auth_keygen(key);
+	crypto_auth_keygen(key2);
+	peer.key = key;
 	if (setup(&port) < 0) {
 		printf("TAP version 13\n1..0 # SKIP no loopback UDP or epoll: %s\n",
 		       strerror(errno));
 		return 0;
 	}
 	c = mkcfg(port, true);
+	config_fingerprint(c, peer.fp);
 
 	/* ---- start: we win against a standby peer of lower priority ---- */
 	peer.state = ST_STANDBY;
@@ -637,6 +666,113 @@ int main(void)
 	ktap_ok(k.state == ST_INOP && ha_state() == ST_INOP, "inop by hand again: held");
 	ha_reload(c);
 	ktap_ok(run_until(k_active, 2000), "a reload ends the hold: active again");
+
+	/* ---- heartbeat v2: one-way loss (finding 5) ---- */
+	run_for(2 * ADVERT);
+	lm = log_mark();
+	peer.deaf = true;		/* it stops hearing us: its echo ages */
+	run_for((DEAD + 3) * ADVERT);
+	ktap_ok(log_has(lm, "one-way heartbeat loss: peer 127.0.0.2 does not hear us") &&
+		k_active(), "one-way loss detected and logged; the deaf peer is standby: we serve");
+	peer_says(ST_ACTIVE, 50);	/* it believes us dead and takes over */
+	ok = run_until(k_standby, 2 * ADVERT);
+	ktap_ok(ok && log_has(lm, "(one-way loss: the peer does not hear us and is active)"),
+		"the deaf peer active: we step down though we win (no silent dual-active)");
+	run_for(4 * ADVERT);
+	ktap_ok(k_standby(), "and stay standby: no preempting a peer that cannot hear us");
+	lm = log_mark();
+	peer.deaf = false;
+	ktap_ok(run_until(k_active, 2000) && log_has(lm, "hears us again"),
+		"it hears us again: logged, the election goes on (we preempt)");
+	peer_says(ST_STANDBY, 50);
+	run_for(2 * ADVERT);
+
+	/*
+	 * ---- a peer that never hears our present life (finding 4) ----
+	 * As a recording of it replayed to us would: a new epoch (or one we
+	 * persisted), active with a higher priority, never echoing us.
+	 */
+	lm = log_mark();
+	peer.deaf = true;
+	peer.echo_epoch = 0;
+	peer.epoch += 1000;
+	peer.seq = 0;
+	peer_says(ST_ACTIVE, 200);
+	run_until(k_standby, 2 * ADVERT);	/* within dead-after: still a peer */
+	ok = run_until(k_active, (DEAD + 4) * ADVERT);
+	run_for(ADVERT);
+	ktap_ok(ok && k_active() &&
+		log_has(lm, "peer 127.0.0.2 has not heard us in the") &&
+		log_has(lm, "taken for dead"),
+		"a peer active that never hears our present life: taken for dead, we serve");
+	lm = log_mark();
+	peer.deaf = false;
+	ktap_ok(run_until(k_standby, 1000) && log_has(lm, "peer 127.0.0.2 hears us"),
+		"it hears us: a peer again (it has the higher priority: we step down)");
+	peer_says(ST_STANDBY, 50);
+	run_until(k_active, 1000);
+
+	/* ---- configuration fingerprint (finding 7) ---- */
+	lm = log_mark();
+	peer.fp[HB_FP_SERVICES] ^= 1;
+	run_for(2 * ADVERT);
+	ktap_ok(log_has(lm, "error: configuration differs from the peer's: services and servers"),
+		"fingerprint mismatch logged as an error, naming the part");
+	peer.fp[HB_FP_SERVICES] ^= 1;
+	run_for(2 * ADVERT);
+	ktap_ok(log_has(lm, "configuration fingerprint matches the peer's again") && k_active(),
+		"and its end; the election untouched");
+
+	/* ---- on-link only: TTL 255; version 1 refused ---- */
+	{
+		struct sockaddr_in from = { .sin_family = AF_INET,
+					    .sin_addr.s_addr = inet_addr("127.0.0.2") };
+		uint8_t v1[HB_V1_LEN] = { 'N', 'L', 'B', 'H', 1, ST_ACTIVE, 254 };
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ttl = 64;
+		struct hb_msg m = { .state = ST_ACTIVE, .priority = 254, .node_id = 2,
+				    .interval_ms = ADVERT, .epoch = peer.epoch,
+				    .seq = peer.seq + 100 };
+		uint8_t buf[HB_LEN];
+
+		lm = log_mark();
+		bind(fd, (struct sockaddr *)&from, sizeof(from));
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		hb_encode(&m, key, buf);
+		sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+		run_for(ADVERT);
+		ktap_ok(log_has(lm, "with TTL 64, not 255 (not from the link), ignored") &&
+			k_active() && !log_has(lm, "priority 254"),
+			"an authentic heartbeat with TTL 64: dropped before anything else");
+		ttl = 255;
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		crypto_auth(v1 + HB_V1_BODY_LEN, v1, HB_V1_BODY_LEN, key);
+		sendto(fd, v1, sizeof(v1), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+		run_for(ADVERT);
+		ktap_ok(log_has(lm, "heartbeat version 1 (the peer runs an older nlbsd): refused") &&
+			k_active(), "a version 1 heartbeat: refused with a clear log line");
+		close(fd);
+	}
+
+	/* ---- key rotation: the next key accepted, no state change ---- */
+	{
+		struct nlbsd_config *c3 = mkcfg(port, true);
+
+		memcpy(c3->next_key, key2, sizeof(key2));
+		c3->has_next_key = true;
+		ha_reload(c3);
+		mark = peer.nrx;
+		lm = log_mark();
+		peer.key = key2;	/* the peer rotated first */
+		run_for(5 * ADVERT);
+		ktap_ok(k_active() && all_sent(mark, ST_ACTIVE) &&
+			!log_has(lm, "authentication failed") &&
+			log_has(lm, "signs its heartbeats with the key of next-key-file"),
+			"key rotation: the peer's heartbeats with next-key-file's key accepted");
+		ha_reload(c);
+		peer.key = key;
+		run_for(3 * ADVERT);
+		config_free(c3);
+	}
 
 	ha_stop();
 	kern_close();

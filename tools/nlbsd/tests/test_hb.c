@@ -25,38 +25,87 @@ static const struct hb_msg ref = {
 	.epoch = 0x0123456789abcdefull,
 	.seq = 0xfedcba9876543210ull,
 	.timestamp_ms = 1700000000000ull,
+	.echo_epoch = 0x1111222233334444ull,
+	.echo_seq = 0x5555666677778888ull,
+	.echo_age_ms = 0x99aabbcc,
+	.fp = { 0x01020304, 0x05060708, 0x090a0b0c, 0 },
 };
 
 static void test_codec(void)
 {
 	uint8_t buf[HB_LEN + 1];
 	struct hb_msg m;
+	bool by_next;
 
 	hb_encode(&ref, key, buf);
-	ktap_ok(buf[0] == 'N' && buf[1] == 'L' && buf[2] == 'B' && buf[3] == 'H' &&
-		buf[4] == HB_VERSION && buf[5] == ST_ACTIVE && buf[6] == 200 &&
+	ktap_ok(HB_LEN == 112 && buf[0] == 'N' && buf[1] == 'L' && buf[2] == 'B' && buf[3] == 'H' &&
+		buf[4] == 2 && buf[5] == ST_ACTIVE && buf[6] == 200 &&
 		buf[16] == 0x01 && buf[23] == 0xef && buf[24] == 0xfe,
-		"wire layout: magic, version, state, priority, big-endian epoch/seq");
+		"wire layout: 112 bytes, magic, version 2, state, priority, big-endian epoch/seq");
+	ktap_ok(buf[40] == 0x11 && buf[47] == 0x44 && buf[48] == 0x55 && buf[56] == 0x99 &&
+		buf[59] == 0xcc && buf[60] == 0x01 && buf[71] == 0x0c && !buf[76] && !buf[79],
+		"wire layout: echo epoch, echo sequence, echo age, fingerprint at 40..75");
 	memset(&m, 0, sizeof(m));
-	ktap_ok(hb_decode(buf, HB_LEN, key, &m) == HB_OK && !memcmp(&m, &ref, sizeof(m)),
-		"encode/decode round trip");
-	ktap_ok(hb_decode(buf, HB_LEN, other, &m) == HB_ERR_AUTH, "wrong key: auth error");
+	ktap_ok(hb_decode(buf, HB_LEN, key, NULL, &m, &by_next) == HB_OK && !by_next &&
+		!memcmp(&m, &ref, sizeof(m)), "encode/decode round trip");
+	ktap_ok(hb_decode(buf, HB_LEN, other, NULL, &m, NULL) == HB_ERR_AUTH,
+		"wrong key: auth error");
+	memset(&m, 0, sizeof(m));
+	ktap_ok(hb_decode(buf, HB_LEN, other, key, &m, &by_next) == HB_OK && by_next &&
+		m.seq == ref.seq, "signed with the next key (a rotation): accepted, said so");
 	buf[5] = ST_STANDBY;
-	ktap_ok(hb_decode(buf, HB_LEN, key, &m) == HB_ERR_AUTH, "tampered state: auth error");
+	ktap_ok(hb_decode(buf, HB_LEN, key, NULL, &m, NULL) == HB_ERR_AUTH,
+		"tampered state: auth error");
 	buf[5] = ST_ACTIVE;
+	buf[41] ^= 1;
+	ktap_ok(hb_decode(buf, HB_LEN, key, other, &m, NULL) == HB_ERR_AUTH,
+		"tampered echo: auth error (with either key)");
+	buf[41] ^= 1;
 	buf[HB_LEN - 1] ^= 1;
-	ktap_ok(hb_decode(buf, HB_LEN, key, &m) == HB_ERR_AUTH, "tampered tag: auth error");
+	ktap_ok(hb_decode(buf, HB_LEN, key, NULL, &m, NULL) == HB_ERR_AUTH,
+		"tampered tag: auth error");
 	buf[HB_LEN - 1] ^= 1;
-	ktap_ok(hb_decode(buf, HB_LEN - 1, key, &m) == HB_ERR_LEN, "truncated: length error");
-	ktap_ok(hb_decode(buf, HB_LEN + 1, key, &m) == HB_ERR_LEN, "trailing byte: length error");
-	ktap_ok(hb_decode(buf, 2, key, &m) == HB_ERR_MAGIC, "two bytes: not a heartbeat");
+	ktap_ok(hb_decode(buf, HB_LEN - 1, key, NULL, &m, NULL) == HB_ERR_LEN,
+		"truncated: length error");
+	ktap_ok(hb_decode(buf, HB_LEN + 1, key, NULL, &m, NULL) == HB_ERR_LEN,
+		"trailing byte: length error");
+	ktap_ok(hb_decode(buf, 2, key, NULL, &m, NULL) == HB_ERR_MAGIC, "two bytes: not a heartbeat");
 	buf[0] = 'X';
-	ktap_ok(hb_decode(buf, HB_LEN, key, &m) == HB_ERR_MAGIC, "bad magic");
+	ktap_ok(hb_decode(buf, HB_LEN, key, NULL, &m, NULL) == HB_ERR_MAGIC, "bad magic");
 	buf[0] = 'N';
-	buf[4] = 2;
+	buf[4] = 3;
 	crypto_auth(buf + HB_BODY_LEN, buf, HB_BODY_LEN, key);
-	ktap_ok(hb_decode(buf, HB_LEN, key, &m) == HB_ERR_VERSION,
+	ktap_ok(hb_decode(buf, HB_LEN, key, NULL, &m, NULL) == HB_ERR_VERSION,
 		"authentic future version: version error");
+	/* version 1: 72 bytes, the tag over the first 40 */
+	buf[4] = 1;
+	crypto_auth(buf + HB_V1_BODY_LEN, buf, HB_V1_BODY_LEN, key);
+	ktap_ok(hb_decode(buf, HB_V1_LEN, key, NULL, &m, NULL) == HB_ERR_V1,
+		"authentic version 1 heartbeat: refused as such");
+	ktap_ok(hb_decode(buf, HB_V1_LEN, other, NULL, &m, NULL) == HB_ERR_AUTH,
+		"version 1 with a wrong key: auth error");
+	ktap_ok(strstr(hb_result_str(HB_ERR_V1), "version 1") != NULL,
+		"the log says the peer runs heartbeat version 1");
+}
+
+/* Replay after our restart: the peer's heartbeats echo our epoch. */
+static void test_echo(void)
+{
+	struct hb_msg m = { .echo_epoch = 500, .echo_age_ms = 50 };
+
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_OK, "echoes our epoch: ok");
+	m.echo_epoch = 0;
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_OK, "never heard us: ok");
+	m.echo_epoch = 400;
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_ERR_ECHO,
+		"echoes our previous start, heard 50 ms before, 10 s after we started: replay");
+	m.echo_age_ms = 12000;
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_OK,
+		"echoes our previous start, heard 12 s ago: the peer has not heard us yet");
+	m.echo_age_ms = 9800;
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_OK, "within the slack: ok");
+	m.echo_age_ms = 9600;
+	ktap_ok(hb_echo_check(&m, 500, 10000, 300) == HB_ERR_ECHO, "beyond the slack: replay");
 }
 
 static void test_replay(void)
@@ -159,6 +208,26 @@ static void test_epoch(void)
 	ktap_ok(e3 == 4000000 && strstr(warn, "not saved"),
 		"state file not writable: warned, the clock");
 	ktap_ok(epoch_next("", 5, warn, sizeof(warn)) == 5 && !warn[0], "no state file: the clock");
+	/* the peer's epoch, kept across our restarts */
+	ktap_ok(!peer_epoch_load(path, "10.10.0.12", &saved) && saved == 0,
+		"no peer epoch saved: 0");
+	ktap_ok(!peer_epoch_save(path, "10.10.0.12", 123456789) &&
+		!peer_epoch_load(path, "10.10.0.12", &saved) && saved == 123456789,
+		"peer epoch saved and loaded");
+	ktap_ok(!peer_epoch_load(path, "10.10.0.13", &saved) && saved == 0,
+		"another peer address: none");
+	ktap_ok(!peer_epoch_load("", "10.10.0.12", &saved) && saved == 0 &&
+		!peer_epoch_save("", "10.10.0.12", 5), "no state file: nothing kept");
+	r = (struct hb_replay){ .valid = 1, .epoch = 123456789 };
+	m.epoch = 123456788;
+	m.seq = 1000;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_STALE_EPOCH,
+		"after our restart: a heartbeat of the peer's earlier life is stale at once");
+	m.epoch = 123456789;
+	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_OK && !restarted,
+		"the saved epoch itself: accepted, not a restart");
+	snprintf(bad, sizeof(bad), "%s.peer", path);
+	unlink(bad);
 	unlink(path);
 	rmdir(dir);
 }
@@ -170,6 +239,7 @@ int main(void)
 	crypto_auth_keygen(key);
 	crypto_auth_keygen(other);
 	test_codec();
+	test_echo();
 	test_replay();
 	test_epoch();
 	return ktap_done("nlbsd heartbeat");

@@ -70,72 +70,74 @@ static void test_codec(void)
 		buf[56] == IPPROTO_TCP && buf[57] == NLBS_FLOW_F_SYN,
 		"flow record: addresses as they are, ports big-endian, protocol, flags");
 	memset(&d, 0, sizeof(d));
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_OK, "decode");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_OK, "decode");
 	for (i = 0; i < SYNC_MAX_FLOWS; i++)
 		ok &= same_flow(&d.flows[i], &m.flows[i]) &&
 		      (d.flows[i].present & NLBS_BIT(NLBS_FLOW_A_FLAGS));
 	ktap_ok(ok && d.count == 55 && d.type == SYNC_T_FLOWS && d.node_id == m.node_id &&
 		d.epoch == m.epoch && d.seq == m.seq, "round trip of 55 flows");
 
-	ktap_ok(sync_decode(buf, len, other, &d) == SYNC_ERR_AUTH, "wrong key: auth error");
+	ktap_ok(sync_decode(buf, len, other, NULL, &d) == SYNC_ERR_AUTH, "wrong key: auth error");
+	ktap_ok(sync_decode(buf, len, other, key, &d) == SYNC_OK,
+		"signed with the next key (key rotation): accepted");
 	buf[100] ^= 1;
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_AUTH, "tampered flow: auth error");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_AUTH, "tampered flow: auth error");
 	buf[100] ^= 1;
 	buf[len - 1] ^= 1;
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_AUTH, "tampered tag: auth error");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_AUTH, "tampered tag: auth error");
 	buf[len - 1] ^= 1;
-	ktap_ok(sync_decode(buf, len - 1, key, &d) == SYNC_ERR_LEN &&
-		sync_decode(buf, len - 24, key, &d) != SYNC_OK &&
-		sync_decode(buf, SYNC_MIN_LEN - 1, key, &d) == SYNC_ERR_LEN &&
-		sync_decode(buf, SYNC_MAX_LEN + 24, key, &d) == SYNC_ERR_LEN,
+	ktap_ok(sync_decode(buf, len - 1, key, NULL, &d) == SYNC_ERR_LEN &&
+		sync_decode(buf, len - 24, key, NULL, &d) != SYNC_OK &&
+		sync_decode(buf, SYNC_MIN_LEN - 1, key, NULL, &d) == SYNC_ERR_LEN &&
+		sync_decode(buf, SYNC_MAX_LEN + 24, key, NULL, &d) == SYNC_ERR_LEN,
 		"truncated, short or overlong: refused");
 
 	/* heartbeats and sync messages tell each other apart */
 	hb_encode(&h, key, hb);
 	ktap_ok(!sync_is_sync(hb, sizeof(hb)) && sync_is_sync(buf, len) &&
-		sync_decode(hb, sizeof(hb), key, &d) == SYNC_ERR_MAGIC &&
-		hb_decode(buf, len, key, &h) == HB_ERR_MAGIC,
+		sync_decode(hb, sizeof(hb), key, NULL, &d) == SYNC_ERR_MAGIC &&
+		hb_decode(buf, len, key, NULL, &h, NULL) == HB_ERR_MAGIC,
 		"different magic: a heartbeat is no sync message and the reverse");
 
 	buf[4] = 2;
 	resign(buf, len);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_VERSION,
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_VERSION,
 		"authentic future version: version error");
 	buf[4] = SYNC_VERSION;
 	buf[7] = 54;
 	resign(buf, len);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT,
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
 		"authentic, count not the records': malformed");
 	buf[7] = 55;
 	buf[56] = IPPROTO_ICMP;
 	resign(buf, len);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT,
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
 		"authentic, a flow neither TCP nor UDP: malformed");
 	buf[56] = IPPROTO_TCP;
 	buf[5] = 9;
 	resign(buf, len);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT, "unknown type: malformed");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT, "unknown type: malformed");
 	buf[5] = SYNC_T_REQUEST;
 	resign(buf, len);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT, "a request with flows: malformed");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT, "a request with flows: malformed");
 
 	memset(&m, 0, sizeof(m));
 	m.type = SYNC_T_FLOWS;
 	len = sync_encode(&m, key, buf);
-	ktap_ok(len == SYNC_MIN_LEN && sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT,
+	ktap_ok(len == SYNC_MIN_LEN && sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
 		"flows without a flow: malformed");
 	m.type = SYNC_T_REQUEST;
 	len = sync_encode(&m, key, buf);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_ERR_FORMAT, "request without an id: malformed");
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT, "request without an id: malformed");
 	m.resync_id = 77;
 	len = sync_encode(&m, key, buf);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_OK && d.type == SYNC_T_REQUEST &&
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_OK && d.type == SYNC_T_REQUEST &&
 		d.resync_id == 77 && !d.count, "request: 72 bytes, the id");
 	m.type = SYNC_T_END;
 	m.total = 123456;
 	m.status = SYNC_END_NOT_ACTIVE;
 	len = sync_encode(&m, key, buf);
-	ktap_ok(sync_decode(buf, len, key, &d) == SYNC_OK && d.type == SYNC_T_END &&
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_OK && d.type == SYNC_T_END &&
 		d.resync_id == 77 && d.total == 123456 && d.status == SYNC_END_NOT_ACTIVE,
 		"end: id, total and status");
 }
@@ -182,7 +184,7 @@ static void test_batch(void)
 		if (sync_add(&m, &f)) {
 			len = sync_encode(&m, key, buf);
 			biggest = len > biggest ? len : biggest;
-			ok &= sync_decode(buf, len, key, &d) == SYNC_OK &&
+			ok &= sync_decode(buf, len, key, NULL, &d) == SYNC_OK &&
 			      !(d.flows[0].flags & NLBS_FLOW_F_IMPORTED);
 			sent += m.count;
 			dgrams++;
