@@ -6,6 +6,7 @@
 #   make                 module + tools        make W=1 / make C=1 (sparse)
 #   make check [T=pat] [KERNEL=debug] [HOST=1]  the test suite (see selftests/README)
 #   make demo [HOST=1]   the demo in a VM
+#   make debug-kernel    the debug kernel of KERNEL=debug, into build/debug-kernel
 #   make style           checkpatch --strict over kmod/ and uapi/
 #   make install [DESTDIR=] [PREFIX=/usr/local]
 #   make clean
@@ -37,6 +38,7 @@ CHECKPATCH ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/checkpatch.pl) \
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all module tools check demo bench style install install-module install-tools clean print-kdir
+.PHONY: debug-kernel
 
 all: module tools
 
@@ -63,6 +65,12 @@ demo:
 # make bench [BENCH=quick]: Documentation/bench.rst (not part of make check)
 bench:
 	@BENCH_MODE='$(BENCH)' selftests/bench/bench.sh
+
+# make debug-kernel: the debug kernel of make check KERNEL=debug, built from
+# Debian's linux-source-6.1 and selftests/vm/debug.config into
+# build/debug-kernel/ (long: see selftests/README)
+debug-kernel:
+	@selftests/vm/debug-kernel.sh
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) $(shell find uapi -name '*.h' 2>/dev/null)
 

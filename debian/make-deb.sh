@@ -2,15 +2,33 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make deb: nlbs-dkms and nlbs-tools from the tree, into build/deb/ (or
-# NLBS_DEB_OUT). The tracked files of the work tree as they are now
-# (uncommitted changes included, build products never) are copied to
+# NLBS_DEB_OUT). The files of the work tree as they are now (tracked ones
+# with their uncommitted changes, and new ones git does not ignore; build
+# products never) are copied to
 # build/deb/nlbs-VERSION and built there with dpkg-buildpackage -b; then
 # lintian checks the result (tags it keeps are explained in
-# debian/*.lintian-overrides). Build dependencies: selftests/vm/deps.sh.
+# debian/*.lintian-overrides; NLBS_DEB_LINTIAN=0 skips it). Build
+# dependencies: selftests/vm/deps.sh.
+#
+# build/deb/inputs.sha256 identifies the sources the packages were built
+# from (--inputs prints it for the tree): selftests/deb.sh installs these
+# packages when they match the tree, else builds its own.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${NLBS_DEB_OUT:-$top/build/deb}
 cd "$top"
+
+# What goes into the packages.
+INPUTS=(Makefile Kbuild dkms.conf kmod uapi tools debian)
+inputs_hash() {
+	git ls-files -z --cached --others --exclude-standard -- "${INPUTS[@]}" | while IFS= read -r -d '' f; do
+		[ -e "$f" ] && printf '%s\0' "$f"
+	done | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+if [ "${1:-}" = --inputs ]; then
+	inputs_hash
+	exit
+fi
 
 ver=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' dkms.conf)
 deb_ver=$(dpkg-parsechangelog -l debian/changelog -S Version)
@@ -26,10 +44,12 @@ for p in debhelper dh-dkms; do
 done
 
 work=$out/nlbs-$ver
-rm -rf "$work" "$out"/nlbs*_"$ver"*
+rm -rf "$work" "$out"/nlbs*_"$ver"* "$out/inputs.sha256"
 mkdir -p "$work"
-if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files -z | while IFS= read -r -d '' f; do
+git=0
+git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 && git=1
+if [ $git = 1 ]; then
+	git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
 		[ -e "$f" ] && printf '%s\0' "$f"
 	done | cpio -0pdm --quiet "$work"
 else
@@ -45,8 +65,11 @@ echo "deb: building nlbs $ver in $work"
 	exit 1
 }
 ls -1 "$out"/*.deb
+[ $git = 1 ] && inputs_hash >"$out/inputs.sha256"
 changes=$(ls "$out"/nlbs_"$ver"_*.changes)
-if command -v lintian >/dev/null; then
+if [ "${NLBS_DEB_LINTIAN:-1}" = 0 ]; then
+	echo "deb: lintian skipped (NLBS_DEB_LINTIAN=0)"
+elif command -v lintian >/dev/null; then
 	# Errors and warnings fail the build; info tags are shown.
 	lintian --info --fail-on error,warning "$changes" || {
 		echo "deb: lintian found problems" >&2

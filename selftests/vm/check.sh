@@ -11,7 +11,8 @@
 #
 # Environment (set by the Makefile from make variables):
 #   CHECK_T=pat       only selftests whose name contains pat (no host tests)
-#   CHECK_KERNEL=debug  the debug kernel from ../shared/kernel/debug-6.1
+#   CHECK_KERNEL=debug  the debug kernel: build/debug-kernel (make debug-kernel),
+#                     else ../shared/kernel/debug-6.1 (a cache), else built now
 #   CHECK_HOST=1      run the selftests on this host instead of in a VM
 #   NLBS_VM_TIMEOUT   per-boot timeout in seconds
 # Option --demo: run selftests/demo.sh instead of the tests.
@@ -31,10 +32,28 @@ dbg=$top/build/debug
 dkms_dir=$top/build/dkms.$$
 mkdir -p "$logs"
 
-debug_dir=${NLBS_DEBUG_KERNEL_DIR:-$top/../shared/kernel/debug-6.1}
+# KERNEL=debug: the kernel make debug-kernel built into build/debug-kernel;
+# else the prebuilt copy in ../shared/kernel/debug-6.1, a cache of the same
+# build; else build it now (selftests/vm/debug-kernel.sh: long).
+# NLBS_DEBUG_KERNEL_DIR names another directory of that layout.
+debug_built=$top/build/debug-kernel
+if [ -n "${NLBS_DEBUG_KERNEL_DIR:-}" ]; then
+	debug_dir=$NLBS_DEBUG_KERNEL_DIR
+elif [ -r "$debug_built/bzImage" ] && [ -r "$debug_built/headers.tar.xz" ]; then
+	debug_dir=$debug_built
+else
+	debug_dir=$top/../shared/kernel/debug-6.1
+fi
 case "$KERNEL" in
 ""|debian) KERNEL="" ;;
-debug) [ -r "$debug_dir/bzImage" ] || { echo "check: no debug kernel in $debug_dir" >&2; exit 1; } ;;
+debug)
+	if [ ! -r "$debug_dir/bzImage" ]; then
+		echo "# check: no debug kernel built nor cached: make debug-kernel (see selftests/README)"
+		"$top/selftests/vm/debug-kernel.sh" || exit 1
+		debug_dir=$debug_built
+	fi
+	echo "# check: debug kernel from $debug_dir"
+	;;
 *) echo "check: KERNEL=$KERNEL: use KERNEL=debug (or nothing for Debian's kernel)" >&2; exit 1 ;;
 esac
 
@@ -98,10 +117,13 @@ group() {
 # against its own kbuild tree, so kmod/ keeps the Debian build.
 dbg_prepare() {
 	local stamp=$dbg/.unpacked
-	if [ ! -e "$stamp" ] || [ "$debug_dir/headers.tar.xz" -nt "$stamp" ]; then
+	# unpacked again when the kernel is newer or comes from elsewhere
+	if [ ! -e "$stamp" ] || [ "$debug_dir/headers.tar.xz" -nt "$stamp" ] ||
+		[ "$(cat "$stamp")" != "$debug_dir" ]; then
 		rm -rf "$dbg" && mkdir -p "$dbg" &&
 			tar -xJf "$debug_dir/modules.tar.xz" -C "$dbg" &&
-			tar -xJf "$debug_dir/headers.tar.xz" -C "$dbg" && touch "$stamp" || return 1
+			tar -xJf "$debug_dir/headers.tar.xz" -C "$dbg" &&
+			echo "$debug_dir" >"$stamp" || return 1
 	fi
 	dbg_kdir=$(ls -d "$dbg"/linux-headers-* | head -n 1)
 	dbg_kver=$(ls "$dbg/lib/modules" | head -n 1)
