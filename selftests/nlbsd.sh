@@ -79,6 +79,7 @@ advert-interval = ${ADVERT}ms
 dead-after = $DEAD
 hash-seed = 7
 state-file = $D/nlb$1.epoch
+control-socket = $D/nlb$1.ctl
 [peer]
 address = $peer
 key-file = $D/key
@@ -144,6 +145,18 @@ ktap_check "nlb2 (priority 100) is standby" busywait 10000 kstate_is nlb2 standb
 pair_ok() { kstate_is nlb1 active && kstate_is nlb2 standby; }
 sleep 2		# four heartbeats: let the pair run, then look again
 ktap_check "still exactly one active after 4 heartbeats" busywait 10000 pair_ok
+status_ok() {
+	"$NLBSD" -c "$D/nlb1.conf" status > "$D/status" || return 1
+	grep -q '^state: active$' "$D/status" && grep -q '^peer-state: standby$' "$D/status" &&
+		grep -q '^peer-hears-us: yes$' "$D/status" &&
+		grep -q "^fingerprint: matches the peer's$" "$D/status" &&
+		grep -q '^arp-conflicts: [0-9]*$' "$D/status" &&
+		grep -q '^kernel: configured$' "$D/status" && return 0
+	sed 's/^/# /' "$D/status"
+	return 1
+}
+ktap_check "nlbsd status: active, peer standby hears us, same configuration, kernel counters" \
+	busywait 5000 status_ok
 ktap_check "nlbsd loaded the services into both kernels" sh -c "
 	[ \$($NLBS_GENL -n $nlb1 server show | grep -c weight) = 6 ] &&
 	[ \$($NLBS_GENL -n $nlb2 server show | grep -c weight) = 6 ]"

@@ -44,6 +44,7 @@ preempt = yes
 advert-interval = ${ADVERT}ms
 dead-after = $DEAD
 state-file = $D/nlb$1.epoch
+control-socket = $D/nlb$1.ctl
 [peer]
 address = $peer
 key-file = $D/key
@@ -100,6 +101,8 @@ ktap_check "nlb1's nlbsd adopted it (the hand's port id)" \
 	logs nlb1 "kernel: state inop set by another process (netlink port [1-9]"
 ktap_check "nlb2 heard nlb1 inop" logs nlb2 "peer ${NLB_ACC_IPS[0]}: inop"
 ktap_check "nlb1 held inop by hand (3 s)" stays nlb1 inop 3
+ktap_check "nlbsd status on nlb1 says so" sh -c "
+	'$NLBSD' -c '$D/nlb1.conf' status | grep -q '^hold: inop by hand$'"
 ktap_check "nlb2 active all along" kstate_is nlb2 active
 mark nlb1
 dp_genl nlb1 state set init

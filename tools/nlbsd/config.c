@@ -351,6 +351,16 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_u32(value, 0, UINT32_MAX, &c->hash_seed))
 			return fail(p, "bad hash-seed '%s'", value);
 		c->hash_seed_set = true;
+	} else if (!strcmp(name, "control-socket")) {
+		char path[PATH_MAX];
+
+		if (!*value)
+			c->control_socket[0] = 0;	/* none */
+		else if (parse_path(p, value, path) || strlen(path) >= NLBSD_CONTROL_MAX)
+			return fail(p, "bad control-socket '%s' (a path of at most %d bytes)", value,
+				    NLBSD_CONTROL_MAX - 1);
+		else
+			strcpy(c->control_socket, path);
 	} else if (!strcmp(name, "state-file")) {
 		if (!*value)
 			c->state_file[0] = 0;	/* none: the epoch from the clock only */
@@ -851,6 +861,7 @@ static void set_defaults(struct nlbsd_config *c)
 	c->priority = 100;
 	c->preempt = true;
 	snprintf(c->state_file, sizeof(c->state_file), "%s", NLBSD_DEFAULT_STATE_FILE);
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s", NLBSD_DEFAULT_CONTROL);
 	c->advert_ms = 100;
 	c->dead_after = 3;
 	c->port = NLBSD_DEFAULT_PORT;

@@ -16,6 +16,8 @@
 #define NLBSD_KEY_BYTES		32	/* crypto_auth_KEYBYTES */
 #define NLBSD_DEFAULT_PORT	7405
 #define NLBSD_DEFAULT_STATE_FILE "/var/lib/nlbsd/epoch"
+#define NLBSD_DEFAULT_CONTROL	"/run/nlbsd/control"
+#define NLBSD_CONTROL_MAX	108	/* sizeof(sun_path) */
 #define NLBSD_MIN_ADVERT_MS	10
 /* lease: at most 10 min (the kernel accepts up to 1 h) */
 #define NLBSD_MAX_LEASE_MS	600000
@@ -101,6 +103,7 @@ struct nlbsd_config {
 	uint32_t hash_seed;
 	bool hash_seed_set;
 	char state_file[PATH_MAX];	/* heartbeat epoch; "": not saved */
+	char control_socket[NLBSD_CONTROL_MAX];	/* nlbsd status; "": none */
 
 	/* [peer] */
 	struct in_addr peer;

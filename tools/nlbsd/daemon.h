@@ -9,6 +9,7 @@
 #define NLBSD_DAEMON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -20,6 +21,8 @@ int ha_reload(const struct nlbsd_config *c);
 void ha_leave(void);
 void ha_stop(void);
 void ha_dump(void);
+/* The election view as "key: value" lines (nlbsd status, control.c). */
+void ha_status(FILE *f);
 /* A kernel event arrived on the event socket. */
 void ha_kernel_events(void);
 int ha_state(void);
@@ -38,6 +41,7 @@ int relay_start(const struct nlbsd_config *c, uint64_t epoch);
 void relay_reload(const struct nlbsd_config *c);
 void relay_stop(void);
 void relay_dump(void);
+void relay_status(FILE *f);
 void relay_state(int st, int old);
 void relay_peer_restarted(void);
 /* The peer's epoch known from before our start: older sync messages are stale. */
@@ -82,5 +86,15 @@ void svc_kernel_back(void);
  */
 void svc_resync(void);
 void svc_dump(void);
+void svc_status(FILE *f);
+
+/*
+ * control.c: the control socket (nlbsd.conf(5) control-socket): a client
+ * sends "status\n" and reads the status (ha_status(), relay_status(),
+ * svc_status()) until the daemon closes. ctl_client() is nlbsd status.
+ */
+int ctl_start(const char *path);
+void ctl_stop(void);
+int ctl_client(const char *path, const char *request);
 
 #endif /* NLBSD_DAEMON_H */

@@ -1256,6 +1256,64 @@ void ha_stop(void)
 	ha.kev.fd = -1;
 }
 
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+void ha_status(FILE *f)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	uint64_t now = now_ms(), arp;
+	size_t i;
+
+	fprintf(f, "state: %s\n", state_name(ha.state));
+	fprintf(f, "state-since-ms: %llu\n", (unsigned long long)(now - ha.state_since));
+	fprintf(f, "hold: %s\n", ha.hold == ST_INOP ? "inop by hand" :
+		ha.hold == ST_STANDBY ? "standby by hand" : "none");
+	fprintf(f, "priority: %u (advertised %u)\n", c->priority, own_prio());
+	fprintf(f, "kernel: %s\n", kern_dry() ? "none (dry run)" : ha.kernel_gone ? "gone" :
+		ha.kernel_ok ? "configured" : "not configured");
+	fprintf(f, "healthy: %s (devices %s, reachability %s)\n",
+		yesno(ha.devices_ok && ha.reach_ok && ha.kernel_ok), ha.devices_ok ? "up" : "down",
+		!ha.reach_ok ? "failed" : ha.reach_unknown ? "not known yet" : "ok");
+	fprintf(f, "peer: %s\n", ip4(c->peer));
+	fprintf(f, "peer-state: %s%s\n", state_name(ha.peer_state),
+		ha.peer_leaving ? " (leaving)" : "");
+	fprintf(f, "peer-priority: %u\n", ha.peer_prio);
+	fprintf(f, "peer-alive: %s\n", yesno(ha_peer_alive()));
+	if (ha.heard_epoch)
+		fprintf(f, "last-heartbeat-ms: %llu\n", (unsigned long long)(now - ha.peer_rx_ms));
+	else
+		fprintf(f, "last-heartbeat-ms: never\n");
+	fprintf(f, "peer-hears-us: %s\n", !ha.heard_epoch ? "not known yet" :
+		ha.peer_unconfirmed ? "no (not in our present life: taken for dead)" :
+		ha.peer_deaf ? "no (one-way loss)" : ha.peer_confirmed ? "yes" : "not yet");
+	fprintf(f, "fingerprint: %s", ha.fp_match < 0 ? "not compared yet" :
+		ha.fp_match ? "matches the peer's" : "differs from the peer's: ");
+	if (!ha.fp_match)
+		fputs(fp_diff(ha.fp, ha.peer_fp), f);
+	fputc('\n', f);
+	fprintf(f, "fingerprint-ours: %08x.%08x.%08x\n", ha.fp[0], ha.fp[1], ha.fp[2]);
+	if (ha.fp_match >= 0)
+		fprintf(f, "fingerprint-peer: %08x.%08x.%08x\n", ha.peer_fp[0], ha.peer_fp[1],
+			ha.peer_fp[2]);
+	fprintf(f, "peer-key: %s\n", !ha.heard_epoch ? "not known yet" :
+		ha.peer_next_key ? "next-key-file" : "key-file");
+	if (kern_stat(NLBS_STATS_A_ARP_CONFLICTS, &arp) == 0)
+		fprintf(f, "arp-conflicts: %llu\n", (unsigned long long)arp);
+	fprintf(f, "heartbeats: tx %lu (errors %lu), rx %lu; refused: auth %lu, replay %lu, "
+		"echo %lu, reordered %lu, bad %lu, v1 %lu, ttl %lu, foreign %lu\n", ha.tx,
+		ha.tx_err, ha.rx_ok, ha.rx_auth, ha.rx_replay, ha.rx_echo, ha.rx_reordered,
+		ha.rx_bad, ha.rx_v1, ha.rx_ttl, ha.rx_foreign);
+	fprintf(f, "one-way-losses: %lu, unconfirmed: %lu, fingerprint-mismatches: %lu, "
+		"states-adopted: %lu\n", ha.deaf_count, ha.unconfirmed_count, ha.fp_mismatches,
+		ha.adopted);
+	for (i = 0; i < ha.ntargets; i++)
+		fprintf(f, "target: %s %s\n", ha.targets[i].label,
+			ha.targets[i].up < 0 ? "unknown" : ha.targets[i].up ? "up" : "down");
+}
+
 void ha_dump(void)
 {
 	if (ha.hold != ST_INIT)

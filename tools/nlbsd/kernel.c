@@ -219,6 +219,23 @@ int kern_state_get(int *state)
 	return ret;
 }
 
+int kern_stat(unsigned int attr, uint64_t *val)
+{
+	struct nlbs_stats st;
+	int ret;
+
+	if (dry)
+		return -EOPNOTSUPP;
+	NEED_REQ("stats");
+	ret = note(nlbs_stats_get(req, &st), "stats");
+	if (ret < 0)
+		return ret;
+	if (attr > NLBS_STATS_A_MAX || !(st.present & NLBS_BIT(attr)))
+		return -ENOENT;
+	*val = st.val[attr];
+	return 0;
+}
+
 static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)
 {
 	memset(ns, 0, sizeof(*ns));

@@ -45,6 +45,8 @@ int kern_state(int state, uint32_t lease_ms, bool announce);
 
 /* The kernel's current state (dry run: -EOPNOTSUPP). */
 int kern_state_get(int *state);
+/* One instance counter (NLBS_STATS_A_*; dry run: -EOPNOTSUPP). */
+int kern_stat(unsigned int attr, uint64_t *val);
 
 /* With the table size and nodest of @s when it sets them. */
 int kern_service_add(const struct cfg_service *s);

@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: nlbsd [-c FILE] [--no-kernel] [--syslog] [-v] [-T]\n"
 		"       nlbsd [-c FILE] --check-config\n"
+		"       nlbsd [-c FILE] status    the running daemon's view (control-socket)\n"
 		"       nlbsd --genkey\n"
 		"  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
 		"  -t, --check-config parse and validate FILE, then exit\n"
@@ -87,6 +88,8 @@ static void reload(struct timer *t)
 		return;
 	}
 	svc_commit(n);
+	if (strcmp(n->control_socket, cfg->control_socket))
+		ctl_start(n->control_socket);
 	config_free(cfg);
 	cfg = n;
 	log_info("configuration %s reloaded", cfg_path);
@@ -213,7 +216,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool check = false, dry = false, use_syslog = false, ts = false;
+	bool check = false, dry = false, use_syslog = false, ts = false, cfg_given = false;
+	const char *command = NULL;
 	int verbosity = LOG_LVL_INFO, opt, ret = 1;
 	unsigned long dry_table = 0, dry_rate = 0;
 	char *end;
@@ -224,6 +228,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			cfg_path = optarg;
+			cfg_given = true;
 			break;
 		case 't':
 			check = true;
@@ -266,9 +271,29 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || ((dry_table || dry_rate) && !dry)) {
+	if (optind < argc)
+		command = argv[optind++];
+	if (optind != argc || ((dry_table || dry_rate) && !dry) ||
+	    (command && strcmp(command, "status"))) {
 		usage(stderr);
 		return 2;
+	}
+	if (command) {
+		/* the socket of the file given, else the default one */
+		const char *path = NLBSD_DEFAULT_CONTROL;
+
+		if (cfg_given) {
+			if (sodium_init() < 0 || config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "nlbsd: %s\n", err);
+				return 1;
+			}
+			path = cfg->control_socket;
+		}
+		ret = *path ? ctl_client(path, command) : 1;
+		if (!*path)
+			fprintf(stderr, "nlbsd: %s: no control-socket\n", cfg_path);
+		config_free(cfg);
+		return ret;
 	}
 	relay_dry_flows(dry_table, dry_rate);
 	if (sodium_init() < 0) {
@@ -312,9 +337,11 @@ int main(int argc, char **argv)
 		ha_stop();
 		goto out_kern;
 	}
+	ctl_start(cfg->control_socket);
 	sdn_ready();
 	ret = loop_run(&stop) < 0 ? 1 : 0;
 	sdn_stopping();
+	ctl_stop();
 	ha_leave();
 	svc_stop();
 	ha_stop();

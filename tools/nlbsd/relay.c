@@ -720,6 +720,22 @@ static void report(struct timer *t)
 		log_counters("");
 }
 
+void relay_status(FILE *f)
+{
+	const struct counters *k = &r.c;
+
+	if (!r.cfg)
+		return;
+	fprintf(f, "sync: %s\n", r.on ? "on" : "off");
+	fprintf(f, "sync-counters: sent %lu received %lu imported %lu refused %lu dropped %lu "
+		"ignored %lu resyncs %lu timeouts %lu served %lu\n", k->sent, k->received,
+		k->imported, k->refused, k->dropped, k->ignored, k->resyncs, k->timeouts, k->served);
+	fprintf(f, "sync-resync: from peer %s, to peer %s\n",
+		r.rs.wanted ? (r.rs.id ? "waiting" : "due") : "none", r.srv.on ? "sending" : "none");
+	fprintf(f, "sync-refused: auth %lu, replay %lu, bad %lu; send errors %lu, kernel "
+		"overruns %lu\n", r.rx_auth, r.rx_replay, r.rx_bad, r.tx_err, r.overruns);
+}
+
 void relay_dump(void)
 {
 	if (!r.cfg)

@@ -657,6 +657,30 @@ void svc_stop(void)
 	nsvcs = 0;
 }
 
+void svc_status(FILE *f)
+{
+	size_t i, j, n = 0, up = 0, down = 0;
+
+	for (i = 0; i < nsvcs; i++)
+		for (j = 0; j < svcs[i].n; j++) {
+			n++;
+			up += svcs[i].srv[j].ck.up == 1;
+			down += svcs[i].srv[j].ck.up == 0;
+		}
+	fprintf(f, "services: %zu, servers %zu: up %zu, down %zu, unknown %zu\n", nsvcs, n, up,
+		down, n - up - down);
+	fprintf(f, "checks: %u in flight, %lu without a result, %lu waited for a slot\n",
+		probe_inflight(), probe_no_results(), probe_deferred());
+	for (i = 0; i < nsvcs; i++)
+		for (j = 0; j < svcs[i].n; j++) {
+			const struct srv_rt *r = &svcs[i].srv[j];
+
+			if (r->ck.up == 0)
+				fprintf(f, "down: server %s of %s: %s\n", ip4(r->cfg.addr),
+					svcs[i].cfg.name, r->ck.why);
+		}
+}
+
 void svc_dump(void)
 {
 	size_t i, j;

@@ -40,6 +40,7 @@ import sys
 import time
 
 STATES = {"init": 0, "active": 1, "standby": 2, "inop": 3}
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # asm-generic/socket.h
 
 
 def read_key(path):
@@ -83,13 +84,21 @@ def record(iface, port, out, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     s.bind((iface, 0))
     s.settimeout(0.2)
+    # the kernel's arrival times: this process may be scheduled late
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     t0 = time.monotonic()
+    k0 = None
     lines = []
     while time.monotonic() - t0 < float(seconds):
         try:
-            frame, addr = s.recvfrom(2048)
+            frame, anc, _, addr = s.recvmsg(2048, 256)
         except socket.timeout:
             continue
+        kt = None
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", data[:16])
+                kt = sec + nsec / 1e9
         if addr[2] == socket.PACKET_OUTGOING:
             continue
         ip = frame[14:]
@@ -99,7 +108,10 @@ def record(iface, port, out, seconds):
         udp = ip[ihl:]
         if struct.unpack(">H", udp[2:4])[0] != int(port) or udp[8:12] != b"NLBH":
             continue
-        lines.append("%d %s\n" % ((time.monotonic() - t0) * 1000, udp[8:].hex()))
+        if kt is None:
+            kt = time.time()
+        k0 = kt if k0 is None else k0
+        lines.append("%d %s\n" % ((kt - k0) * 1000, udp[8:].hex()))
     open(out, "w").writelines(lines)
     return 0 if lines else 1
 
@@ -111,9 +123,11 @@ def replay(src, dst, port, infile, go=None):
         while not os.path.exists(go):
             time.sleep(0.005)
     t0 = time.monotonic()
+    first = None
     for line in open(infile):
         ms, payload = line.split()
-        delay = int(ms) / 1000 - (time.monotonic() - t0)
+        first = int(ms) if first is None else first  # the first one at once
+        delay = (int(ms) - first) / 1000 - (time.monotonic() - t0)
         if delay > 0:
             time.sleep(delay)
         s.sendto(bytes.fromhex(payload), (dst, int(port)))

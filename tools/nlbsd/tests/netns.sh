@@ -71,7 +71,7 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP needs python3"
 	exit 4
 fi
-echo "1..59"
+echo "1..62"
 
 ip netns add "$B"
 ip netns add "$S"
@@ -111,6 +111,7 @@ preempt = yes
 advert-interval = ${ADVERT}ms
 dead-after = $DEAD
 state-file = $DIR/$1.epoch
+control-socket = $1.ctl
 [peer]
 address = $3
 key-file = key
@@ -182,6 +183,14 @@ ok $? "higher priority node becomes active (${t:-?} ms after start)"
 sleep 0.5
 [ "$(last_state "$DIR/a.log")" = active ] && [ "$(last_state "$DIR/b.log")" = standby ]
 ok $? "exactly one active: A active, B standby"
+# nlbsd status: the election view through the control socket
+"$NLBSD" -c "$DIR/a.conf" status > "$DIR/status" 2>&1
+grep -q "^state: active$" "$DIR/status" && grep -q "^peer: 10.10.0.12$" "$DIR/status" &&
+	grep -q "^peer-state: standby$" "$DIR/status" && grep -q "^peer-hears-us: yes$" "$DIR/status" &&
+	grep -q "^fingerprint: matches the peer's$" "$DIR/status" &&
+	grep -q "^sync-counters: sent [0-9]* received" "$DIR/status" &&
+	[ "$(sed -n 's/^last-heartbeat-ms: //p' "$DIR/status")" -lt 1000 ]
+ok $? "nlbsd status: role, peer state, last heartbeat age, fingerprint, sync counters"
 # flow sync: A had B's whole table before it preempted B
 r=$(line_of "$DIR/a.log" "sync: resync from peer done: 2000 flows in")
 p=$(line_of "$DIR/a.log" "state standby -> active (preempting")
@@ -294,6 +303,8 @@ wait_log "$DIR/a.log" "error: configuration differs from the peer's: services an
 	>/dev/null && wait_log "$DIR/b.log" "error: configuration differs from the peer's: services" \
 	2000 >/dev/null
 ok $? "configuration fingerprints differ (a server's weight): an error on both, naming the part"
+"$NLBSD" -c "$DIR/b.conf" status | grep -q "^fingerprint: differs from the peer's: services and servers"
+ok $? "nlbsd status shows the mismatch"
 cp "$DIR/b.conf.good" "$DIR/b.conf"
 kill -HUP "$PIDB"
 wait_log "$DIR/a.log" "configuration fingerprint matches the peer's again" 2000 >/dev/null
@@ -344,6 +355,8 @@ wait_log "$DIR/b.log" "state standby -> active (peer silent)" 3000 >/dev/null &&
 ok $? "one-way loss: the peer takes over, we step down (${t:-?} ms): one node active"
 grep -q "one-way heartbeat loss: peer 10.10.0.12 does not hear us" "$DIR/a.log"
 ok $? "one-way loss logged as such"
+"$NLBSD" -c "$DIR/a.conf" status | grep -q "^peer-hears-us: no (one-way loss)$"
+ok $? "nlbsd status shows it"
 sleep 1
 [ "$(last_state "$DIR/a.log")" = standby ] && [ "$(last_state "$DIR/b.log")" = active ]
 ok $? "and it stays so: A standby, B active"
@@ -494,7 +507,7 @@ PIDA=
 # replay after a restart (finding 4): B, active alone, recorded on A's link
 # for 2.5 s; B goes; A starts again while the recording is replayed to it.
 # It must not stay standby for the length of the recording.
-ip netns exec "$A" $HBTOOL record acc0 7405 "$DIR/rec" 2.5
+ip netns exec "$A" $RT $HBTOOL record acc0 7405 "$DIR/rec" 2.5
 ok $? "recorded B's heartbeats ($(wc -l < "$DIR/rec") of them)"
 
 kill -TERM "$PIDB"
@@ -508,6 +521,7 @@ mark "$DIR/a.log"
 ip netns exec "$B" $RT $HBTOOL replay 10.10.0.12 10.10.0.11 7405 "$DIR/rec" "$DIR/go" & PIDP=$!
 for i in $(seq 500); do [ -e "$DIR/go.ready" ] && break; sleep 0.01; done
 NODE=a ip netns exec "$A" $RT "$NLBSD" --no-kernel -T -c "$DIR/a-low.conf" 2>>"$DIR/a.log" & PIDA=$!
+wait_log "$DIR/a.log" "state init -> standby" 3000 >/dev/null	# listening
 touch "$DIR/go"
 t=$(wait_log "$DIR/a.log" "state standby -> active" 2000)
 ok $? "restarted under a replay of the active peer: active after ${t:-?} ms (the recording: 2500 ms)"

@@ -50,7 +50,8 @@ ok $? "unit installed for PREFIX=/usr names /usr/sbin/nlbsd"
 ! grep -q '^Exec.*modprobe' "$U" && ! grep -q -- '^Exec.*--syslog' "$U"
 ok $? "no modprobe line (genetlink loads the module), no --syslog (the journal gets stderr)"
 for k in Type=notify WatchdogSec= CPUSchedulingPolicy=rr CPUSchedulingResetOnFork=yes \
-	 LimitNOFILE= ProtectSystem=strict StateDirectory=nlbsd NoNewPrivileges=yes \
+	 LimitNOFILE= ProtectSystem=strict StateDirectory=nlbsd RuntimeDirectory=nlbsd \
+	 NoNewPrivileges=yes \
 	 RestrictAddressFamilies= SystemCallFilter=; do
 	grep -q "^$k" "$U" || { diag "missing $k"; miss=1; }
 done
@@ -84,6 +85,7 @@ servers = lo
 address = 10.99.0.1
 nlbs = 10.99.0.100
 state-file =
+control-socket = ctl
 [peer]
 address = 10.99.0.2
 port = $PORT
