@@ -16,9 +16,10 @@
 # Topology: lib.sh topo_setup (client, fw1, nlb1, nlb2, srv1..3, bridges in
 # sw); fw1 routes the VIP to the NLBS address 10.10.0.100.
 #
-# Records: kind=failover system timers event round gap_ms (longest gap from
-# 1 s before the event on; resumed=0: the stream never came back, gap_ms is
-# a lower bound) base_ms (longest gap before the event: the noise floor)
+# Records: kind=failover system timers event round gap_ms (longest gap
+# between two datagrams received, of those ending after the event; resumed=0:
+# the stream never came back, gap_ms is a lower bound) base_ms (longest gap
+# in the 1.5 s before the event: the noise floor)
 # sent received; kind=stable system timers flaps (state changes while idle).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_bench.sh"
@@ -105,7 +106,7 @@ e = ev[0] if ev[0] is not None else end
 def longest(ts):
     return max((b - a for a, b in zip(ts, ts[1:])), default=0.0)
 pre = [t for t in arr if t < e]
-post = [t for t in arr if t >= e - 1.0]
+post = pre[-1:] + [t for t in arr if t >= e]   # the gaps ending after the event
 resumed = any(t > e for t in arr)
 gap = longest(post)
 if not resumed:

@@ -13,17 +13,17 @@ cd "$(dirname "$0")" || exit 1
 parts=${NLBS_BENCH_PARTS:-rate scale ctl failover}
 mode=${NLBS_BENCH:-full}
 
-# Seconds each part may take (full run; quick: about half). A part plans
+# Seconds each part may take (full run, then quick). A part plans
 # its steps to end by NLBS_BENCH_DEADLINE (it skips what no longer fits and
 # records so); the timeout, a minute later, only catches a part stuck.
-declare -A limit=([rate]=420 [scale]=570 [ctl]=360 [failover]=390)
+declare -A limit=([rate]=330 [scale]=690 [ctl]=330 [failover]=360)
+[ "$mode" = quick ] && limit=([rate]=150 [scale]=240 [ctl]=150 [failover]=180)
 
 echo "@bench {\"part\":\"env\",\"kind\":\"env\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"mem_kb\":$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo),\"cpu\":\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -d '"\\')\",\"mode\":\"$mode\",\"cmdline\":\"$(tr -d '"\\' </proc/cmdline | sed 's/ nlbsvm\..*//')\"}"
 ran=0
 for p in $parts; do
 	[ -x "./$p.sh" ] || { echo "# bench: no part $p"; continue; }
-	t=${limit[$p]:-420}
-	[ "$mode" = quick ] && t=$((t / 2))
+	t=${limit[$p]:-300}
 	echo "# bench: part $p (planned for at most ${t}s)"
 	start=$(date +%s)
 	[ -d /sys/module/nlbs ] && rmmod nlbs 2>/dev/null

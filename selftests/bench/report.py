@@ -314,8 +314,8 @@ def md_scale(s):
          'with the bare path held at its cost next to the service alone, which takes the '
          'host\'s drift out. CPU: host CPU time of the VM (see Rate).',
          '',
-         '| configuration | loaded | pps | CPU µs/packet | extra CPU µs/packet | rate vs alone (CPU) | rate vs alone (wall) |',
-         '|---|---|---|---|---|---|---|']
+         '| configuration | loaded | pps | CPU µs/packet | extra CPU µs/packet | rate vs alone (CPU) |',
+         '|---|---|---|---|---|---|']
     names = {'base': 'the measured service alone', 'vips': 'services on distinct VIPs',
              'ports': 'services on ports of one VIP', 'servers': 'servers in the service',
              'flows': 'entries in the flow table'}
@@ -333,7 +333,7 @@ def md_scale(s):
         L.append(f"| {what} | {loaded} | {fmt_k(e['pps_median'])}{fmt_range(e['pps_spread'])} "
                  f"| {us(e['cpu_us_median'])}{fmt_range(e['cpu_us_spread'], us)} "
                  f"| {us(e['extra_cpu_us_median'])}{fmt_range(e['extra_cpu_us_spread'], us)} "
-                 f"| {fmt_f(e.get('cpu_vs_base'), 2)} | {fmt_f(e.get('wall_vs_base'), 2)} |")
+                 f"| {fmt_f(e.get('cpu_vs_base'), 2)} |")
     for f in s['flowfill']:
         if 'pps' in f:
             L.append('')
@@ -416,8 +416,9 @@ def md_failover(s):
         return []
     L = ['## Failover', '',
          'Longest gap in a stream of UDP datagrams (one each 5 ms, client to VIP, received on the '
-         'servers) from 1 s before the event; in brackets the longest gap before it (noise floor) '
-         'and whether nlb2 took over.', '',
+         'servers), of the gaps ending after the event: median (min–max) over the rounds; in '
+         'brackets the longest gap in the 1.5 s before the event (noise floor: TCG stalls) and '
+         'whether nlb2 took over.', '',
          '| system | timers | access link of the active cut | its daemon killed (SIGKILL) |',
          '|---|---|---|---|']
 
@@ -432,6 +433,11 @@ def md_failover(s):
     for r in s['rows']:
         L.append(f"| {r['system']} | {r['timers']} | {cell(r.get('link'))} | {cell(r.get('kill'))} |")
     st = s['stability']
+    for sysname, dflt in (('nlbsd', 100), ('keepalived', 1)):
+        tried = [r for r in st if r['system'] == sysname and r['advert'] != dflt]
+        tight = [r for r in s['rows'] if r['system'] == sysname and 'tightest' in r['timers']]
+        if tried and not tight:
+            L.append(f'| {sysname} | no timer tighter than the default was stable | – | – |')
     if st:
         L.append('')
         L.append('Stability (state changes in an idle window): ' + ', '.join(
@@ -472,6 +478,7 @@ def chart(d, scale):
 set output '{out}'
 set multiplot layout 2,1 title 'nlbs: rate against configuration size (QEMU TCG, software emulation)'
 set logscale x 2
+set xrange [0.7:100000]
 set xlabel 'services, or servers in the measured service'
 set key bottom left
 set grid

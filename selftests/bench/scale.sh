@@ -32,7 +32,7 @@ if [ "$BENCH_MODE" = quick ]; then
 	SVC_NS=(1000 10000)
 	SRV_NS=(1024 4096)
 	FLOWS_ADDRS=127		# x 1000 ports: 127,000 flows
-	ROUNDS=2
+	ROUNDS=1
 else
 	SVC_NS=(1000 65536)
 	SRV_NS=(1024 4096)
@@ -257,10 +257,10 @@ series_flows() {
 setup || { rec kind=scale series=base error="setup failed"; exit 1; }
 rate base 1 1 when=before
 bench_nlbs_unload
-series_services vips
-series_services ports
 series_servers
 in_budget $((FLOWS / 10000 + 30 * ROUNDS)) "flows $FLOWS" && series_flows
+series_services vips
+series_services ports
 in_budget $((20 * ROUNDS)) "base after" && setup && rate base 1 1 when=after
 bench_nlbs_unload
 exit 0
