@@ -5,7 +5,7 @@
 # cannot send, raw genetlink requests from a small python helper):
 #  - every command round-trips (set, then text and JSON show it), the lease
 #    and its expiry, stats and stats reset, monitor events;
-#  - every rejection prints the kernel's extack text, exits 1, prints nothing
+#  - every rejection prints the kernel's extack text, exits 2 (as ip), prints nothing
 #    on stdout and changes nothing (-j show before and after);
 #  - without CAP_NET_ADMIN over the namespace every changing op gets EPERM,
 #    reads still work, joining the events group fails;
@@ -105,7 +105,7 @@ jshows() {
 }
 
 # fails_rc RC NS WANT CMD...: CMD exits RC, the first line of its stderr is
-# exactly "Error: WANT" (the only line when RC is 1), stdout is empty and the
+# exactly "Error: WANT" (the only line when RC is 2), stdout is empty and the
 # instance of NS is unchanged.
 fails_rc() {
 	local rc_want=$1 ns=$2 want=$3 rc=0 before after out err bad=0
@@ -123,7 +123,7 @@ fails_rc() {
 	[ -z "$out" ] || { echo "stdout not empty: $out"; bad=1; }
 	[ "${err%%$'\n'*}" = "Error: $want" ] ||
 		{ echo "stderr: $err"; echo "want:   Error: $want"; bad=1; }
-	[ "$rc_want" != 1 ] || [ "$err" = "${err%%$'\n'*}" ] ||
+	[ "$rc_want" != 2 ] || [ "$err" = "${err%%$'\n'*}" ] ||
 		{ echo "more than one line on stderr: $err"; bad=1; }
 	[ "$before" = "$after" ] ||
 		{ echo "state changed:"; echo " before: $before"; echo " after:  $after"; bad=1; }
@@ -131,11 +131,12 @@ fails_rc() {
 	return $bad
 }
 
-# fails NS WANT ARGS...: `nlbs-genl -n NS ARGS` is rejected with WANT (exit 1)
+# fails NS WANT ARGS...: `nlbs-genl -n NS ARGS` is rejected by the kernel
+# with WANT (exit 2, as ip)
 fails() {
 	local ns=$1 want=$2
 	shift 2
-	fails_rc 1 "$ns" "$want" nlbs_genl -n "$ns" "$@"
+	fails_rc 2 "$ns" "$want" nlbs_genl -n "$ns" "$@"
 }
 
 # genl_raw NS REQ [-- REQ]...: raw requests of the nlbs family from NS, for
@@ -443,10 +444,10 @@ check "reject: server del of a missing server" fails "$a" "no such server in thi
 	server del $VIPA tcp 80 10.20.0.29
 check "reject: weight 65536" fails "$a" "integer out of range" server add $VIPA tcp 80 10.20.0.29 weight 65536
 check "reject: weight 65536 on set" fails "$a" "integer out of range" server set $VIPA tcp 80 10.20.0.22 weight 65536
-check "reject: port 0 (CLI usage error, exit 2)" \
-	fails_rc 2 "$a" 'invalid port "0": 1..65535' nlbs_genl -n "$a" service add $VIPA tcp 0
-check "reject: seed -1 (CLI usage error, exit 2)" \
-	fails_rc 2 "$a" 'invalid seed "-1"' nlbs_genl -n "$a" config set seed -1
+check "reject: port 0 (CLI usage error, exit 1)" \
+	fails_rc 1 "$a" 'invalid port "0": 1..65535' nlbs_genl -n "$a" service add $VIPA tcp 0
+check "reject: seed -1 (CLI usage error, exit 1)" \
+	fails_rc 1 "$a" 'invalid seed "-1"' nlbs_genl -n "$a" config set seed -1
 # What the CLI does not send, as raw requests: CONFIG_SET (1) with the
 # ifindex of a device of b, SERVICE_ADD (5) with port 0 and without VIP,
 # STATE_SET (3) without state and with state 4.
@@ -512,7 +513,7 @@ nocap() {
 	${TO:+timeout "$TO"} ip netns exec "$a" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
 		"$NLBS_GENL" "$@"
 }
-eperm() { fails_rc 1 "$a" "Operation not permitted" "$@"; }
+eperm() { fails_rc 2 "$a" "Operation not permitted" "$@"; }
 # nobody: every changing op; root without the capability: three of them
 for who in unpriv nocap; do
 	check "$who: config set EPERM" eperm $who config set garp-count 9
@@ -536,7 +537,7 @@ for who in unpriv nocap; do
 	mon_denied() {
 		local rc=0 err
 		err=$(TO=10 "$1" monitor 2>&1 >/dev/null) || rc=$?
-		[ "$rc" = 1 ] && [ -n "$err" ] || { echo "exit $rc: $err"; return 1; }
+		[ "$rc" = 2 ] && [ -n "$err" ] || { echo "exit $rc: $err"; return 1; }
 		echo "$err"
 	}
 	check "$who: joining the events group fails" mon_denied $who

@@ -104,6 +104,9 @@ static void report_parse_error(struct cli *cli, const struct nlbs_req *req,
 
 /* ---- batch ------------------------------------------------------------------ */
 
+/* As ip -batch: whatever failed, and where, the batch exits 1. */
+#define CLI_BATCH_FAIL	1
+
 #define MAX_ARGS 64
 
 /* Split line into words: blanks separate, "..." and '...' quote, # starts a
@@ -157,7 +160,7 @@ static int run_batch(struct cli *cli, const char *name)
 		if (!f) {
 			fprintf(stderr, "Error: cannot open \"%s\": %s\n", name,
 				strerror(errno));
-			return CLI_FAIL;
+			return CLI_BATCH_FAIL;
 		}
 	}
 	while (getline(&line, &size, f) >= 0) {
@@ -167,7 +170,7 @@ static int run_batch(struct cli *cli, const char *name)
 			continue;
 		if (argc < 0) {
 			fprintf(stderr, "Error: too many words or an unclosed quote\n");
-			ret = CLI_FAIL;
+			ret = CLI_USAGE;
 		} else {
 			ret = cli_parse(cli, &req, argc, argv);
 			if (ret)
@@ -177,18 +180,18 @@ static int run_batch(struct cli *cli, const char *name)
 		}
 		if (ret) {
 			fprintf(stderr, "Command failed %s:%lu\n", name, lineno);
-			ret = CLI_FAIL;
+			ret = CLI_BATCH_FAIL;
 			break;
 		}
 	}
 	if (!ret && ferror(f)) {
 		fprintf(stderr, "Error: reading \"%s\": %s\n", name,
 			strerror(errno));
-		ret = CLI_FAIL;
+		ret = CLI_BATCH_FAIL;
 	}
 	/* What went in takes effect, also when a later line failed. */
 	if (cli_commit(cli))
-		ret = CLI_FAIL;
+		ret = CLI_BATCH_FAIL;
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -276,5 +279,5 @@ int main(int argc, char **argv)
 			ret = cli_run(&cli, &req);
 	}
 	nlbs_nl_close(cli.nl);
-	return ret;
+	return ret == CLI_LOCAL ? CLI_USAGE : ret;
 }

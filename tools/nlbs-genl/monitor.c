@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * nlbs-genl monitor: one line (or one JSON object) per notification.
+ * nlbs-genl monitor: one line (or one JSON object) per notification; with
+ * -t (or "timestamp") each starts with the time it was received, ISO 8601
+ * with microseconds and the UTC offset (JSON: "timestamp").
  *
  *   state active [lease N ms] [reason TEXT]
  *   service add VIP [PROTO PORT] [servers N table N]
@@ -13,15 +15,18 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "nlbs-genl.h"
 #include "print.h"
 
 void monitor_usage(FILE *f)
 {
-	fputs("Usage: nlbs-genl monitor [ flows ]\n"
+	fputs("Usage: nlbs-genl monitor [ -t | timestamp ] [ flows ]\n"
 	      "flows: the flows the kernel reports for sync to the peer NLB, instead of\n"
-	      "the events (needs CAP_NET_ADMIN)\n", f);
+	      "the events (needs CAP_NET_ADMIN)\n"
+	      "-t, timestamp: each line starts with the time it was received\n", f);
 }
 
 int monitor_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
@@ -29,11 +34,45 @@ int monitor_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 	int i = 0;
 
 	req->op = OP_MONITOR;
-	if (argc && !strcmp(argv[0], "flows")) {
-		req->monitor_flows = true;
-		i++;
+	for (; i < argc; i++) {
+		if ((!strcmp(argv[i], "-t") || !strcmp(argv[i], "timestamp")) && !req->monitor_ts)
+			req->monitor_ts = true;
+		else if (!strcmp(argv[i], "flows") && !req->monitor_flows)
+			req->monitor_flows = true;
+		else
+			break;
 	}
 	return arg_end(cli, argc, argv, i);
+}
+
+static bool with_ts;
+static char ts_now[48];
+
+/* "2026-11-30T10:01:27.123456+01:00", local time, of now. */
+void monitor_timestamp(char *buf, size_t len, const struct timeval *tv)
+{
+	struct tm tm;
+	char zone[8];
+	size_t n;
+
+	localtime_r(&tv->tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100 */
+	snprintf(buf + n, len - n, ".%06ld%.3s:%.2s", (long)tv->tv_usec, zone, zone + 3);
+}
+
+static void stamp(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	monitor_timestamp(ts_now, sizeof(ts_now), &tv);
+}
+
+static void print_ts(void)
+{
+	if (with_ts)
+		print_str(PRINT_ANY, "timestamp", "%s", ts_now);
 }
 
 static void print_action(uint8_t event)
@@ -111,6 +150,7 @@ static int monitor_flow_cb(const struct nlbs_flow *flow, void *data)
 {
 	(void)data;
 	print_begin(false);
+	print_ts();
 	print_str(PRINT_JSON, "event", NULL, "flow");
 	print_flow(flow);
 	return print_end(true) < 0 ? -EPIPE : 0;
@@ -121,6 +161,8 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 	int ret;
 
 	(void)data;
+	if (with_ts)
+		stamp();
 	if (nlbs_msg_cmd(nlh) == NLBS_CMD_FLOW_NTF) {
 		ret = nlbs_parse_flows(nlh, monitor_flow_cb, NULL);
 		if (ret == -EPIPE) {
@@ -132,6 +174,7 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	print_begin(false);
+	print_ts();
 	ret = print_event(nlh);
 	if (print_end(ret == 0) < 0) {
 		errno = EPIPE;		/* stdout went away: stop */
@@ -147,6 +190,7 @@ int monitor_run(struct cli *cli, const struct nlbs_req *req)
 {
 	int ret;
 
+	with_ts = req->monitor_ts;
 	if (!cli_nl(cli))
 		return CLI_FAIL;
 	ret = req->monitor_flows ? nlbs_nl_join_flows(cli->nl) :

@@ -17,11 +17,16 @@
 
 #define NLBS_GENL_TOOL_VERSION	"0.1.0"
 
-/* Exit codes, also the return values of parse() and run(). */
+/*
+ * Exit codes, as ip(8)'s, also the return values of parse() and run().
+ * CLI_LOCAL is returned by parse() only and exits as CLI_USAGE, without
+ * the usage text.
+ */
 enum {
 	CLI_OK		= 0,
-	CLI_FAIL	= 1,	/* the request failed, or a device is unknown */
-	CLI_USAGE	= 2,	/* bad command line */
+	CLI_USAGE	= 1,	/* bad command line */
+	CLI_FAIL	= 2,	/* the kernel refused the request, or it could not be made */
+	CLI_LOCAL	= 3,	/* a name that does not resolve (device): exit 1 */
 };
 
 enum nlbs_op {
@@ -70,6 +75,7 @@ struct nlbs_req {
 	bool has_srv;
 	struct nlbs_server srv;
 	bool monitor_flows;		/* monitor flows */
+	bool monitor_ts;		/* monitor -t: a timestamp per line */
 	struct nlbs_flow_filter filter;	/* flow show, flow flush */
 	struct nlbs_service flush_svc[FLOW_FLUSH_MAX];	/* flow flush VIP ... */
 	unsigned int nflush_svc;
@@ -185,6 +191,9 @@ NLBS_OBJECT(server);
 NLBS_OBJECT(show);
 NLBS_OBJECT(stats);
 NLBS_OBJECT(monitor);
+/* monitor.c: "2026-11-30T10:01:27.123456+01:00" (local time) of @tv. */
+struct timeval;
+void monitor_timestamp(char *buf, size_t len, const struct timeval *tv);
 NLBS_OBJECT(flow);
 
 #endif /* NLBS_GENL_H */

@@ -35,7 +35,7 @@ int cli_fail(struct cli *cli, const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
-	ret = verr(cli, CLI_FAIL, fmt, ap);
+	ret = verr(cli, CLI_LOCAL, fmt, ap);
 	va_end(ap);
 	return ret;
 }

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 
@@ -377,7 +381,7 @@ static const struct bad_case bad[] = {
 	{ "config frob", CLI_USAGE, "config: unknown command \"frob\"" },
 	{ "config set", CLI_USAGE, "config set: nothing to set" },
 	{ "config set access", CLI_USAGE, "\"access\" needs a value" },
-	{ "config set access nosuch0", CLI_FAIL, "cannot find device \"nosuch0\"" },
+	{ "config set access nosuch0", CLI_LOCAL, "cannot find device \"nosuch0\"" },
 	{ "config set access veth0 access veth1", CLI_USAGE,
 	  "config set: duplicate \"access\"" },
 	{ "config set mtu 1500", CLI_USAGE, "config set: unknown keyword \"mtu\"" },
@@ -554,6 +558,8 @@ static const struct bad_case bad[] = {
 	  CLI_USAGE, "flow add: duplicate \"fin\"" },
 	{ "monitor flows extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "monitor events", CLI_USAGE, "unexpected argument \"events\"" },
+	{ "monitor -t -t", CLI_USAGE, "unexpected argument \"-t\"" },
+	{ "monitor flows flows", CLI_USAGE, "unexpected argument \"flows\"" },
 };
 
 static void test_good(const struct good_case *c)
@@ -609,8 +615,27 @@ static void test_help(void)
 	result(!ret && req.op == OP_MONITOR && !req.monitor_flows,
 	       "parse: monitor");
 	ret = parse_line(&cli, &req, "monitor flows");
-	result(!ret && req.op == OP_MONITOR && req.monitor_flows,
+	result(!ret && req.op == OP_MONITOR && req.monitor_flows && !req.monitor_ts,
 	       "parse: monitor flows");
+	ret = parse_line(&cli, &req, "monitor -t");
+	result(!ret && req.op == OP_MONITOR && req.monitor_ts && !req.monitor_flows,
+	       "parse: monitor -t");
+	ret = parse_line(&cli, &req, "monitor timestamp flows");
+	result(!ret && req.monitor_ts && req.monitor_flows, "parse: monitor timestamp flows");
+	ret = parse_line(&cli, &req, "monitor flows -t");
+	result(!ret && req.monitor_ts && req.monitor_flows, "parse: monitor flows -t");
+	{
+		struct timeval tv = { .tv_sec = 1, .tv_usec = 42 };
+		char buf[48];
+
+		setenv("TZ", "UTC", 1);
+		tzset();
+		monitor_timestamp(buf, sizeof(buf), &tv);
+		result(!strcmp(buf, "1970-01-01T00:00:01.000042+00:00"),
+		       "monitor -t: ISO 8601, microseconds, UTC offset");
+		if (strcmp(buf, "1970-01-01T00:00:01.000042+00:00"))
+			printf("# got %s\n", buf);
+	}
 	ret = parse_line(&cli, &req, "flow");
 	result(!ret && req.op == OP_FLOW_SHOW && req.obj &&
 	       !strcmp(req.obj->name, "flow"), "parse: flow is flow show");
@@ -1418,11 +1443,62 @@ static void test_flush_run(void)
 	       "flow add: one FLOW_ADD request");
 }
 
+int nlbs_genl_main(int argc, char **argv);
+
+/* The process's exit status, as ip(8)'s: 1 syntax, 2 the request failed. */
+static int exit_of(const char *line)
+{
+	char buf[256], *argv[16], *save = NULL, *t;
+	int argc = 0, ret, fd, saved;
+
+	snprintf(buf, sizeof(buf), "nlbs-genl %s", line);
+	for (t = strtok_r(buf, " ", &save); t && argc < 15; t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	optind = 0;			/* getopt starts over */
+	fflush(stderr);
+	saved = dup(2);
+	fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 2);
+	ret = nlbs_genl_main(argc, argv);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	return ret;
+}
+
+static void test_exit_codes(void)
+{
+	static const struct {
+		const char *line;
+		int code;
+		const char *what;
+	} cases[] = {
+		{ "state frob", 1, "an unknown command: 1 (syntax)" },
+		{ "service add 198.51.100.10 tcp 0", 1, "a bad value: 1 (syntax)" },
+		{ "--frob state show", 1, "an unknown option: 1 (syntax)" },
+		{ "config set access nosuch0", 1, "a device that does not exist: 1 (as ip)" },
+		{ "-n nlbs-test-no-such-netns state show", 2,
+		  "a request that cannot be made: 2" },
+		{ "-b /nonexistent/batch", 1, "batch: any failure is 1 (as ip -batch)" },
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ret = exit_of(cases[i].line);
+		result(ret == cases[i].code, "exit status: %s", cases[i].what);
+		if (ret != cases[i].code)
+			printf("# \"%s\": exit %d\n", cases[i].line, ret);
+	}
+}
+
 int main(void)
 {
 	size_t i, planned;
 
-	planned = ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 6 + ARRAY_SIZE(prints) + 1 +
+	planned = ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 10 + 6 + ARRAY_SIZE(prints) + 1 +
 	       2 + 6 + 3 + 4;
 	printf("TAP version 13\n1..%zu\n", planned);
 	for (i = 0; i < ARRAY_SIZE(good); i++)
@@ -1430,6 +1506,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		test_bad(&bad[i]);
 	test_help();
+	test_exit_codes();
 	for (i = 0; i < ARRAY_SIZE(prints); i++)
 		test_print(&prints[i]);
 	test_malformed();
