@@ -37,7 +37,7 @@ CHECKPATCH ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/checkpatch.pl) \
 
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
-.PHONY: all module tools check demo bench style install install-module install-tools clean print-kdir
+.PHONY: all module tools check demo bench style install install-module install-tools clean print-kdir deb
 .PHONY: debug-kernel
 
 all: module tools
@@ -71,6 +71,10 @@ bench:
 # build/debug-kernel/ (long: see selftests/README)
 debug-kernel:
 	@selftests/vm/debug-kernel.sh
+
+# make deb: nlbs-dkms and nlbs-tools into build/deb/, checked by lintian
+deb:
+	@debian/make-deb.sh
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) $(shell find uapi -name '*.h' 2>/dev/null)
 
