@@ -102,6 +102,10 @@ struct ha {
 	uint64_t deaf_since;
 	bool peer_next_key;	/* the peer signs with next-key-file's key */
 	uint64_t peer_epoch_saved;
+	/* the kernel's arp-conflicts counter: a second witness of two actives */
+	uint64_t arp_conflicts, arp_check_ms;
+	bool arp_known;
+	struct ratelimit rl_arp;
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
 	unsigned long rx_ttl, rx_v1, rx_echo, deaf_count, fp_mismatches;
@@ -122,6 +126,7 @@ static struct ha ha = {
 	.rl_ttl.period_ms = 5000,
 	.rl_v1.period_ms = 5000,
 	.rl_fp.period_ms = 60000,
+	.rl_arp.period_ms = 5000,
 	.fp_match = -1,
 };
 
@@ -580,6 +585,32 @@ static void kernel_watch(void)
 	}
 }
 
+/*
+ * While active, once a second: has another MAC announced the NLBS address
+ * (gratuitous ARP, a reply) since? Then another node answers for it too:
+ * two actives, whatever the heartbeats say. Logged loudly; the election
+ * resolves what the heartbeats show, the counter is a witness.
+ */
+static void check_arp_conflicts(void)
+{
+	uint64_t now = now_ms(), v;
+
+	if (ha.state != ST_ACTIVE || kern_dry() || now - ha.arp_check_ms < 1000)
+		return;
+	ha.arp_check_ms = now;
+	if (kern_stat(NLBS_STATS_A_ARP_CONFLICTS, &v) < 0)
+		return;
+	if (ha.arp_known && v > ha.arp_conflicts)
+		log_rl(&ha.rl_arp, LOG_LVL_ERR,
+		       "ARP conflict: another MAC announced the NLBS address %s while we are "
+		       "active (%llu new, %llu so far): two nodes answer for it (peer %s: %s%s)",
+		       ip4(ha.cfg->nlbs_addr), (unsigned long long)(v - ha.arp_conflicts),
+		       (unsigned long long)v, ip4(ha.cfg->peer), state_name(ha.peer_state),
+		       ha_peer_alive() ? "" : ", silent");
+	ha.arp_conflicts = v;
+	ha.arp_known = true;
+}
+
 static void tick(struct timer *t)
 {
 	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
@@ -593,6 +624,7 @@ static void tick(struct timer *t)
 	send_hb(0);
 	check_devices();
 	evaluate();
+	check_arp_conflicts();
 	sdn_alive();
 }
 

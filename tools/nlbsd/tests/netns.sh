@@ -374,7 +374,7 @@ t=$(wait_log "$DIR/a.log" "weight 5 -> 0" 3000)
 ok $? "server drained after the service stopped (${t:-?} ms, fall x interval + timeout = 850 ms)"
 mark "$DIR/a.log"
 http_up
-t=$(wait_log "$DIR/a.log" "weight 0 -> 5" 5000)
+t=$(wait_log "$DIR/a.log" "weight 0 -> 5" 10000)	# python starts slowly on a busy host
 ok $? "server back after rise successes (${t:-?} ms after restart)"
 
 # SIGKILL of the active daemon: B takes over after dead-after

@@ -52,6 +52,7 @@ static struct {
 	uint32_t lease_ms;
 	bool configured;
 	int fail_next;			/* errno for the next STATE_SET, 0: none */
+	uint64_t arp_conflicts;		/* NLBS_STATS_A_ARP_CONFLICTS */
 	unsigned int sets, active_sets, gets;
 
 	char reply[4096] __attribute__((aligned(8)));
@@ -197,6 +198,18 @@ static ssize_t k_send(void *ctx, const void *buf, size_t len)
 	case NLBS_CMD_CONFIG_SET:
 		k.configured = true;
 		break;
+	case NLBS_CMD_STATS_GET: {
+		struct nlattr *nest;
+
+		nlh = nlbs_msg_init(k.reply, FAMILY, NLBS_CMD_STATS_GET, 0);
+		nlh->nlmsg_flags = 0;
+		nlh->nlmsg_seq = req->nlmsg_seq;
+		nest = mnl_attr_nest_start(nlh, NLBS_A_STATS);
+		mnl_attr_put_u64(nlh, NLBS_STATS_A_ARP_CONFLICTS, k.arp_conflicts);
+		mnl_attr_nest_end(nlh, nest);
+		k.reply_len = NLMSG_ALIGN(nlh->nlmsg_len);
+		break;
+	}
 	case NLBS_CMD_CONFIG_GET:
 		nlh = nlbs_msg_init(k.reply, FAMILY, NLBS_CMD_CONFIG_GET, 0);
 		nlh->nlmsg_flags = 0;
@@ -711,6 +724,15 @@ int main(void)
 		"it hears us: a peer again (it has the higher priority: we step down)");
 	peer_says(ST_STANDBY, 50);
 	run_until(k_active, 1000);
+
+	/* ---- the kernel's arp-conflicts counter: a second witness ---- */
+	run_for(12 * ADVERT);		/* its base read while active */
+	lm = log_mark();
+	k.arp_conflicts += 3;		/* another MAC announced the NLBS address */
+	run_for(12 * ADVERT);
+	ktap_ok(log_has(lm, "error: ARP conflict: another MAC announced the NLBS address "
+			    "127.0.0.100 while we are active (3 new, 3 so far)"),
+		"arp-conflicts rising while active: an error naming the address");
 
 	/* ---- configuration fingerprint (finding 7) ---- */
 	lm = log_mark();
