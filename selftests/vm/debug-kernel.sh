@@ -10,8 +10,10 @@
 # the same layout as the prebuilt copy in ../shared/kernel/debug-6.1, which
 # make check KERNEL=debug takes only when this one was not built. Nothing is
 # rebuilt when bzImage is newer than the fragment, this script and the
-# source tarball. The build runs at nice 10 with -j$(nproc) (NLBS_KJOBS).
-# About 30-60 minutes on 2 cores (see selftests/README).
+# source tarball; an interrupted build goes on where it stopped (the source
+# tree stays in build/debug-kernel/src until a build completes). The build
+# runs at nice 10 with -j$(nproc) (NLBS_KJOBS): about 2500 compilations,
+# over an hour on 2 idle cores (see selftests/README).
 #
 #   selftests/vm/debug-kernel.sh [--force] [--keep-src]
 set -u
@@ -55,12 +57,19 @@ mkdir -p "$out"
 src=$out/src
 log=$out/build.log
 start=$(date +%s)
-: >"$log"
+: >>"$log"
 step() { echo "debug-kernel: $* ($(($(date +%s) - start))s)"; }
 
-step "unpacking $(basename "$tarball")"
-rm -rf "$src" && mkdir -p "$src" &&
-	tar -xJf "$tarball" -C "$src" --strip-components=1 || die "cannot unpack $tarball"
+# An interrupted build (the session ended, ^C) goes on where it stopped.
+stamp="$tarball $(stat -c %Y "$tarball")"
+if [ -f "$src/.nlbs-tarball" ] && [ "$(cat "$src/.nlbs-tarball")" = "$stamp" ]; then
+	step "going on with the build in $src"
+else
+	step "unpacking $(basename "$tarball")"
+	rm -rf "$src" && mkdir -p "$src" &&
+		tar -xJf "$tarball" -C "$src" --strip-components=1 &&
+		echo "$stamp" >"$src/.nlbs-tarball" || die "cannot unpack $tarball"
+fi
 cd "$src" || exit 1
 
 step "configuring: allnoconfig + $(basename "$frag")"
