@@ -228,6 +228,20 @@ bench_pg_file() {
 			echo "# pktgen: $1: '$2' refused: $r" >&2
 			return 1
 		}
+		# done: the device's result is a finished run's. "start" waits for
+		# the run, unless pktgen's thread took longer than 125 ms to see it
+		# (a busy TCG host): then it returns at once, and this waits.
+		done_run() {
+			local l i
+			for ((i = 0; i < 1200; i++)); do
+				while read -r l; do
+					[[ $l =~ ^Result:\ OK:\ [0-9]+\( ]] && return 0
+				done <"$P/$dev"
+				sleep 0.1
+			done
+			echo "# pktgen: no result after 120 s" >&2
+			return 1
+		}
 		[ -w $P/kpktgend_0 ] || { echo "# pktgen: no $P/kpktgend_0" >&2; exit 1; }
 		if [ ! -e "$P/$dev" ]; then
 			pg kpktgend_0 "add_device $dev" || exit 1
@@ -240,7 +254,7 @@ bench_pg_file() {
 		      "flag NO_TIMESTAMP" "flag !UDPSRC_RND" "flag !IPSRC_RND" "delay 0")
 		for c in "${conf[@]}"; do pg "$dev" "$c" || exit 1; done
 		if [ "$warm" -gt 0 ]; then
-			pg "$dev" "count $warm" && pg pgctrl start || exit 1
+			pg "$dev" "count $warm" && pg pgctrl start && done_run || exit 1
 			sleep 0.2
 		fi
 		if [ "$ratep" -gt 0 ]; then pg "$dev" "ratep $ratep" || exit 1; fi
@@ -248,7 +262,7 @@ bench_pg_file() {
 		c0=$(bench_delivered)
 		# the host notes the VM's CPU time at each mark (cpuwatch.py)
 		[ -n "$mark" ] && echo "@mark $mark begin" >&2
-		pg pgctrl start || exit 1
+		pg pgctrl start && done_run || exit 1
 		[ -n "$mark" ] && echo "@mark $mark end" >&2
 		sleep 0.2
 		c1=$(bench_delivered)
