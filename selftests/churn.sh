@@ -72,7 +72,7 @@ ktap_check "a server added: still table 251" sh -c "
 ktap_check "service add ... table-size 4194301 (the maximum)" \
 	dp_genl nlb1 service add "$VIP" udp 56 table-size 4194301
 ktap_check "service show: table 4194301" table_is 56 4194301
-# refused SIZE WORD: service add with table-size SIZE exits 1, says "Error:"
+# refused SIZE WORD: service add with table-size SIZE exits 2, says "Error:"
 # and WORD (a regular expression) on stderr, nothing on stdout, no service
 refused() {
 	local out err rc
@@ -80,10 +80,10 @@ refused() {
 	rc=$?
 	err=$(<"$DP_TMP/err")
 	log "table-size $1: exit $rc: $err"
-	[ "$rc" = 1 ] && [ -z "$out" ] && grep -q '^Error: ' <<<"$err" &&
+	[ "$rc" = 2 ] && [ -z "$out" ] && grep -q '^Error: ' <<<"$err" &&
 		grep -qiE "$2" <<<"$err" && ! svc_line 55 >/dev/null
 }
-ktap_check "table-size 1000 (not a prime): refused, exit 1, 'Error: ... prime'" refused 1000 prime
+ktap_check "table-size 1000 (not a prime): refused, exit 2 (kernel), 'Error: ... prime'" refused 1000 prime
 ktap_check "table-size 65535 (not a prime): refused" refused 65535 prime
 ktap_check "table-size 241 (a prime below 251): refused" refused 241 'prime|range|251|small|least'
 ktap_check "table-size 4194319 (a prime above 4194301): refused" refused 4194319 'prime|range|4194301|large|most'
