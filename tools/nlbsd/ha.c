@@ -94,7 +94,7 @@ struct ha {
 	uint32_t peer_fp[HB_FP_PARTS];
 	int fp_match;		/* -1 not compared yet, 0 differs, 1 matches */
 	bool peer_deaf;		/* one-way loss: the peer does not hear us */
-	unsigned int deaf_run;	/* heartbeats in a row that said so */
+	uint64_t deaf_first_ms;	/* first heartbeat of a run that said so, 0: none */
 	bool peer_confirmed;	/* it echoed our present epoch (in its present one) */
 	bool peer_unconfirmed;	/* not within dead-after of our or its start */
 	uint64_t peer_epoch_since;	/* when we first heard its present epoch */
@@ -687,8 +687,9 @@ static void compare_fp(const struct hb_msg *m)
  *    one-way loss that began before one of us started, or a recording of
  *    it replayed to us (a replay cannot echo an epoch made after it): it is
  *    taken for dead, so that a replay cannot hold us standby.
- * Deafness needs two heartbeats in a row (not one sent in a hurry by a
- * peer back from a stall); hearing us once ends it.
+ * Deafness needs heartbeats saying so for an advert interval of ours (not
+ * one sent in a hurry by a peer back from a stall, nor a batch that queued
+ * up while we were stalled ourselves); hearing us once ends it.
  */
 static void check_deaf(const struct hb_msg *m)
 {
@@ -714,8 +715,11 @@ static void check_deaf(const struct hb_msg *m)
 			log_info("peer %s hears us", ip4(ha.cfg->peer));
 		}
 	}
-	ha.deaf_run = deaf ? ha.deaf_run + 1 : 0;
-	if (deaf && ha.deaf_run < 2)
+	if (!deaf)
+		ha.deaf_first_ms = 0;
+	else if (!ha.deaf_first_ms)
+		ha.deaf_first_ms = now;
+	if (deaf && now - ha.deaf_first_ms < ha.cfg->advert_ms)
 		return;
 	if (deaf == ha.peer_deaf)
 		return;
