@@ -38,7 +38,8 @@
  * (its expiry changes the state by itself). --unpriv: no command flagged GENL_ADMIN_PERM or
  * GENL_UNS_ADMIN_PERM may succeed; --userns: none flagged GENL_ADMIN_PERM.
  * --reconf: instead of fuzzing, reconfigure with valid requests only (the
- * "second process").
+ * "second process"). --flap: set the state active and standby in turn, as
+ * fast as the kernel answers (some with leases of a few ms).
  *
  * Exit status: 0 clean, 1 a violation (printed), 2 usage or setup error.
  * The last line is a summary: "fuzz_genl: <tag> sent N ... rate R/s".
@@ -85,7 +86,7 @@ static double opt_seconds;
 static unsigned int opt_seed;
 static unsigned int opt_check_every, opt_ext_every;
 static const char *opt_snapshot;
-static bool opt_unpriv, opt_userns, opt_reconf;
+static bool opt_unpriv, opt_userns, opt_reconf, opt_flap;
 static int opt_verbose;
 static unsigned int opt_max_viol = 5;
 static char *opt_ifaces;
@@ -99,10 +100,11 @@ static struct {
 	unsigned long long checks, checks_skipped, ext_checks;
 	unsigned long long errno_hist[4096];
 	unsigned long long violations;
-	double slowest;
+	double slowest, t_xchg, t_snap, t_ext;
 	/* valid requests per command: accepted, rejected */
 	unsigned long long vok[256], verr[256];
 	int vlast[256];
+	char vmsg[256][64];
 } st;
 
 static void violation(const char *fmt, ...)
@@ -393,6 +395,44 @@ static void find_nests(void)
 	}
 }
 
+/*
+ * 6.1's policy dump leaves out NLA_BE16/NLA_BE32 attributes (its switch has
+ * no case for them: -ENODATA, skipped): add the family's from the uapi, as
+ * plain u32, so that the skeletons carry their addresses.
+ */
+static unsigned int supplemented;
+
+static void supplement(int pidx, unsigned int t)
+{
+	struct pol_attr *pa;
+
+	if (pidx < 0 || pidx >= MAX_POL || !pols[pidx].present)
+		return;
+	pa = &pols[pidx].a[t];
+	if (pa->present)
+		return;
+	memset(pa, 0, sizeof(*pa));
+	pa->present = true;
+	pa->type = NL_ATTR_TYPE_U32;
+	pa->nested = -1;
+	if (t > pols[pidx].maxtype)
+		pols[pidx].maxtype = t;
+	supplemented++;
+}
+
+static void supplement_be32(void)
+{
+	const struct op *o = op_find(NLBS_CMD_CONFIG_SET);
+
+	supplement(pol_svc, NLBS_SVC_A_VIP_BE);
+	supplement(pol_srv, NLBS_SRV_A_ADDR_BE);
+	supplement(pol_flow, NLBS_FLOW_A_SADDR_BE);
+	supplement(pol_flow, NLBS_FLOW_A_DADDR_BE);
+	supplement(pol_flow, NLBS_FLOW_A_SERVER_BE);
+	if (o)
+		supplement(o->do_pol, NLBS_A_NLBS_ADDR_BE);
+}
+
 static void load_family(void)
 {
 	unsigned int i, j, n = 0;
@@ -402,6 +442,7 @@ static void load_family(void)
 		die("family %s not found", NLBS_GENL_NAME);
 	ctrl_request(CTRL_CMD_GETPOLICY, NLM_F_DUMP, policy_cb);
 	find_nests();
+	supplement_be32();
 	for (i = 0; i < MAX_POL; i++) {
 		if (!pols[i].present)
 			continue;
@@ -409,8 +450,8 @@ static void load_family(void)
 			n += pols[i].a[j].present;
 	}
 	if (opt_verbose > 1) {
-		fprintf(stderr, "fuzz_genl: %s: family %u, %u ops, %u policy attributes\n",
-			tag, family, nops, n);
+		fprintf(stderr, "fuzz_genl: %s: family %u, %u ops, %u policy attributes "
+			"(%u big-endian ones added from the uapi)\n", tag, family, nops, n, supplemented);
 		for (i = 0; i < nops; i++)
 			fprintf(stderr, "  op %u flags %#x do %d dump %d\n", ops[i].cmd,
 				ops[i].flags, ops[i].do_pol, ops[i].dump_pol);
@@ -436,6 +477,10 @@ static const uint32_t pool_srv[] = { 0x0a140015, 0x0a140016, 0x0a140017, 0x0a140
 				     0x0a140019, 0x0a14001a };
 static const uint32_t pool_client[] = { 0xcb00710a, 0xcb00710b };
 static const uint16_t pool_port[] = { 53, 80, 443, 8080 };
+
+static bool smart;		/* see want_attr() */
+static unsigned int cur_cmd;
+static uint8_t cur_proto;
 
 static uint32_t pick_addr(const uint32_t *pool, unsigned int n)
 {
@@ -524,7 +569,7 @@ static bool semantic_u8(int p, unsigned int t, uint8_t *v)
 	if ((p == pol_svc && t == NLBS_SVC_A_PROTO) || (p == pol_flow && t == NLBS_FLOW_A_PROTO)) {
 		static const uint8_t pr[] = { 0, 6, 17, 6, 17, 1, 255 };
 
-		*v = pr[rnd(7)];
+		*v = smart ? (p == pol_flow || chance(80) ? (chance(50) ? 6 : 17) : 0) : pr[rnd(7)];
 		return true;
 	}
 	return false;
@@ -674,10 +719,70 @@ static void put_one(struct msg *m, int pidx, unsigned int t, unsigned int level)
 
 /* Attributes of policy PIDX: each present one with some chance, the
  * important ones (addresses, the nests) almost always. */
+/*
+ * "Smart" skeletons follow the family's rules beyond the policy (from the
+ * uapi): which attributes a command needs, protocol and port together, the
+ * server MAC on add only... so that most get past validation and reach the
+ * code behind it. cur_cmd is the command being built; smart is off for the
+ * plain policy-driven ones.
+ */
+
+/* 1: always, -1: never, 0: by chance */
+static int want_attr(int pidx, unsigned int t)
+{
+	unsigned int c = cur_cmd;
+
+	if (!smart)
+		return 0;
+	if (pidx == pol_svc) {
+		switch (t) {
+		case NLBS_SVC_A_VIP_BE: return 1;
+		case NLBS_SVC_A_PROTO: return chance(85) ? 1 : -1;
+		case NLBS_SVC_A_PORT:
+			return cur_proto == 6 || cur_proto == 17 ? 1 : -1;
+		case NLBS_SVC_A_TABLE_SIZE: return c == NLBS_CMD_SERVICE_ADD && chance(90) ? 1 : -1;
+		case NLBS_SVC_A_NODEST:
+			return c == NLBS_CMD_SERVICE_ADD || c == NLBS_CMD_SERVICE_SET ? 0 : -1;
+		}
+		return -1;
+	}
+	if (pidx == pol_srv) {
+		switch (t) {
+		case NLBS_SRV_A_ADDR_BE: return 1;
+		case NLBS_SRV_A_WEIGHT:
+			return c == NLBS_CMD_SERVER_SET ? 1 : c == NLBS_CMD_SERVER_ADD ? 0 : -1;
+		case NLBS_SRV_A_MAC: return c == NLBS_CMD_SERVER_ADD && chance(30) ? 1 : -1;
+		}
+		return -1;
+	}
+	if (pidx == pol_flow) {
+		switch (t) {
+		case NLBS_FLOW_A_IDLE_MS: case NLBS_FLOW_A_FLAGS: return 0;
+		}
+		return 1;
+	}
+	/* top level */
+	switch (t) {
+	case NLBS_A_SERVICE:
+		return c == NLBS_CMD_FLOW_GET || c == NLBS_CMD_FLOW_DEL ||
+		       c == NLBS_CMD_SERVER_GET ? 0 : 1;
+	case NLBS_A_SERVER:
+		return c == NLBS_CMD_FLOW_GET || c == NLBS_CMD_FLOW_DEL ? (chance(30) ? 1 : -1) : 1;
+	case NLBS_A_STATE: return 1;
+	case NLBS_A_LEASE_MS: case NLBS_A_ANNOUNCE:
+		return cur_proto == NLBS_STATE_ACTIVE ? 0 : -1;	/* cur_proto: the state */
+	case NLBS_A_FLOW: return 1;
+	case NLBS_A_ACCESS_IFINDEX: case NLBS_A_SERVER_IFINDEX: return 0;
+	}
+	return 0;
+}
+
+/* Attributes of policy PIDX: each present one with some chance, the
+ * important ones (addresses, the nests) almost always. */
 static void put_attrs(struct msg *m, int pidx, unsigned int level)
 {
 	const struct policy *p = &pols[pidx];
-	unsigned int t;
+	unsigned int t, used_if = 0;
 
 	if (pidx < 0 || pidx >= MAX_POL || !p->present)
 		return;
@@ -686,16 +791,39 @@ static void put_attrs(struct msg *m, int pidx, unsigned int level)
 			   (pidx == pol_srv && t == NLBS_SRV_A_ADDR_BE) ||
 			   p->a[t].type == NL_ATTR_TYPE_NESTED;
 		unsigned int n = 1;
+		int w;
 
 		if (!p->a[t].present || !room(m, 256))
 			continue;
-		if (!chance(key ? 92 : 55))
+		w = want_attr(pidx, t);
+		if (w < 0 || (w == 0 && !chance(key ? 92 : 55)))
 			continue;
 		/* NLBS_CMD_FLOW_ADD takes several flow nests */
 		if (pidx != pol_svc && pidx != pol_srv && pidx != pol_flow && t == NLBS_A_FLOW)
 			n = 1 + rnd(4);
-		while (n--)
+		while (n--) {
+			char *at = (char *)m->nlh + m->nlh->nlmsg_len;
+
 			put_one(m, pidx, t, level);
+			if (!smart)
+				continue;
+			/* protocol (or state) decides what follows */
+			if ((pidx == pol_svc && t == NLBS_SVC_A_PROTO) ||
+			    (pidx != pol_svc && pidx != pol_srv && pidx != pol_flow &&
+			     t == NLBS_A_STATE))
+				cur_proto = *(uint8_t *)(at + NLA_HDRLEN);
+			/* the two devices differ */
+			if (pidx != pol_svc && pidx != pol_srv && pidx != pol_flow &&
+			    (t == NLBS_A_ACCESS_IFINDEX || t == NLBS_A_SERVER_IFINDEX)) {
+				uint32_t *v = (uint32_t *)(at + NLA_HDRLEN);
+
+				if (used_if && *v == used_if && nifidx >= 2)
+					*v = ifidx[0] == used_if ? ifidx[1] : ifidx[0];
+				used_if = *v;
+			}
+		}
+		if (smart && pidx == pol_svc && t == NLBS_SVC_A_PROTO && w < 0)
+			cur_proto = 0;
 	}
 }
 
@@ -703,6 +831,8 @@ static struct genlmsghdr *msg_start(struct msg *m, uint16_t type, uint16_t flags
 {
 	struct genlmsghdr *g;
 
+	cur_cmd = cmd;
+	cur_proto = 0;
 	m->nlh = mnl_nlmsg_put_header(m->buf);
 	m->nlh->nlmsg_type = type;
 	m->nlh->nlmsg_flags = flags;
@@ -721,8 +851,10 @@ static void build_valid(struct msg *m, const struct op *o, bool dump)
 	int pidx = dump ? o->dump_pol : o->do_pol;
 
 	msg_start(m, family, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0), (uint8_t)o->cmd);
+	smart = chance(75);
 	if (pidx >= 0)
 		put_attrs(m, pidx, 0);
+	smart = false;
 }
 
 /* ---- mutations ---------------------------------------------------------------- */
@@ -1075,8 +1207,26 @@ static bool exterr_ok(const struct nlmsghdr *nlh, uint32_t reqlen, char *why)
 struct req {
 	uint32_t seq, len;		/* len: bytes sent, for extack offsets */
 	bool sync, want_dump, any, got_end, success, replied;
+	char msg[96];			/* extack message */
 	int err;			/* 1: none seen */
 };
+
+static void extack_msg(const struct nlmsghdr *nlh, char *out, size_t cap)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t plen = mnl_nlmsg_get_payload_len(nlh), off = sizeof(*e);
+	const struct nlattr *a;
+
+	out[0] = 0;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	for (a = (const void *)((const char *)e + off);
+	     mnl_attr_ok(a, (int)((const char *)e + plen - (const char *)a)); a = mnl_attr_next(a))
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(out, cap, "%s", (const char *)mnl_attr_get_payload(a));
+}
 
 struct exch {
 	struct req r[3];
@@ -1161,6 +1311,8 @@ static void check_datagram(const char *buf, int n, struct exch *x, uint8_t reqcm
 			}
 			if (!exterr_ok(nlh, r ? r->len : UINT32_MAX, why))
 				violation("%s: %s", cmd_name(reqcmd), why);
+			else if (r)
+				extack_msg(nlh, r->msg, sizeof(r->msg));
 			if (!r)
 				continue;
 			if (r->sync && e->error)
@@ -1182,7 +1334,7 @@ static void check_datagram(const char *buf, int n, struct exch *x, uint8_t reqcm
 
 				if (e > 0 || e < -4095)
 					violation("NLMSG_DONE with error %d", e);
-				else if (e && r)
+				else if (r)
 					r->err = e;
 			}
 			if (r && r->sync)
@@ -1282,6 +1434,8 @@ static int run_snapshot(char *out, size_t cap)
 {
 	FILE *f = popen(opt_snapshot, "r");
 	size_t n = 0;
+	double t0 = now();
+	int rc;
 
 	if (!f)
 		die("popen: %s", strerror(errno));
@@ -1293,7 +1447,9 @@ static int run_snapshot(char *out, size_t cap)
 		n += r;
 	}
 	out[n] = 0;
-	return pclose(f);
+	rc = pclose(f);
+	st.t_ext += now() - t0;
+	return rc;
 }
 
 /* ---- the internal snapshot: config, state, services, servers ------------------ */
@@ -1386,6 +1542,7 @@ static size_t snap_cmd(char *out, size_t n, size_t cap, uint8_t cmd, bool dump)
 static int snap_internal(char *out, size_t cap)
 {
 	size_t n = 0;
+	double t0 = now();
 
 	if (!snl)
 		snl = nl_open();
@@ -1396,6 +1553,7 @@ static int snap_internal(char *out, size_t cap)
 	n = snap_cmd(out, n, cap, NLBS_CMD_SERVICE_GET, true);
 	n = snap_cmd(out, n, cap, NLBS_CMD_SERVER_GET, true);
 	(void)n;
+	st.t_snap += now() - t0;
 	return snap_leased ? 1 : 0;
 }
 
@@ -1447,7 +1605,7 @@ static void exchange(struct msg *m, size_t sendlen)
 	if (opt_check_every && st.sent % opt_check_every == 0) {
 		check = 1;
 	}
-	if (opt_snapshot && opt_ext_every && st.sent % opt_ext_every == 0)
+	if (opt_snapshot && opt_ext_every && st.sent % opt_ext_every == opt_ext_every / 2)
 		check = 2;
 	if (check == 1 && snap_internal(snap_a, sizeof(snap_a)) != 0)
 		check = 0;
@@ -1469,6 +1627,7 @@ static void exchange(struct msg *m, size_t sendlen)
 		return;
 	}
 	t0 = now() - t0;
+	st.t_xchg += t0;
 	if (t0 > st.slowest)
 		st.slowest = t0;
 	if (opt_slow_ms && t0 * 1000 > opt_slow_ms)
@@ -1485,7 +1644,8 @@ static void exchange(struct msg *m, size_t sendlen)
 		st.ebusy++;
 	if (opt_verbose && m->valid && r->err <= 0) {
 		if (r->err)
-			st.verr[cmd]++, st.vlast[cmd] = r->err;
+			st.verr[cmd]++, st.vlast[cmd] = r->err,
+			snprintf(st.vmsg[cmd], sizeof(st.vmsg[cmd]), "%s", r->msg);
 		else
 			st.vok[cmd]++;
 	}
@@ -1714,7 +1874,8 @@ int main(int argc, char **argv)
 		{ "snapshot", 1, NULL, 'S' }, { "unpriv", 0, NULL, 'u' },
 		{ "userns", 0, NULL, 'U' }, { "reconf", 0, NULL, 'r' },
 		{ "verbose", 0, NULL, 'v' }, { "max-violations", 1, NULL, 'm' },
-		{ "skip-if", 1, NULL, 'k' }, { "slow-ms", 1, NULL, 'L' }, { "snapshot-every", 1, NULL, 'e' },
+		{ "skip-if", 1, NULL, 'k' }, { "slow-ms", 1, NULL, 'L' },
+		{ "flap", 0, NULL, 'F' }, { "snapshot-every", 1, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct msg m;
@@ -1722,7 +1883,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opt_seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
-	while ((c = getopt_long(argc, argv, "n:t:s:T:i:c:S:uUrvm:k:e:L:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:t:s:T:i:c:S:uUrvm:k:e:L:F", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': opt_count = strtoull(optarg, NULL, 0); break;
 		case 't': opt_seconds = atof(optarg); break;
@@ -1734,6 +1895,7 @@ int main(int argc, char **argv)
 		case 'u': opt_unpriv = true; break;
 		case 'U': opt_userns = true; break;
 		case 'r': opt_reconf = true; break;
+		case 'F': opt_flap = true; break;
 		case 'v': opt_verbose++; break;
 		case 'm': opt_max_viol = (unsigned int)atoi(optarg); break;
 		case 'k': opt_skip_if = optarg; break;
@@ -1767,11 +1929,22 @@ int main(int argc, char **argv)
 			reconf_one(&m);
 			continue;
 		}
+		if (opt_flap) {
+			/* the state flapping as fast as requests go */
+			msg_start(&m, family, NLM_F_REQUEST | NLM_F_ACK, NLBS_CMD_STATE_SET);
+			mnl_attr_put_u8(m.nlh, NLBS_A_STATE, st.sent % 2 ? NLBS_STATE_STANDBY :
+					NLBS_STATE_ACTIVE);
+			if (st.sent % 7 == 0)
+				mnl_attr_put_u32(m.nlh, NLBS_A_LEASE_MS, 1 + rnd(20));
+			st.valid++;
+			exchange(&m, m.nlh->nlmsg_len);
+			continue;
+		}
 		r = rnd(100);
 		if (r < 30) {
 			const struct op *o = &ops[rnd(nops)];
 
-			build_valid(&m, o, false);
+			build_valid(&m, o, !(o->flags & GENL_CMD_CAP_DO));
 			st.valid++;
 			exchange(&m, m.nlh->nlmsg_len);
 		} else if (r < 80) {
@@ -1821,18 +1994,19 @@ int main(int argc, char **argv)
 		printf("fuzz_genl: %s: sent %llu (valid %llu mutated %llu random %llu dumps %llu "
 		       "interrupted %llu) acked %llu errors %llu replies %llu dump-msgs %llu "
 		       "checks %llu (nlbs-genl %llu, skipped %llu) violations %llu in %.1f s, %.0f/s, "
-		       "slowest %.0f ms; errno%s\n",
+		       "slowest %.0f ms, time in requests %.0f s, in snapshots %.0f s (nlbs-genl %.0f s); "
+		       "errno%s\n",
 		       tag, st.sent, st.valid, st.mutated, st.random, st.dumps, st.interrupted,
 		       st.acked, st.errors, st.replies, st.dump_msgs, st.checks, st.ext_checks, st.checks_skipped,
-		       st.violations, el, el > 0 ? st.sent / el : 0.0, st.slowest * 1000, hist);
+		       st.violations, el, el > 0 ? st.sent / el : 0.0, st.slowest * 1000, st.t_xchg, st.t_snap + st.t_ext, st.t_ext, hist);
 	}
 	if (opt_verbose) {
 		unsigned int c2;
 
 		for (c2 = 0; c2 < 256; c2++)
 			if (st.vok[c2] || st.verr[c2])
-				printf("fuzz_genl: %s: valid cmd %u: accepted %llu rejected %llu (last %d)\n",
-				       tag, c2, st.vok[c2], st.verr[c2], st.vlast[c2]);
+				printf("fuzz_genl: %s: valid cmd %u: accepted %llu rejected %llu (last %d %s)\n",
+				       tag, c2, st.vok[c2], st.verr[c2], st.vlast[c2], st.vmsg[c2]);
 	}
 	return st.violations ? 1 : 0;
 }
