@@ -133,6 +133,7 @@ timed() {
 			error="$(head -n 2 "$BENCH_TMP/err")"
 	fi
 	note "round $r: $op with $tool: $T_MS ms (exit $T_OK)"
+	return "$T_OK"
 }
 nlbs_fresh() {
 	bench_nlbs_load "${MODPARAMS[@]}" &&
@@ -187,22 +188,31 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			timed list-services nlbs "$r" nlbs_genl -n "$nlb" show
 			bench_nlbs_unload
 		else
+			# ipvsadm takes many times longer than nlbs-genl: each step
+			# only when a minute is left (the timeout is a minute after
+			# the deadline)
 			ipvs_flush
-			timed servers ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-servers-wrr"
-			timed list-servers ipvs-wrr "$r" ipvs_list
-			timed delete ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-delete"
+			in_budget 60 "ctl ipvs-wrr servers round $r" &&
+				timed servers ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-servers-wrr" &&
+				timed list-servers ipvs-wrr "$r" ipvs_list &&
+				in_budget 60 "ctl ipvs-wrr delete round $r" &&
+				timed delete ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-delete"
+			ipvs_flush
+			in_budget 60 "ctl ipvs-wrr services round $r" &&
+				timed services ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-services" &&
+				in_budget 60 "ctl ipvs-wrr list-services round $r" &&
+				timed list-services ipvs-wrr "$r" ipvs_list
 			ipvs_flush
 			# mh rebuilds its table on every server added: the first
-			# round only
+			# round only, last
 			if [ "$r" = 1 ]; then
-				timed servers ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-servers-mh"
-				timed list-servers ipvs-mh "$r" ipvs_list
-				timed delete ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-delete"
+				in_budget 90 "ctl ipvs-mh round $r" &&
+					timed servers ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-servers-mh" &&
+					timed list-servers ipvs-mh "$r" ipvs_list &&
+					in_budget 60 "ctl ipvs-mh delete round $r" &&
+					timed delete ipvs-mh "$r" ipvs_restore "$BENCH_TMP/i-delete"
 				ipvs_flush
 			fi
-			timed services ipvs-wrr "$r" ipvs_restore "$BENCH_TMP/i-services"
-			timed list-services ipvs-wrr "$r" ipvs_list
-			ipvs_flush
 		fi
 	done
 done

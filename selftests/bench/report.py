@@ -538,6 +538,9 @@ def main():
     L += md_mem(recs)
     L += md_ctl(summary['ctl'])
     L += md_failover(summary['failover'])
+    skipped = [r['what'] for r in recs if r.get('kind') == 'skipped']
+    if skipped:
+        L += ['Skipped for the time budget of their part (a slow host): ' + ', '.join(skipped) + '.', '']
     with open(os.path.join(d, 'results.md'), 'w') as f:
         f.write('\n'.join(L))
     return 0 if recs else 1
