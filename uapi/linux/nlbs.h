@@ -53,7 +53,8 @@
  *                                  fixed for the life of the service
  *     NLBS_SVC_A_EVENT       u8    (event) enum nlbs_event
  *     NLBS_SVC_A_NODEST      u8    enum nlbs_nodest: what becomes of the flows
- *                                  of a removed server (ADD and SET; default
+ *                                  of a removed server, decided when it is
+ *                                  removed (ADD and SET; default
  *                                  NLBS_NODEST_MOVE)
  *
  * NLBS_CMD_SERVICE_SET (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT, NODEST);
@@ -300,7 +301,7 @@ enum nlbs_stats_attr {
 	NLBS_STATS_A_DROP_TOOBIG,	/* longer than the server device's MTU */
 	NLBS_STATS_A_ICMP_FORWARDED,	/* ICMP errors steered to a flow's server */
 	NLBS_STATS_A_SYNC_SENT,		/* flows sent to "flows" listeners */
-	NLBS_STATS_A_SYNC_DROPPED,	/* flows not sent: no memory for a batch */
+	NLBS_STATS_A_SYNC_DROPPED,	/* not delivered: no memory, listener full */
 	NLBS_STATS_A_SYNC_IMPORTED,	/* flows imported with NLBS_CMD_FLOW_ADD */
 	NLBS_STATS_A_SYNC_REFUSED,	/* ... refused: no such service/server, full */
 
