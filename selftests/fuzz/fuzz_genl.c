@@ -1569,6 +1569,7 @@ static bool is_admin(const struct op *o)
 }
 
 static char snap_a[256 * 1024], snap_b[256 * 1024];
+static bool ext_pending;
 
 static void dump_request(const char *buf, size_t len)
 {
@@ -1605,7 +1606,10 @@ static void exchange(struct msg *m, size_t sendlen)
 	if (opt_check_every && st.sent % opt_check_every == 0) {
 		check = 1;
 	}
+	/* from the 300th (with 600) on, until one rejected request was checked */
 	if (opt_snapshot && opt_ext_every && st.sent % opt_ext_every == opt_ext_every / 2)
+		ext_pending = true;
+	if (ext_pending)
 		check = 2;
 	if (check == 1 && snap_internal(snap_a, sizeof(snap_a)) != 0)
 		check = 0;
@@ -1671,8 +1675,10 @@ static void exchange(struct msg *m, size_t sendlen)
 		return;
 	}
 	st.checks++;
-	if (check == 2)
+	if (check == 2) {
 		st.ext_checks++;
+		ext_pending = false;
+	}
 	if (strcmp(snap_a, snap_b)) {
 		violation("rejected %s (error %d, flags %#x) changed the state:\n"
 			  "--- before\n%s--- after\n%s", cmd_name(cmd), r->err,
@@ -1740,8 +1746,12 @@ static void do_dump(struct msg *m)
 		send_sync(&x);
 		read_to_end(&x, (uint8_t)o->cmd, BUFSZ);
 	}
-	if (r->success && is_admin(o))
+	/* a mutation may have changed the command: judge what was sent */
+	if (r->success && m->nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+	    is_admin(op_find(((struct genlmsghdr *)mnl_nlmsg_get_payload(m->nlh))->cmd))) {
 		violation("dump %s succeeded for an unprivileged requester", cmd_name(o->cmd));
+		dump_request(m->buf, m->nlh->nlmsg_len);
+	}
 }
 
 /* A dump on its own socket, at most one read, close: the kernel ends it. */
