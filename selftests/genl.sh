@@ -430,9 +430,11 @@ check "monitor: server del event" mon_wait "^server del $VIPA udp 53 10\.20\.0\.
 
 # ---- rejections -------------------------------------------------------------------
 section rejections
-check "reject: unknown device" fails "$a" 'cannot find device "nosuch"' config set access nosuch
+# a device name that does not resolve: exit 1, as ip's "Cannot find device"
+check "reject: unknown device" \
+	fails_rc 1 "$a" 'cannot find device "nosuch"' nlbs_genl -n "$a" config set access nosuch
 check "reject: device of another namespace (by name)" \
-	fails "$a" 'cannot find device "onlyb"' config set servers onlyb
+	fails_rc 1 "$a" 'cannot find device "onlyb"' nlbs_genl -n "$a" config set servers onlyb
 check "reject: duplicate service" fails "$a" "nlbs: service already exists" service add $VIPA tcp 80
 check "reject: duplicate server" fails "$a" "nlbs: server already exists in this service" \
 	server add $VIPA tcp 80 10.20.0.21 weight 9
