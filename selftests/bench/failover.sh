@@ -51,8 +51,8 @@ done
 # probe.py CLIENT_NS DST PORT INTERVAL_MS SECONDS READY_FILE SRV_NS...: one
 # process sends a numbered datagram each INTERVAL_MS from CLIENT_NS and
 # receives them on a socket bound to DST:PORT in each server namespace (one
-# clock for both ends). SIGUSR1 marks the event. Prints
-# "sent received gap_ms base_ms resumed".
+# clock for both ends), for at most SECONDS. SIGUSR1 marks the event,
+# SIGTERM ends it. Prints "sent received gap_ms base_ms resumed".
 cat >"$D/probe.py" <<'EOF'
 import ctypes, os, select, signal, socket, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
@@ -73,14 +73,16 @@ for ns in sys.argv[7:]:
     rx.append(r)
 enter(client)
 tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-ev = [None]
+ev, stop = [None], [None]
 signal.signal(signal.SIGUSR1, lambda *a: ev.__setitem__(0, time.monotonic()))
+signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, time.monotonic()))
 open(ready, 'w').close()
 t0 = time.monotonic()
 end, nxt, seq, arr = t0 + secs, t0, 0, []
 while True:
     now = time.monotonic()
-    if now >= end:
+    if now >= end or stop[0] is not None:
+        end = min(now, end)
         break
     if now >= nxt:
         try:
@@ -114,18 +116,23 @@ if not resumed:
 print(seq, len(arr), int(gap * 1000), int(longest(pre) * 1000), int(resumed))
 EOF
 # probe_run SECONDS_BEFORE SECONDS_AFTER CMD...: the stream; CMD (the
-# event) after SECONDS_BEFORE; sets P_SENT P_RECV P_GAP P_BASE P_RESUMED
+# event) after SECONDS_BEFORE, the end SECONDS_AFTER later (timed here: a
+# slow host delays this shell, not the window); sets P_SENT P_RECV P_GAP
+# P_BASE P_RESUMED
 probe_run() {
 	local before=$1 after=$2 pid
 	shift 2
-	rm -f "$D/ready"
-	python3 "$D/probe.py" "$client" "$VIP" "$PORT" 5 "$(awk -v a="$before" -v b="$after" \
-		'BEGIN { print a + b }')" "$D/ready" "$srv1" "$srv2" "$srv3" >"$D/probe.out" &
+	rm -f "$D/ready" "$D/probe.out"
+	P_SENT=0 P_RECV=0 P_GAP=0 P_BASE=0 P_RESUMED=0
+	python3 "$D/probe.py" "$client" "$VIP" "$PORT" 5 120 "$D/ready" \
+		"$srv1" "$srv2" "$srv3" >"$D/probe.out" &
 	pid=$!
-	busywait 20000 test -e "$D/ready"
+	busywait 30000 test -e "$D/ready"
 	sleep "$before"
 	kill -USR1 "$pid"
 	"$@"
+	sleep "$after"
+	kill -TERM "$pid"
 	wait "$pid"
 	read -r P_SENT P_RECV P_GAP P_BASE P_RESUMED <"$D/probe.out"
 }

@@ -338,7 +338,9 @@ def md_scale(s):
         if 'pps' in f:
             L.append('')
             cp = f" ({fmt_f(f['cpu_us_per_packet'], 2)} CPU µs each)" if f.get('cpu_us_per_packet') else ''
-            L.append(f"Flow table fill: {f.get('flows', 0):,} new flows (flow-max {f.get('flow_max', 0):,}) "
+            sk = ', '.join(f'{k} {v:,}' for k, v in f.items() if k.startswith('flow-skip-') and v)
+            L.append(f"Flow table fill: {f['n']:,} flows sent, {f.get('flows', 0):,} in the table "
+                     f"(flow-max {f.get('flow_max', 0):,}{'; ' + sk if sk else ''}) "
                      f"at {fmt_k(f['pps'])} new flows/s{cp}.")
     errs = [(r['series'], r['n'], r['error']) for r in s['loads'] if 'error' in r]
     for series, n, err in errs:

@@ -235,8 +235,12 @@ series_flows() {
 	s0=$(slab_kb nlbs_flow)
 	if BENCH_WARM=0 bench_pg xmit "$FLOWS" 0 1000 100.64.0.1 "100.64.$((FLOWS_ADDRS / 256)).$((FLOWS_ADDRS % 256))"; then
 		have=$(flows_now)
+		# why a flow would not be in the table (nlbs-genl stats)
+		skips=$(nlbs_genl -n "$nlb" stats | awk '$1 ~ /^flow-skip-/ && NF == 2 {
+			printf "%s%s=%s", s, $1, $2; s = " " }')
+		# shellcheck disable=SC2086
 		rec kind=flowfill n="$FLOWS" flow_max="$max" pps="$PG_PPS" loss="$PG_LOSS" \
-			flows="${have:-0}" delivered="$PG_DELIV" mark="$PG_MARK"
+			flows="${have:-0}" delivered="$PG_DELIV" mark="$PG_MARK" $skips
 		note "filled: ${have:-?} flows at $PG_PPS new flows/s"
 	else
 		rec kind=flowfill n="$FLOWS" error="pktgen failed"
