@@ -16,7 +16,7 @@
 # reference left), the flow cache is empty, the module's refcount is 0 and
 # it unloads. NLBS_CHAOS_LOOPS (default 2), NLBS_FUZZ_LONG=1 (100 loops, 10
 # minutes of device rounds), NLBS_FUZZ_SECONDS: seconds of the device rounds
-# (default 20).
+# (default 15).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fuzz/lib_fuzz.sh"
 
@@ -94,7 +94,7 @@ dev_event() {
 	esac
 }
 dev_loop() {
-	local i=0 k secs=${NLBS_FUZZ_SECONDS:-20} rc=0 flap reconf
+	local i=0 k secs=${NLBS_FUZZ_SECONDS:-15} rc=0 flap reconf
 	[ "${NLBS_FUZZ_LONG:-0}" = 1 ] && secs=${NLBS_FUZZ_SECONDS:-600}
 	setup_ns c_away || return 1
 	ip netns exec "$a_nlb" "$FG" --tag flap --flap --seconds "$secs" >"$FUZZ_TMP/flap.out" 2>&1 &
@@ -113,12 +113,15 @@ dev_loop() {
 	DEV_ROUNDS=$i
 	wait $flap || { log "flap: $(cat "$FUZZ_TMP/flap.out")"; rc=1; }
 	wait $reconf || { log "reconf: $(cat "$FUZZ_TMP/reconf.out")"; rc=1; }
-	log "$i rounds of the six device events"
-	log "$(tail -n 1 "$FUZZ_TMP/flap.out")"
-	log "$(tail -n 1 "$FUZZ_TMP/reconf.out")"
+	{
+		echo "$i rounds of the six device events in $secs s"
+		tail -n 1 "$FUZZ_TMP/flap.out"
+		tail -n 1 "$FUZZ_TMP/reconf.out"
+	} >"$FUZZ_TMP/dev.summary"
 	return $rc
 }
 ktap_check "devices: down/up, MAC, rename, netns move, delete/add in rounds, state flapping, reconf" dev_loop
+[ -r "$FUZZ_TMP/dev.summary" ] && while read -r l; do log "$l"; done <"$FUZZ_TMP/dev.summary"
 reconfigure() {
 	local nlb=$a_nlb
 	nlbs_genl_ns "$nlb" config set access acc servers srv nlbs $NLBS || return 1
