@@ -54,10 +54,15 @@ unsigned int nlbs_arp_rcv(struct nlbs_instance *inst, struct sk_buff *skb)
 	body = (const struct nlbs_arp_body *)(arp + 1);
 	state = READ_ONCE(inst->state);
 
-	/* Someone else claims the NLBS address while we hold it. */
-	if (body->sip == nlbs && !ether_addr_equal(body->sha, dev->dev_addr) &&
-	    state == NLBS_STATE_ACTIVE)
-		nlbs_stat_inc(inst, NLBS_STATS_A_ARP_CONFLICTS);
+	/* Someone else claims the NLBS address: counted while we hold it,
+	 * and never passed to the stack, whatever it asks (the NLB itself
+	 * must not learn the NLBS address at a foreign MAC).
+	 */
+	if (body->sip == nlbs && !ether_addr_equal(body->sha, dev->dev_addr)) {
+		if (state == NLBS_STATE_ACTIVE)
+			nlbs_stat_inc(inst, NLBS_STATS_A_ARP_CONFLICTS);
+		return NF_DROP;
+	}
 
 	if (body->tip != nlbs)
 		return NF_ACCEPT;

@@ -131,17 +131,10 @@ not_learnt() {
 	log "nlb's neighbour entry for the NLBS address: $n"
 	return 1
 }
-# Known bug (reported, issue 12): an ARP request to the NLB's own address
-# with the NLBS address as sender passes the hook (only the conflict is
-# counted) and the stack learns the spoofer as the NLBS address's neighbour.
-# A skip until fixed; NLBS_FUZZ_STRICT=1 makes it a failure.
-if out=$(not_learnt 2>&1) || [ "${NLBS_FUZZ_STRICT:-0}" = 1 ]; then
-	ktap_check "the spoofed NLBS address is not learnt as a neighbour" not_learnt
-else
-	log "$out"
-	ktap_skip "the spoofed NLBS address is not learnt as a neighbour" \
-		"known bug: learnt from an ARP request to the NLB's own address (NLBS_FUZZ_STRICT=1)"
-fi
+# Found by this fuzzer (selftests/fuzz/repro_arp_spoof.sh): an ARP request
+# to the NLB's own address with the NLBS address as sender must not teach
+# the stack the spoofer's MAC for the NLBS address.
+ktap_check "the spoofed NLBS address is not learnt as a neighbour" not_learnt
 # slub_debug=FZPU (selftests/vm/run.sh) covers the module's cache: objects
 # left at unload are listed ("Objects remaining") and WARN, which panics
 slub_dbg() {
