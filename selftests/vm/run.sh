@@ -165,7 +165,7 @@ mkdir -p "$run"
 	printf ')\n'
 } >"$run/env"
 
-cmdline="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
+cmdline="console=ttyS0 no_timer_check panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
 # SLUB debugging (sanity checks, red zones, poisoning, owner tracking) on
 # every cache: corruption is reported, and a cache destroyed with objects
 # still allocated lists them ("Objects remaining", then a WARN that panics).
