@@ -22,7 +22,9 @@
 #
 # Each daemon: -f its config, -i its pid file, -z the node's zserv socket,
 # --vty_socket the node's directory, -P 0 (no vty TCP port), --log to a
-# file in the node's directory.
+# file in the node's directory; each under SCHED_FIFO priority $FRR_PRIO
+# (default 5, below nlbsd's 10 in the tests): under TCG a starved bfdd or
+# bgpd stretches the detection times the tests measure.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "TAP version 13"
@@ -45,7 +47,8 @@ frr_have() {
 frr_daemon() {
 	local name=$1 ns=$2 d=$3 dir=$FRR_TMP/$1
 	shift 3
-	ip netns exec "$ns" "$FRR_LIB/$d" -f "$dir/$d.conf" -i "$dir/$d.pid" \
+	# SCHED_FIFO below nlbsd's: under TCG a starved bfdd detects late
+	ip netns exec "$ns" chrt -f "${FRR_PRIO:-5}" "$FRR_LIB/$d" -f "$dir/$d.conf" -i "$dir/$d.pid" \
 		-z "$dir/zserv.api" --vty_socket "$dir" -P 0 \
 		--log "file:$dir/$d.log" "$@" >>"$dir/$d.out" 2>&1 &
 	FRR_PIDS[$name]+=" $!"
@@ -66,11 +69,11 @@ frr_start() {
 	done
 	FRR_PIDS[$name]=""
 	frr_daemon "$name" "$ns" zebra || return 1
-	busywait 20000 test -S "$dir/zserv.api" || { log "$name: zebra did not start"; cat "$dir/zebra.out"; return 1; }
+	busywait 60000 test -S "$dir/zserv.api" || { log "$name: zebra did not start"; cat "$dir/zebra.out"; return 1; }
 	frr_daemon "$name" "$ns" bfdd --bfdctl "$dir/bfdd.sock" || return 1
 	frr_daemon "$name" "$ns" bgpd -l 0.0.0.0 || return 1
 	for d in zebra bfdd bgpd; do
-		busywait 20000 test -S "$dir/$d.vty" || { log "$name: $d did not start"; cat "$dir/$d.out"; return 1; }
+		busywait 60000 test -S "$dir/$d.vty" || { log "$name: $d did not start"; cat "$dir/$d.out"; return 1; }
 	done
 	vtysh --vty_socket "$dir" --config_dir "$dir" -b >"$dir/vtysh-b.out" 2>&1 ||
 		{ log "$name: vtysh -b failed"; cat "$dir/vtysh-b.out"; return 1; }
