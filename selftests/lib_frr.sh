@@ -22,9 +22,9 @@
 #
 # Each daemon: -f its config, -i its pid file, -z the node's zserv socket,
 # --vty_socket the node's directory, -P 0 (no vty TCP port), --log to a
-# file in the node's directory; each under SCHED_FIFO priority $FRR_PRIO
-# (default 5, below nlbsd's 10 in the tests): under TCG a starved bfdd or
-# bgpd stretches the detection times the tests measure.
+# file in the node's directory; each at nice $FRR_NICE (default -10):
+# under TCG a starved bfdd or bgpd stretches the detection times the tests
+# measure.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "TAP version 13"
@@ -47,8 +47,9 @@ frr_have() {
 frr_daemon() {
 	local name=$1 ns=$2 d=$3 dir=$FRR_TMP/$1
 	shift 3
-	# SCHED_FIFO below nlbsd's: under TCG a starved bfdd detects late
-	ip netns exec "$ns" chrt -f "${FRR_PRIO:-5}" "$FRR_LIB/$d" -f "$dir/$d.conf" -i "$dir/$d.pid" \
+	# nice -10: under TCG a starved bfdd detects late (SCHED_FIFO made
+	# the guest crawl: RT throttling)
+	ip netns exec "$ns" nice -n "${FRR_NICE:--10}" "$FRR_LIB/$d" -f "$dir/$d.conf" -i "$dir/$d.pid" \
 		-z "$dir/zserv.api" --vty_socket "$dir" -P 0 \
 		--log "file:$dir/$d.log" "$@" >>"$dir/$d.out" 2>&1 &
 	FRR_PIDS[$name]+=" $!"
