@@ -46,7 +46,7 @@ const char *nlbs_state_name(u8 state)
 	return state <= NLBS_STATE_MAX ? nlbs_state_names[state] : "?";
 }
 
-/* The seed's transitions: inop never goes straight to active. */
+/* The original design's transitions: inop never goes straight to active. */
 static const u8 nlbs_transitions[] = {
 	[NLBS_STATE_INIT]    = BIT(NLBS_STATE_ACTIVE) | BIT(NLBS_STATE_STANDBY) |
 			       BIT(NLBS_STATE_INOP),

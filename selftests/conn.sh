@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Connections survive (issue 9): 200 long-lived TCP connections through the
+# Connections survive: 200 long-lived TCP connections through the
 # pair (nlbsd on nlb1 and nlb2, flow sync between them) to srv1..3, then, each
 # change applied to both daemons by SIGHUP reload:
 #   1. weights 1:1:1 -> 4:1:1            every connection answers

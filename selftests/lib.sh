@@ -10,7 +10,7 @@
 # own EXIT trap; use defer instead.
 #
 # Sections: paths; KTAP output; cleanup; kernel log; module; namespaces;
-# busywait; the reference topology (../shared/topology.md) as namespaces.
+# busywait; the reference topology (Documentation/topology.rst) as namespaces.
 
 # ---- paths -------------------------------------------------------------
 NLBS_TOP=${NLBS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -219,7 +219,7 @@ busywait() {
 	done
 }
 
-# ---- the reference topology (../shared/topology.md) ------------------------
+# ---- the reference topology (Documentation/topology.rst) ------------------------
 #
 #  client 203.0.113.10                             "Internet" 203.0.113.0/24
 #    | eth0

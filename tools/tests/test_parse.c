@@ -326,7 +326,7 @@ static const struct good_case good[] = {
 	{ "show", "CONFIG_GET ack" },
 	{ "flow", "FLOW_GET dump" },
 	{ "flow show", "FLOW_GET dump" },
-	/* issue 9: table size, nodest, flow settings, flow commands */
+	/* table size, nodest, flow settings, flow commands */
 	{ "service add 198.51.100.10 tcp 80 table-size 251",
 	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80 table=251}" },
 	{ "service add 198.51.100.10 table-size 4194301 nodest drop",
@@ -480,7 +480,7 @@ static const struct bad_case bad[] = {
 	{ "flow bogus", CLI_USAGE, "flow: unknown command \"bogus\"" },
 	{ "flow show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "config help extra", CLI_USAGE, "unexpected argument \"extra\"" },
-	/* issue 9 */
+	/* table size, nodest, flow settings */
 	{ "service add 198.51.100.10 table-size", CLI_USAGE,
 	  "\"table-size\" needs a value" },
 	{ "service add 198.51.100.10 table-size 65537x", CLI_USAGE,
@@ -841,7 +841,7 @@ static void print_flow_reply(void)
 	print_end(true);
 }
 
-/* issue 9: what the kernel adds to its replies */
+/* what the kernel adds to its replies */
 static void print_config_flow_reply(void)
 {
 	struct nlmsghdr *nlh = config_reply();

@@ -320,7 +320,7 @@ static void test_lease_limit(void)
 	ktap_ok(c && c->lease_ms == 600000, "explicit lease allows a long dead-after%s%s",
 		c ? "" : ": ", c ? "" : err);
 	config_free(c);
-	/* issue 11: lease 600s with a dead time of 300 ms passed */
+	/* lease 600s with a dead time of 300 ms passed */
 	err[0] = 0;
 	c = load(HEAD "[node]\nlease = 600s\n", err, sizeof(err));
 	ktap_ok(!c && strstr(err, ":10: lease (600000ms) exceeds dead-after x advert-interval "

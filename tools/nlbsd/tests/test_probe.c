@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nlbsd host tests of the health checks (probe.c) on loopback: local
- * resource errors are "no result", never "down" (issue 11, finding 6), and
+ * resource errors are "no result", never "down", and
  * the checks in flight stay below the limit, the others waiting for a slot
  * without a verdict.
  */
