@@ -76,8 +76,12 @@ ktap_check() {
 	local ktap_check_t0=${EPOCHREALTIME/./}
 	"$@" >"$out" 2>&1
 	rc=$?
-	# NLBS_KTAP_TIME=1: each subtest's time (where a slow test spends it)
-	[ "${NLBS_KTAP_TIME:-0}" = 1 ] && log "($(( (${EPOCHREALTIME/./} - ktap_check_t0) / 1000 )) ms)"
+	# Where a slow test spends its time: a subtest over 5 s says so;
+	# NLBS_KTAP_TIME=1: every subtest's time
+	local ktap_check_ms=$(( (${EPOCHREALTIME/./} - ktap_check_t0) / 1000 ))
+	if [ "${NLBS_KTAP_TIME:-0}" = 1 ] || [ $ktap_check_ms -gt 5000 ]; then
+		log "($ktap_check_ms ms)"
+	fi
 	if [ $rc = 0 ]; then
 		ktap_pass "$name"
 	else
