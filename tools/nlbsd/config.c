@@ -883,6 +883,23 @@ static void set_defaults(struct nlbsd_config *c)
 
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen)
 {
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = config_parse(f, path, out, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int config_parse(FILE *f, const char *path, struct nlbsd_config **out, char *err,
+		 size_t errlen)
+{
 	struct parse_ctx p = { 0 };
 	int rc;
 
@@ -894,14 +911,8 @@ int config_load(const char *path, struct nlbsd_config **out, char *err, size_t e
 	}
 	snprintf(p.c->path, sizeof(p.c->path), "%s", path);
 	set_defaults(p.c);
-	p.f = fopen(path, "re");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		config_free(p.c);
-		return -1;
-	}
+	p.f = f;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
 	if (!p.err[0] && rc > 0) {
 		p.lineno = rc;
 		fail(&p, "syntax error (expected [section] or name = value)");
