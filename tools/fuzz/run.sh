@@ -8,7 +8,8 @@
 # (read only) and out/TARGET, where the inputs it finds are kept from one run
 # to the next. A crash, leak, UB report or timeout is saved as
 # out/TARGET-crash-<sha1> (or -leak-, -timeout-, ...) and fails the run;
-# reproduce it with ./TARGET out/TARGET-crash-<sha1>. KTAP on stdout, one
+# reproduce it with ./TARGET out/TARGET-crash-<sha1>. TARGET.dict, when
+# there is one, is the target's dictionary (the words of its grammar). KTAP on stdout, one
 # line per target with its executions; the target's log is out/TARGET.log.
 #
 # FUZZ_FRESH=1 (make check): start from the tree's corpus alone, the
@@ -39,6 +40,8 @@ for t in $targets; do
 	fi
 	mkdir -p "$work"
 	log="out/$t.log"
+	dict=
+	[ -f "$t.dict" ] && dict="-dict=$t.dict"
 	start=$(date +%s)
 	# stdin from /dev/null: a key-file = /dev/stdin must not wait on a tty.
 	# A small quarantine: with ASan's 256 MB every execution's large blocks
@@ -48,7 +51,7 @@ for t in $targets; do
 	ASAN_OPTIONS="detect_leaks=1:quarantine_size_mb=4${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
 		"./$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="out/$t-" "$@" \
+		-print_final_stats=1 -artifact_prefix="out/$t-" $dict "$@" \
 		"$work" "corpus/$t" </dev/null >"$log" 2>&1
 	r=$?
 	end=$(date +%s)
