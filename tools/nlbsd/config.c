@@ -704,13 +704,19 @@ static int handler(void *user, const char *section, const char *name, const char
 	return fail(p, "unknown section [%s]", section);
 }
 
-/* fgets() that counts lines and swallows the rest of an overlong one. */
+/*
+ * fgets() that counts lines and swallows the rest of an overlong one. A NUL
+ * byte is an error: the line would end there for the parser, and fgets()
+ * having read past it to the newline, the "rest" swallowed would be the
+ * next line.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *p = stream;
 	size_t n;
 	int ch;
 
+	memset(str, 0, num);
 	if (!fgets(str, num, p->f))
 		return NULL;
 	p->lineno++;
@@ -718,6 +724,11 @@ static char *reader(char *str, int num, void *stream)
 	if (str[strspn(str, " \t")] == '[')
 		p->section_line = p->lineno;
 	n = strlen(str);
+	if ((int)n < num - 1 && memchr(str + n + 1, '\n', num - n - 1)) {
+		fail(p, "NUL byte in line");
+		*str = 0;
+		return str;
+	}
 	if (n && str[n - 1] != '\n' && !feof(p->f)) {
 		p->long_line = true;
 		while ((ch = fgetc(p->f)) != EOF && ch != '\n')
@@ -883,6 +894,23 @@ static void set_defaults(struct nlbsd_config *c)
 
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen)
 {
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = config_parse(f, path, out, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int config_parse(FILE *f, const char *path, struct nlbsd_config **out, char *err,
+		 size_t errlen)
+{
 	struct parse_ctx p = { 0 };
 	int rc;
 
@@ -894,14 +922,8 @@ int config_load(const char *path, struct nlbsd_config **out, char *err, size_t e
 	}
 	snprintf(p.c->path, sizeof(p.c->path), "%s", path);
 	set_defaults(p.c);
-	p.f = fopen(path, "re");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		config_free(p.c);
-		return -1;
-	}
+	p.f = f;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
 	if (!p.err[0] && rc > 0) {
 		p.lineno = rc;
 		fail(&p, "syntax error (expected [section] or name = value)");

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "nlbsd.h"
 #include "script.h"
@@ -146,6 +147,12 @@ struct nlbsd_config {
  * @err holds "FILE:LINE: problem". The key file is read too.
  */
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen);
+/*
+ * The same from the open stream @f (left open), named @path in messages;
+ * relative paths in it are relative to @path's directory (the fuzzer).
+ */
+int config_parse(FILE *f, const char *path, struct nlbsd_config **out, char *err,
+		 size_t errlen);
 void config_free(struct nlbsd_config *c);
 
 /*

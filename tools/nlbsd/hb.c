@@ -43,8 +43,8 @@ const char *hb_result_str(enum hb_result r)
 		[HB_ERR_MAGIC] = "bad magic",
 		[HB_ERR_AUTH] = "authentication failed (wrong key or forged)",
 		[HB_ERR_VERSION] = "unsupported version",
-		[HB_ERR_V1] = "heartbeat version 1 (the peer runs an older nlbsd): refused, "
-			      "upgrade it",
+		[HB_ERR_V1] = ("heartbeat version 1 (the peer runs an older nlbsd): refused, "
+			       "upgrade it"),
 		[HB_ERR_REPLAY] = "replayed (sequence number not increasing)",
 		[HB_ERR_STALE_EPOCH] = "replayed (stale epoch)",
 		[HB_ERR_REORDERED] = "reordered (older than the newest)",

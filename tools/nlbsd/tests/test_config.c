@@ -422,6 +422,28 @@ static void test_next_key(void)
 	unlink(path);
 }
 
+/*
+ * A NUL byte in a line (fuzz_conf): the parser's line ends there, fgets()
+ * read on to the newline, and the reader took the line for an overlong one
+ * and swallowed the next line as its "rest". Now an error at its line.
+ */
+static void test_nul_byte(void)
+{
+	static const char text[] = HEAD "[node]\npriority = 2\0 junk\nbogus = 1\n";
+	char err[600] = "";
+	struct nlbsd_config *c;
+	FILE *f = fopen(conffile, "w");
+
+	if (!f || fwrite(text, sizeof(text) - 1, 1, f) != 1 || fclose(f))
+		abort();
+	config_load(conffile, &c, err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":10: NUL byte in line"),
+		"a NUL byte in a line is an error at that line");
+	if (c || !strstr(err, ":10: NUL byte in line"))
+		ktap_diag("got \"%s\"", err);
+	config_free(c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(dir))
@@ -439,6 +461,7 @@ int main(void)
 	test_next_key();
 	test_hex_key();
 	test_prime();
+	test_nul_byte();
 	unlink(keyfile);
 	unlink(conffile);
 	rmdir(dir);
