@@ -775,6 +775,65 @@ int main(void)
 		close(fd);
 	}
 
+	/*
+	 * ---- the heartbeat socket: connected to the peer, reads bounded ----
+	 * Datagrams from another address are dropped by the kernel (the
+	 * socket is connected to the peer): not one read. A flood from the
+	 * peer's own address and port (spoofed, not authentic) is read at
+	 * most HB_RX_BUDGET a wakeup, the rest at the next turns of the loop,
+	 * and the peer's heartbeats still get through.
+	 */
+	{
+		struct sockaddr_in fa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = inet_addr("127.0.0.9") };
+		struct ha_rx_stats a, b;
+		uint8_t junk[HB_LEN];
+		int ffd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ttl = 255, i, nflood;
+		unsigned long reads;
+
+		memset(junk, 0x5a, sizeof(junk));
+		setsockopt(ffd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		ok = ffd >= 0 && bind(ffd, (struct sockaddr *)&fa, sizeof(fa)) == 0;
+		run_for(ADVERT);
+		ha_rx_stats(&a);
+		lm = log_mark();
+		for (i = 0; ok && i < 500; i++)
+			sendto(ffd, junk, sizeof(junk), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+		run_for(2 * ADVERT);
+		ha_rx_stats(&b);
+		ktap_ok(ok && b.foreign == a.foreign && b.reads - a.reads < 10 &&
+			!log_has(lm, "127.0.0.9") && b.accepted > a.accepted,
+			"500 datagrams from 127.0.0.9 to the heartbeat port: none read (%lu reads, "
+			"%lu foreign), the peer's still accepted", b.reads - a.reads,
+			b.foreign - a.foreign);
+		if (ffd >= 0)
+			close(ffd);
+
+		/* the flood, queued all at once: four budgets' worth */
+		nflood = 4 * a.budget;
+		mark = peer.nrx;
+		ha_rx_stats(&a);
+		for (i = 0; i < nflood; i++)
+			sendto(peer.fd, junk, sizeof(junk), 0, (struct sockaddr *)&us_sa,
+			       sizeof(us_sa));
+		peer_send();		/* a genuine heartbeat behind it */
+		run_for(3 * ADVERT);
+		ha_rx_stats(&b);
+		reads = b.reads - a.reads;
+		ktap_diag("flood of %d: %lu read in %lu wakeups, at most %lu in one, budget used up "
+			  "%lu times", nflood, reads, b.wakeups - a.wakeups, b.batch_max,
+			  b.budget_out - a.budget_out);
+		ktap_ok(reads > a.budget, "flood from the peer's address: %lu datagrams queued and "
+			"read (more than one budget, %u)", reads, a.budget);
+		ktap_ok(b.batch_max == a.budget && b.budget_out - a.budget_out >= reads / a.budget &&
+			b.wakeups - a.wakeups > reads / a.budget,
+			"at most %u read per wakeup (the most: %lu), over %lu wakeups", a.budget,
+			b.batch_max, b.wakeups - a.wakeups);
+		ktap_ok(b.accepted > a.accepted && k_active() && all_sent(mark, ST_ACTIVE),
+			"the peer's heartbeats behind the flood accepted (%lu), no transition",
+			b.accepted - a.accepted);
+	}
+
 	/* ---- key rotation: the next key accepted, no state change ---- */
 	{
 		struct nlbsd_config *c3 = mkcfg(port, true);
