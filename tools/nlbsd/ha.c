@@ -687,6 +687,36 @@ static void check_arp_conflicts(void)
 	ha.arp_known = true;
 }
 
+/*
+ * With two heartbeat paths the peer is alive while either delivers
+ * (accept_hb() takes the first copy of each heartbeat); a path silent for
+ * the dead time is logged, as is its return, and changes nothing else.
+ */
+static void check_paths(void)
+{
+	uint64_t now = now_ms(), dead = dead_ms();
+	struct hb_path *p;
+	bool silent;
+	unsigned int i;
+
+	if (ha.npaths < 2)
+		return;
+	for (i = 0; i < ha.npaths; i++) {
+		p = &ha.path[i];
+		silent = now - p->rx_ms >= dead;
+		if (silent == p->silent)
+			continue;
+		p->silent = silent;
+		if (silent)
+			log_warn("heartbeat path %u (%s -> %s): nothing heard for %llu ms%s", i + 1,
+				 ip4(p->local), ip4(p->peer), (unsigned long long)(now - p->rx_ms),
+				 ha_peer_alive() ? ": the peer is heard on the other path" : "");
+		else
+			log_info("heartbeat path %u (%s -> %s) delivers again", i + 1,
+				 ip4(p->local), ip4(p->peer));
+	}
+}
+
 static void tick(struct timer *t)
 {
 	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
@@ -698,6 +728,7 @@ static void tick(struct timer *t)
 	/* what queued first (after a stall): our heartbeat then echoes the newest */
 	drain();
 	connect_paths();
+	check_paths();
 	send_hb(0);
 	check_devices();
 	evaluate();
@@ -1166,8 +1197,9 @@ static void close_sockets(void)
  */
 static int set_sockets(const struct nlbsd_config *c)
 {
-	struct in_addr local[HB_PATHS] = { c->address }, peer[HB_PATHS] = { c->peer };
-	int fd[HB_PATHS + 1], n = 1, i, ret = 0;
+	struct in_addr local[HB_PATHS] = { c->address, c->address2 };
+	struct in_addr peer[HB_PATHS] = { c->peer, c->peer2 };
+	int fd[HB_PATHS + 1], n = c->peer2.s_addr ? 2 : 1, i, ret = 0;
 
 	for (i = 0; i <= n; i++)
 		fd[i] = -1;
@@ -1405,6 +1437,9 @@ int ha_start(const struct nlbsd_config *c)
 	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
 		 ip4(c->address), c->priority, ip4(c->peer), c->port, c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
+	if (c->peer2.s_addr)
+		log_info("second heartbeat path: %s -> %s:%u", ip4(c->address2), ip4(c->peer2),
+			 c->port);
 	run_scripts(ST_INIT, ST_INIT, "started");
 	relay_start(c, ha.epoch);
 	/* the peer's last life we know of: anything older is a replay */
@@ -1432,7 +1467,8 @@ int ha_reload(const struct nlbsd_config *c)
 	const struct nlbsd_config *old = ha.cfg;
 
 	if (c->address.s_addr != old->address.s_addr || c->port != old->port ||
-	    c->peer.s_addr != old->peer.s_addr) {
+	    c->peer.s_addr != old->peer.s_addr || c->address2.s_addr != old->address2.s_addr ||
+	    c->peer2.s_addr != old->peer2.s_addr) {
 		if (set_sockets(c) < 0) {
 			ha.cfg = old;
 			return -1;

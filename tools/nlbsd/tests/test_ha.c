@@ -275,6 +275,10 @@ static ssize_t k_evrecv(void *ctx, void *buf, size_t len)
 static struct {
 	int fd;
 	struct loop_fd lf;
+	/* a second heartbeat path: 127.0.0.4 (the peer) to 127.0.0.3 (us) */
+	int fd2;
+	struct loop_fd lf2;
+	bool lost1, lost2;	/* a path lost both ways */
 	struct timer t;
 	int state;
 	uint8_t prio;
@@ -290,10 +294,10 @@ static struct {
 		uint8_t prio;
 	} rx[RXMAX];
 	size_t nrx;
-} peer = { .fd = -1 };
+} peer = { .fd = -1, .fd2 = -1 };
 
 static uint8_t key[32], key2[32];
-static struct sockaddr_in us_sa;
+static struct sockaddr_in us_sa, us_sa2;
 
 static void peer_send(void)
 {
@@ -313,7 +317,10 @@ static void peer_send(void)
 
 	memcpy(m.fp, peer.fp, sizeof(m.fp));
 	hb_encode(&m, peer.key, buf);
-	sendto(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+	if (!peer.lost1)
+		sendto(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+	if (peer.fd2 >= 0 && !peer.lost2)
+		sendto(peer.fd2, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa2, sizeof(us_sa2));
 }
 
 static void peer_drain(void);
@@ -326,15 +333,15 @@ static void peer_tick(struct timer *t)
 		peer_send();
 }
 
-/* Read what we sent to the peer. */
-static void peer_drain(void)
+/* Read what we sent to the peer on one path (dropped if that path is lost). */
+static void peer_drain_fd(int fd, bool lost)
 {
 	uint8_t buf[2048];
 	struct hb_msg m;
 	ssize_t n;
 
-	while ((n = recv(peer.fd, buf, sizeof(buf), 0)) >= 0) {
-		if (hb_decode(buf, n, key, NULL, &m, NULL) != HB_OK || peer.nrx >= RXMAX)
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) >= 0) {
+		if (lost || hb_decode(buf, n, key, NULL, &m, NULL) != HB_OK || peer.nrx >= RXMAX)
 			continue;
 		if (!peer.deaf) {
 			peer.echo_epoch = m.epoch;
@@ -346,6 +353,12 @@ static void peer_drain(void)
 		peer.rx[peer.nrx].prio = m.priority;
 		peer.nrx++;
 	}
+}
+
+static void peer_drain(void)
+{
+	peer_drain_fd(peer.fd, peer.lost1);
+	peer_drain_fd(peer.fd2, peer.lost2);
 }
 
 static void peer_readable(struct loop_fd *lf, uint32_t events)
@@ -515,12 +528,24 @@ static int setup(uint16_t *port)
 	setsockopt(peer.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	us_sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sa.sin_port,
 				      .sin_addr.s_addr = inet_addr("127.0.0.1") };
+	us_sa2 = us_sa;
+	us_sa2.sin_addr.s_addr = inet_addr("127.0.0.3");
+	/* the peer's end of the second path, on the same port */
+	peer.fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = inet_addr("127.0.0.4");
+	if (peer.fd2 < 0 || bind(peer.fd2, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	setsockopt(peer.fd2, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	k.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (k.efd < 0 || loop_init() < 0)
 		return -1;
 	peer.lf.fd = peer.fd;
 	peer.lf.fn = peer_readable;
 	if (loop_add(&peer.lf, EPOLLIN) < 0)
+		return -1;
+	peer.lf2.fd = peer.fd2;
+	peer.lf2.fn = peer_readable;
+	if (loop_add(&peer.lf2, EPOLLIN) < 0)
 		return -1;
 	peer.epoch = wall_ms() * 1000;
 	peer.t.fn = peer_tick;
@@ -855,12 +880,76 @@ int main(void)
 		config_free(c3);
 	}
 
+	/*
+	 * ---- a second heartbeat path ----
+	 * [node] address2 127.0.0.3, [peer] address2 127.0.0.4. The peer
+	 * active with the higher priority, we standby: losing either path
+	 * (both ways) changes nothing, losing both makes us take over.
+	 */
+	{
+		struct nlbsd_config *c4 = mkcfg(port, true);
+		struct ha_rx_stats a, b;
+
+		c4->address2.s_addr = inet_addr("127.0.0.3");
+		c4->peer2.s_addr = inet_addr("127.0.0.4");
+		ha_reload(c4);
+		peer_says(ST_ACTIVE, 200);
+		ok = run_until(k_standby, 1000);
+		run_for(3 * ADVERT);
+		mark = peer.nrx;
+		ha_rx_stats(&a);
+		run_for(5 * ADVERT);
+		ha_rx_stats(&b);
+		ktap_ok(ok && k_standby() && peer.nrx - mark >= 8 && b.accepted - a.accepted >= 4 &&
+			b.accepted - a.accepted <= 7,
+			"two paths: standby under the peer; our heartbeats on both (%zu in 5 "
+			"intervals), each of its accepted once (%lu)", peer.nrx - mark,
+			b.accepted - a.accepted);
+
+		lm = log_mark();
+		mark = peer.nrx;
+		peer.lost1 = true;
+		run_for((2 * DEAD + 2) * ADVERT);
+		ktap_ok(k_standby() && all_sent(mark, ST_STANDBY) && ha_peer_alive() &&
+			log_has(lm, "heartbeat path 1 (127.0.0.1 -> 127.0.0.2): nothing heard for") &&
+			!log_has(lm, "state standby ->"),
+			"path 1 lost both ways: logged, no transition (the peer heard on path 2)");
+		lm = log_mark();
+		peer.lost1 = false;
+		run_for(3 * ADVERT);
+		ktap_ok(log_has(lm, "heartbeat path 1 (127.0.0.1 -> 127.0.0.2) delivers again"),
+			"path 1 back: logged");
+
+		lm = log_mark();
+		mark = peer.nrx;
+		peer.lost2 = true;
+		run_for((2 * DEAD + 2) * ADVERT);
+		ktap_ok(k_standby() && all_sent(mark, ST_STANDBY) && ha_peer_alive() &&
+			log_has(lm, "heartbeat path 2 (127.0.0.3 -> 127.0.0.4): nothing heard for") &&
+			!log_has(lm, "state standby ->"),
+			"path 2 lost both ways: logged, no transition (the peer heard on path 1)");
+
+		lm = log_mark();
+		peer.lost1 = true;	/* and path 2 still lost: both */
+		ok = run_until(k_active, (DEAD + 4) * ADVERT);
+		ktap_ok(ok && log_has(lm, "state standby -> active"),
+			"both paths lost: the peer is dead, we take over");
+
+		peer.lost1 = peer.lost2 = false;
+		peer_says(ST_STANDBY, 50);
+		ha_reload(c);
+		run_for(3 * ADVERT);
+		ktap_ok(k_active(), "back to one path: active");
+		config_free(c4);
+	}
+
 	ha_stop();
 	kern_close();
 	loop_fini();
 	config_free(c);
 	config_free(c2);
 	close(peer.fd);
+	close(peer.fd2);
 	close(k.efd);
 	if (ktap_failed)
 		log_show();
