@@ -937,6 +937,49 @@ int main(void)
 
 		peer.lost1 = peer.lost2 = false;
 		peer_says(ST_STANDBY, 50);
+		run_for(3 * ADVERT);
+
+		/*
+		 * The peer's port closed on path 2 (its daemon not listening):
+		 * the connected socket is told (ICMP port unreachable, then
+		 * ECONNREFUSED once): counted, not an error, path 1 unharmed.
+		 */
+		{
+			char *st = NULL, *line;
+			size_t stlen = 0;
+			unsigned long refused = 0;
+			FILE *f;
+
+			lm = log_mark();
+			loop_del(&peer.lf2);
+			close(peer.fd2);
+			peer.fd2 = -1;
+			run_for(5 * ADVERT);
+			f = open_memstream(&st, &stlen);
+			if (f) {
+				ha_status(f);
+				fclose(f);
+			}
+			line = st ? strstr(st, "heartbeat-path: 2 ") : NULL;
+			if (line && (line = strstr(line, "port unreachable ")))
+				refused = strtoul(line + strlen("port unreachable "), NULL, 10);
+			ktap_ok(refused > 0 && k_active() &&
+				!log_has(lm, "heartbeat to 127.0.0.4: Connection refused"),
+				"the peer's port closed on path 2: port unreachable counted (%lu), "
+				"no error, still active", refused);
+			free(st);
+			peer.fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (peer.fd2 >= 0) {
+				struct sockaddr_in sa = us_sa;
+				int ttl = 255;
+
+				sa.sin_addr.s_addr = inet_addr("127.0.0.4");
+				bind(peer.fd2, (struct sockaddr *)&sa, sizeof(sa));
+				setsockopt(peer.fd2, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+				peer.lf2.fd = peer.fd2;
+				loop_add(&peer.lf2, EPOLLIN);
+			}
+		}
 		ha_reload(c);
 		run_for(3 * ADVERT);
 		ktap_ok(k_active(), "back to one path: active");
