@@ -89,6 +89,7 @@ struct nlbsd_config {
 	char access_dev[IF_NAMESIZE];
 	char server_dev[IF_NAMESIZE];
 	struct in_addr address;		/* own access-subnet address */
+	struct in_addr address2;	/* a second heartbeat path: ours; 0: none */
 	struct in_addr nlbs_addr;
 	uint32_t node_id;		/* default: derived from address */
 	uint8_t priority;
@@ -108,6 +109,7 @@ struct nlbsd_config {
 
 	/* [peer] */
 	struct in_addr peer;
+	struct in_addr peer2;		/* a second heartbeat path: the peer's */
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];

@@ -163,3 +163,13 @@ enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int 
 	r->seq = m->seq;
 	return HB_OK;
 }
+
+bool hb_replay_seen(const struct hb_replay *r, const struct hb_msg *m)
+{
+	uint64_t back;
+
+	if (!r->valid || m->epoch != r->epoch || m->seq > r->seq)
+		return false;
+	back = r->seq - m->seq;
+	return back < HB_WINDOW && (r->seen & (1ull << back));
+}
