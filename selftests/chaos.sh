@@ -12,9 +12,10 @@
 #             followed by a fresh config; the instance must follow (inop when
 #             a device goes, active again after the config)
 #   servers   10,000 servers (NLBS_CHAOS_SERVERS) added to a second service
-#             and removed, in batches, while the stream is forwarded
-#   nlbsd     nlbsd alone on the NLB, killed with SIGKILL and started again
-#             (2 x loops): active and forwarding each time
+#             and removed, in batches, while the stream is forwarded (once;
+#             NLBS_FUZZ_LONG=1: every loop)
+#   nlbsd     nlbsd alone on the NLB, killed with SIGKILL and started again:
+#             active and forwarding each time
 # After each loop: the kernel log is clean; at the end the namespaces are
 # gone (net_namespace objects back to their count before the test: no
 # reference left), the flow cache is empty, the module's refcount is 0 and
@@ -140,8 +141,11 @@ ktap_check "kernel log clean" dmesg_clean
 
 # ---- 10,000 servers added and removed while forwarding ------------------------------
 # A second service of the forwarding NLB gets 10,000 servers in one batch and
-# loses them in another, LOOPS times; the stream to udp 53 goes on.
+# loses them in another, once (NLBS_FUZZ_LONG=1: LOOPS times); the stream to
+# udp 53 goes on.
 SRV_N=${NLBS_CHAOS_SERVERS:-10000}
+SRV_LOOPS=1
+[ "${NLBS_FUZZ_LONG:-0}" = 1 ] && SRV_LOOPS=$LOOPS
 awk -v n="$SRV_N" -v vip="$VIP" 'BEGIN {
 	for (i = 0; i < n; i++)
 		printf "server add %s tcp 80 10.20.%d.%d weight %d mac 02:00:00:00:%02x:%02x\n",
@@ -154,7 +158,7 @@ svc_servers() {
 servers_loop() {
 	local i t0
 	nlbs_genl_ns "$a_nlb" service add $VIP tcp 80 || return 1
-	for ((i = 1; i <= LOOPS; i++)); do
+	for ((i = 1; i <= SRV_LOOPS; i++)); do
 		t0=${EPOCHREALTIME/./}
 		nlbs_genl_ns "$a_nlb" -b "$FUZZ_TMP/srv.add" || { log "loop $i: add failed"; return 1; }
 		[ "$(svc_servers)" = "$SRV_N" ] || { log "loop $i: $(svc_servers) servers"; return 1; }
@@ -167,7 +171,7 @@ servers_loop() {
 	done
 	nlbs_genl_ns "$a_nlb" service del $VIP tcp 80
 }
-ktap_check "servers: $SRV_N added and removed in batches under traffic, $LOOPS times" servers_loop
+ktap_check "servers: $SRV_N added and removed in batches under traffic, $SRV_LOOPS times" servers_loop
 
 # ---- nlbsd killed and restarted ---------------------------------------------------
 # nlbsd alone on the forwarding NLB (its peer silent: it becomes active), killed
@@ -198,7 +202,7 @@ nlbsd_conf() {
 nlbsd_loop() {
 	local i pid
 	nlbsd_conf || return 1
-	for ((i = 1; i <= LOOPS * 2; i++)); do
+	for ((i = 1; i <= LOOPS; i++)); do
 		ip netns exec "$a_nlb" "$NLBSD_BIN" -c "$FUZZ_TMP/nlbsd.conf" \
 			>>"$FUZZ_TMP/nlbsd.log" 2>&1 &
 		pid=$!
@@ -211,7 +215,7 @@ nlbsd_loop() {
 	done
 }
 if [ -x "$NLBSD_BIN" ]; then
-	ktap_check "nlbsd: killed (SIGKILL) and started again $((LOOPS * 2)) times, active and forwarding each time" \
+	ktap_check "nlbsd: killed (SIGKILL) and started again $LOOPS times, active and forwarding each time" \
 		nlbsd_loop
 	# nlbsd's services replaced ours: the stream's service as the tests expect
 	ktap_check "the NLB configured by hand again" eval 'nlbs_genl_ns "$a_nlb" service del $VIP udp 53 &&
