@@ -47,7 +47,7 @@ start_servers() {
 		conn_server "$(eval echo "\$srv$i")" "$VIP" $PORT "srv$i" || return 1
 	done
 	for i in 1 2 3 4; do
-		busywait 20000 conn_listening "$(eval echo "\$srv$i")" $PORT || return 1
+		busywait 60000 conn_listening "$(eval echo "\$srv$i")" $PORT || return 1
 	done
 }
 ktap_check "echo servers on $VIP:$PORT in srv1..4" start_servers || ktap_finished

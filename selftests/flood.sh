@@ -41,7 +41,7 @@ start_servers() {
 		conn_server "$ns" "$VIP" $PORT "srv$i" || return 1
 	done
 	for i in 1 2 3; do
-		busywait 20000 conn_listening "$(dp_ns "srv$i")" $PORT || return 1
+		busywait 60000 conn_listening "$(dp_ns "srv$i")" $PORT || return 1
 	done
 }
 ktap_check "echo servers on $VIP:$PORT in srv1..3" start_servers || ktap_finished
