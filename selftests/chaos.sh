@@ -157,6 +157,8 @@ svc_servers() {
 }
 servers_loop() {
 	local i t0
+	# the reconfiguring fuzzer of the device loop may have left one
+	nlbs_genl_ns "$a_nlb" service del $VIP tcp 80 2>/dev/null
 	nlbs_genl_ns "$a_nlb" service add $VIP tcp 80 || return 1
 	for ((i = 1; i <= SRV_LOOPS; i++)); do
 		t0=${EPOCHREALTIME/./}
