@@ -6,7 +6,8 @@
  * and written as nlbsd_* metrics.
  *
  * The status is "key: value" lines (nlbsd.8, STATUS). A value's counters
- * are taken as "word number" pairs; a word that ends in ':' names a group
+ * are taken as "word number" pairs (a number first in the value: the pair
+ * named ""); a word that ends in ':' names a group
  * ("refused: auth 0, replay 0" gives refused.auth and refused.replay). The
  * tables below say which pair becomes which metric: lines and pairs they do
  * not name are left out, so nlbsd may add to its status freely.
@@ -271,7 +272,7 @@ static const struct pair_map counters[] = {
 	  "reason=\"ttl\"", NULL },
 	{ "heartbeats", "refused.foreign", "nlbsd_heartbeats_refused_total",
 	  "reason=\"foreign\"", NULL },
-	{ "one-way-losses", "one-way-losses", "nlbsd_one_way_losses_total", NULL,
+	{ "one-way-losses", "", "nlbsd_one_way_losses_total", NULL,
 	  "Times the peer stopped hearing us while we heard it." },
 	{ "one-way-losses", "unconfirmed", "nlbsd_peer_unconfirmed_total", NULL,
 	  "Times the peer was taken for dead: not heard in our present life." },
@@ -323,16 +324,7 @@ static void write_pairs(FILE *f, const char *text, const struct pair_map *m,
 		v = value_of(text, m[i].key, buf, sizeof(buf));
 		if (!v)
 			continue;
-		/* "one-way-losses: 3, ..." : the line's first number is its own */
-		if (!strcmp(m[i].key, m[i].pair)) {
-			np = 1;
-			snprintf(pairs[0].name, sizeof(pairs[0].name), "%s", m[i].key);
-			pairs[0].val = strtoull(v, NULL, 10);
-			if (!isdigit((unsigned char)*v))
-				continue;
-		} else {
-			np = pairs_of(v, pairs, MAX_PAIRS);
-		}
+		np = pairs_of(v, pairs, MAX_PAIRS);
 		p = pair_find(pairs, np, m[i].pair);
 		if (!p)
 			continue;
