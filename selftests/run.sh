@@ -19,7 +19,7 @@ cd "$(dirname "$0")" || exit 1
 timeout=300
 # shellcheck disable=SC1091
 [ -r settings ] && . ./settings
-timeout=$((timeout * ${NLBS_TIMEOUT_SCALE:-1}))
+scale=${NLBS_TIMEOUT_SCALE:-1}
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
@@ -63,7 +63,10 @@ for name in "${tests[@]}"; do
 	[ -d /sys/module/nlbs ] && rmmod nlbs 2>/dev/null
 	start=$(date +%s)
 	out=$(mktemp)
-	timeout -k 10 "$timeout" "./$name.sh" </dev/null 2>&1 | tee "$out" | sed 's/^/    /'
+	# settings may give a test its own: timeout_NAME=SECONDS
+	tvar=timeout_$name
+	t=$(( ${!tvar:-$timeout} * scale ))
+	timeout -k 10 "$t" "./$name.sh" </dev/null 2>&1 | tee "$out" | sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	extra=""
@@ -87,7 +90,7 @@ for name in "${tests[@]}"; do
 	else
 		case "$rc" in
 		0|4) ;;
-		124|137) extra="timed out after ${timeout}s${extra:+, $extra}" ;;
+		124|137) extra="timed out after ${t}s${extra:+, $extra}" ;;
 		*) extra="exit $rc${extra:+, $extra}" ;;
 		esac
 		echo "# $name: $extra"
