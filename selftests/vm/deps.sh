@@ -10,7 +10,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	dkms sparse
 	libmnl-dev libjson-c-dev libsodium-dev libinih-dev
-	iproute2 tcpdump socat arping iputils-ping
+	iproute2 tcpdump socat arping iputils-ping ethtool
 	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
 	ipvsadm gnuplot-nox
