@@ -15,15 +15,16 @@
 # forwarded + drop-xmit. First with the NLB active, then standby. The spoofed
 # NLBS address is never learnt as a neighbour, the module's flow cache is
 # under slub_debug, the kernel log stays clean, the flow cache empties and
-# the module unloads.
-#   NLBS_FUZZ_FRAMES (default 10000 active + 1/5 of it standby),
+# the module unloads. GRO on the access device turns a burst of TCP segments
+# into GSO skbs (selftests/fuzz/gso_burst.py): forwarded whole.
+#   NLBS_FUZZ_FRAMES (default 6000 active + 1/5 of it standby),
 #   NLBS_FUZZ_LONG=1 (400000), NLBS_FUZZ_SEED.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fuzz/lib_fuzz.sh"
 
 [ -r "$NLBS_KO" ] || ktap_skip_all "$NLBS_KO not built (make)"
 
-N=${NLBS_FUZZ_FRAMES:-10000}
+N=${NLBS_FUZZ_FRAMES:-6000}
 [ "${NLBS_FUZZ_LONG:-0}" = 1 ] && N=${NLBS_FUZZ_FRAMES:-400000}
 SEED=${NLBS_FUZZ_SEED:-$(( $(date +%s) % 100000 ))}
 VIP=198.51.100.10 NLBS=10.10.0.100
@@ -135,6 +136,46 @@ not_learnt() {
 # to the NLB's own address with the NLBS address as sender must not teach
 # the stack the spoofer's MAC for the NLBS address.
 ktap_check "the spoofed NLBS address is not learnt as a neighbour" not_learnt
+
+# GSO-shaped skbs: GRO on the access veth (NAPI) with a flush timeout merges
+# a burst of TCP segments of one connection into GSO skbs, the shape a NIC
+# with GRO/LRO hands over. Each must be forwarded whole to the server
+# (segments of 1000 bytes fit its MTU of 1500: never drop-toobig).
+SEGS=32 SEG=1000
+gso() {
+	local before after rx fwd bytes
+	nlbs_genl_ns "$nlb" state set active || return 1
+	# veth hands frames to the peer's NAPI (and GRO) only from a sender
+	# without TSO (drivers/net/veth.c: veth_skb_is_eligible_for_gro)
+	ip netns exec "$inj" ethtool -K inj0 tso off >/dev/null &&
+		ip netns exec "$nlb" ethtool -K acc gro on >/dev/null ||
+		{ log "ethtool -K: tso off on inj0, gro on on acc failed"; return 1; }
+	ip netns exec "$nlb" sh -c 'echo 1000000 >/sys/class/net/acc/gro_flush_timeout' || return 1
+	snap B || return 1
+	before=$(ip netns exec "$srv" cat /sys/class/net/eth0/statistics/rx_bytes)
+	ip netns exec "$inj" /usr/bin/python3 "$FUZZ_DIR/gso_burst.py" inj0 "$NLB_MAC" \
+		10.10.0.254 "$VIP" 80 $SEGS $SEG >/dev/null || return 1
+	gso_in() {
+		after=$(ip netns exec "$srv" cat /sys/class/net/eth0/statistics/rx_bytes)
+		[ $((after - before)) -ge $((SEGS * SEG)) ]
+	}
+	busywait 10000 gso_in || log "the server received $((after - before)) bytes, expected >= $((SEGS * SEG))"
+	snap A || return 1
+	rx=$((A[rx] - B[rx])) fwd=$((A[forwarded] - B[forwarded])) bytes=$((after - before))
+	log "$SEGS segments of $SEG bytes arrived as $rx skbs; forwarded $fwd, server received $bytes bytes"
+	ip netns exec "$nlb" sh -c 'echo 0 >/sys/class/net/acc/gro_flush_timeout'
+	ip netns exec "$nlb" ethtool -K acc gro off >/dev/null
+	ip netns exec "$inj" ethtool -K inj0 tso on >/dev/null
+	[ "$rx" -ge 1 ] && [ "$rx" -lt $SEGS ] ||
+		{ log "GRO merged nothing: no GSO skb reached the hook"; return 1; }
+	[ "$fwd" = "$rx" ] && [ $((A[drop-toobig] - B[drop-toobig])) = 0 ] &&
+		[ $((A[drop-malformed] - B[drop-malformed])) = 0 ] && [ "$bytes" -ge $((SEGS * SEG)) ]
+}
+if command -v ethtool >/dev/null; then
+	ktap_check "GRO on the access device: $SEGS TCP segments as GSO skbs, forwarded whole" gso
+else
+	ktap_skip "GRO on the access device: GSO skbs forwarded whole" "ethtool missing (selftests/vm/deps.sh)"
+fi
 # slub_debug=FZPU (selftests/vm/run.sh) covers the module's cache: objects
 # left at unload are listed ("Objects remaining") and WARN, which panics
 slub_dbg() {

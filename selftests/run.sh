@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The suite runner: runs every test selftests/<name>.sh (all *.sh here except
-# lib*.sh, run.sh and demo.sh) one after the other, as root, each with the
+# lib*.sh, run.sh and demo.sh; the optional ones of settings only when
+# asked for) one after the other, as root, each with the
 # module not loaded and a per-test timeout (settings), and prints KTAP: each
 # test's own output indented as a subtest, then "ok N name". Exit 1 if any
 # test failed.
 #
 #   selftests/run.sh [--list] [NAME...]      T="pat..." selftests/run.sh
+# (NAME: a test's exact name, as make check's VMs get theirs)
 #
 # A test passes with exit 0, is skipped with exit 4 (kselftest codes) and fails
 # otherwise, and also when it leaves the module loaded or a namespace behind.
@@ -18,20 +20,27 @@ cd "$(dirname "$0")" || exit 1
 timeout=300
 # shellcheck disable=SC1091
 [ -r settings ] && . ./settings
-timeout=$((timeout * ${NLBS_TIMEOUT_SCALE:-1}))
+scale=${NLBS_TIMEOUT_SCALE:-1}
 
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 tests=()
-want=("$@")
-[ ${#want[@]} = 0 ] && [ -n "${T:-}" ] && read -r -a want <<<"${T//,/ }"
+# NAMEs are exact test names; T's words are patterns (contained in a name)
+want=("$@") exact=1
+[ ${#want[@]} = 0 ] && [ -n "${T:-}" ] && read -r -a want <<<"${T//,/ }" && exact=0
 for f in *.sh; do
 	case "$f" in lib*.sh|run.sh|demo.sh) continue ;; esac
 	name=${f%.sh}
+	# settings' optional tests run only when asked for by name or pattern
+	case " ${optional:-} " in *" $name "*) [ ${#want[@]} -gt 0 ] || continue ;; esac
 	if [ ${#want[@]} -gt 0 ]; then
 		hit=0
 		for p in "${want[@]}"; do
-			case "$name" in *"$p"*) hit=1 ;; esac
+			if [ $exact = 1 ]; then
+				[ "$name" = "$p" ] && hit=1
+			else
+				case "$name" in *"$p"*) hit=1 ;; esac
+			fi
 		done
 		[ $hit = 1 ] || continue
 	fi
@@ -57,7 +66,10 @@ for name in "${tests[@]}"; do
 	[ -d /sys/module/nlbs ] && rmmod nlbs 2>/dev/null
 	start=$(date +%s)
 	out=$(mktemp)
-	timeout -k 10 "$timeout" "./$name.sh" </dev/null 2>&1 | tee "$out" | sed 's/^/    /'
+	# settings may give a test its own: timeout_NAME=SECONDS
+	tvar=timeout_$name
+	t=$(( ${!tvar:-$timeout} * scale ))
+	timeout -k 10 "$t" "./$name.sh" </dev/null 2>&1 | tee "$out" | sed 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	extra=""
@@ -81,7 +93,7 @@ for name in "${tests[@]}"; do
 	else
 		case "$rc" in
 		0|4) ;;
-		124|137) extra="timed out after ${timeout}s${extra:+, $extra}" ;;
+		124|137) extra="timed out after ${t}s${extra:+, $extra}" ;;
 		*) extra="exit $rc${extra:+, $extra}" ;;
 		esac
 		echo "# $name: $extra"

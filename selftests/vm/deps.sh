@@ -10,7 +10,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	dkms sparse
 	libmnl-dev libjson-c-dev libsodium-dev libinih-dev
-	iproute2 tcpdump socat arping iputils-ping
+	iproute2 tcpdump socat arping iputils-ping ethtool
 	python3 python3-yaml python3-scapy jq util-linux
 	keepalived lighttpd apache2-utils wrk curl
 	ipvsadm gnuplot-nox
@@ -18,6 +18,7 @@ PKGS=(
 	debhelper dh-dkms fakeroot lintian	# make deb (debian/, selftests/deb.sh)
 	libsystemd-dev				# sd_notify (tools/nlbsd: Type=notify, watchdog)
 	frr					# BGP + BFD announcing the VIP (selftests/ecmp.sh)
+	clang libclang-rt-14-dev		# libFuzzer (tools/fuzz, make -C tools fuzz)
 )
 
 installed() {
