@@ -693,7 +693,7 @@ e2e_report() {
 e2e_ab() {
 	local n=$1 c=$2 i out before=() total
 	for i in 1 2 3; do before[i]=$(e2e_hits $i /index.html); done
-	out=$(client ab -q -s 20 -n "$n" -c "$c" "http://$VIP/index.html" 2>&1)
+	out=$(client ab -q -s $((20 * ${NLBS_TIMEOUT_SCALE:-1})) -n "$n" -c "$c" "http://$VIP/index.html" 2>&1)
 	E2E_AB_DONE=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
 	E2E_AB_FAILED=$(awk '/^Failed requests:/ { print $3 }' <<<"$out")
 	E2E_AB_NON2XX=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
