@@ -24,7 +24,7 @@
 
 static const struct metric_map counter_map[NLBS_STATS_A_MAX + 1] = {
 	[NLBS_STATS_A_RX] = { "nlbs_received_packets_total", NULL,
-		"IPv4 datagrams for a VIP received on the access device.", false },
+		"IPv4 and IPv6 datagrams for a VIP received on the access device.", false },
 	[NLBS_STATS_A_FORWARDED] = { "nlbs_forwarded_packets_total", NULL,
 		"VIP datagrams sent to a server.", false },
 	[NLBS_STATS_A_ARP_REQUESTS] = { "nlbs_arp_requests_total", NULL,
@@ -61,6 +61,14 @@ static const struct metric_map counter_map[NLBS_STATS_A_MAX + 1] = {
 		"Flows imported from the peer.", false },
 	[NLBS_STATS_A_SYNC_REFUSED] = { "nlbs_sync_refused_flows_total", NULL,
 		"Flows from the peer refused (unknown service or server, table full).", false },
+	[NLBS_STATS_A_NDP_SOLICITS] = { "nlbs_ndp_solicitations_total", NULL,
+		"Neighbour solicitations for the IPv6 NLBS address seen, in every state.", false },
+	[NLBS_STATS_A_NDP_ADVERTS] = { "nlbs_ndp_advertisements_total", NULL,
+		"Neighbour solicitations for the IPv6 NLBS address answered (only while active).", false },
+	[NLBS_STATS_A_NDP_UNSOLICITED] = { "nlbs_ndp_unsolicited_sent_total", NULL,
+		"Unsolicited neighbour advertisements sent for the IPv6 NLBS address.", false },
+	[NLBS_STATS_A_NDP_CONFLICTS] = { "nlbs_ndp_conflicts_total", NULL,
+		"Another MAC address claimed the IPv6 NLBS address while active.", false },
 };
 
 const struct metric_map *metrics_counter_map(unsigned int attr)
