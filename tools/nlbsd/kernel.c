@@ -398,8 +398,9 @@ int kern_service_prune(const struct nlbsd_config *c)
 	if (ret >= 0 && p.err)
 		ret = p.err;
 	for (i = 0; ret >= 0 && i < p.n; i++) {
-		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
-				      NLBS_BIT(NLBS_SVC_A_PORT);
+		/* IPv6 services, which nlbsd does not configure yet, go too. */
+		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_VIP6) |
+				      NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT);
 		nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
 		nlbs_put_service(nlh, &p.stale[i]);
 		ret = note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
@@ -693,7 +694,9 @@ static int flow_one(const struct nlbs_flow *f, void *data)
 {
 	struct flows_ctx *fc = data;
 
-	fc->cb(fc->arg, f);
+	/* The sync wire format carries IPv4 flows only (so far). */
+	if (!(f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))
+		fc->cb(fc->arg, f);
 	return 0;
 }
 
@@ -841,7 +844,8 @@ int kern_dump_read(kern_flow_cb cb, void *arg)
 				return -EBADMSG;
 			return e->error < 0 ? e->error : 1;
 		}
-		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0)
+		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0 ||
+		    (f.present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))	/* IPv4 sync only */
 			continue;
 		cb(arg, &f);
 	}

@@ -20,7 +20,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	44
+#define NTESTS	45
 
 static unsigned int test_no, failures;
 
@@ -717,6 +717,19 @@ static void test_service_requests(void)
 		 NLBS_CMD_SERVER_SET);
 	expect_str(req_str(2), want,
 		   "request: server set weight of a dumped service sends its key only");
+
+	{
+		struct nlbs_service s6 = svc, back;
+
+		s6.present |= NLBS_BIT(NLBS_SVC_A_VIP6);
+		inet_pton(AF_INET6, "2001:db8::80", s6.vip6);
+		ret = nlbs_service_set(nl, &s6);
+		result(ret == 0 && nlbs_parse_service(fake_req(3), &back) == 0 &&
+		       (back.present & NLBS_BIT(NLBS_SVC_A_VIP6)) &&
+		       !(back.present & NLBS_BIT(NLBS_SVC_A_VIP_BE)) &&
+		       !memcmp(back.vip6, s6.vip6, 16) && back.port == 443,
+		       "request: service set of an IPv6 service sends its IPv6 VIP only");
+	}
 	nlbs_nl_close(nl);
 }
 
