@@ -286,10 +286,9 @@ static unsigned int nlbs_ipv6_rcv(struct nlbs_instance *inst,
 	u8 nexthdr, pkt = 0;
 	int thoff;
 
-	if (skb_vlan_tag_present(skb))
+	/* Too short to say whether it is ours: the stack's to judge. */
+	if (skb_vlan_tag_present(skb) || !pskb_may_pull(skb, sizeof(*ip6h)))
 		return NF_ACCEPT;
-	if (!pskb_may_pull(skb, sizeof(*ip6h)))
-		goto malformed;
 	skb_reset_network_header(skb);
 	/* NDP for the NLBS address arrives multicast too. */
 	if (nlbs_ndisc_rcv(inst, skb, &verdict))
