@@ -514,6 +514,15 @@ takeover() {
 }
 ktap_check "takeover: nlb2's unsolicited advertisements flip fw1, a flow keeps its server" takeover
 
+standby_drops() {
+	snap || return 1
+	fw_send udp "$MAC1" "$FW_MAC" "$CLIENT_IP6" "$VIP6" 1000 53 || return 1
+	busywait 5000 dp_stat_is nlb1 drop-inactive $((${B1[drop-inactive]} + 1)) ||
+		{ dp_expect_delta nlb1 drop-inactive "${B1[drop-inactive]}" 1; return 1; }
+	dp_expect_delta nlb1 forwarded "${B1[forwarded]}" 0
+}
+ktap_check "nlb1, now standby, drops IPv6 VIP traffic sent to its MAC (drop-inactive)" standby_drops
+
 v4_fwd() {
 	dp_flows v4 3 21000 || return 1
 	[ "$(dp_per_server v4)" = "3 0 0 0" ] || { log "$(dp_per_server v4)"; return 1; }
