@@ -162,6 +162,14 @@ static const char *ip4(uint32_t be, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN) ? buf : "?";
 }
 
+/* IPv4 (be) or IPv6 (v6, when is6): buf of INET6_ADDRSTRLEN. */
+static const char *ipx(bool is6, uint32_t be, const uint8_t *v6, char *buf)
+{
+	if (!is6)
+		return ip4(be, buf);
+	return inet_ntop(AF_INET6, v6, buf, INET6_ADDRSTRLEN) ? buf : "?";
+}
+
 static const char *proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
@@ -170,18 +178,21 @@ static const char *proto_name(uint8_t proto)
 /* vip="...",protocol="...",port="..." */
 static void svc_labels(FILE *f, const struct nlbs_service *svc)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
-	fprintf(f, "vip=\"%s\",protocol=\"%s\",port=\"%u\"", ip4(svc->vip, buf),
+	fprintf(f, "vip=\"%s\",protocol=\"%s\",port=\"%u\"",
+		ipx(svc->present & NLBS_BIT(NLBS_SVC_A_VIP6), svc->vip, svc->vip6, buf),
 		proto_name(svc->proto), svc->proto ? svc->port : 0);
 }
 
 static void srv_labels(FILE *f, const struct nlbs_snap_server *e)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
 	svc_labels(f, &e->svc);
-	fprintf(f, ",server=\"%s\"", ip4(e->srv.addr, buf));
+	fprintf(f, ",server=\"%s\"",
+		ipx(e->srv.present & NLBS_BIT(NLBS_SRV_A_ADDR6), e->srv.addr,
+		    e->srv.addr6, buf));
 }
 
 static void write_counters(FILE *f, const struct nlbs_snapshot *s)
