@@ -5,6 +5,7 @@
 #
 #   make                 module + tools        make W=1 / make C=1 (sparse)
 #   make check [T=pat] [KERNEL=debug] [HOST=1]  the test suite (see selftests/README)
+#   make check-deb       make deb, then the packages installed in a VM (deb.sh)
 #   make demo [HOST=1]   the demo in a VM
 #   make debug-kernel    the debug kernel of KERNEL=debug, into build/debug-kernel
 #   make style           checkpatch --strict over kmod/ and uapi/
@@ -38,7 +39,7 @@ CHECKPATCH ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/checkpatch.pl) \
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all module tools check demo bench style install install-module install-tools clean print-kdir deb
-.PHONY: debug-kernel
+.PHONY: debug-kernel check-deb
 
 all: module tools
 
@@ -71,6 +72,12 @@ bench:
 # build/debug-kernel/ (long: see selftests/README)
 debug-kernel:
 	@selftests/vm/debug-kernel.sh
+
+# make check-deb: the packages of make deb installed, used and purged in a
+# VM (selftests/deb.sh; make check skips it: the DKMS build in the guest
+# takes minutes under emulation)
+check-deb: deb
+	@CHECK_T=deb CHECK_KERNEL='$(KERNEL)' selftests/vm/check.sh
 
 # make deb: nlbs-dkms and nlbs-tools into build/deb/, checked by lintian
 deb:

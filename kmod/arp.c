@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ARP for the NLBS address: only the active NLB answers, and on becoming
- * active it announces itself with gratuitous ARP (the seed's broadcast ARP
- * request with sender = target = NLBS address) so that the firewalls' caches
- * flip to its MAC. The NLBS address is never configured on an interface, so
- * the kernel's own ARP never answers for it; requests for it are consumed
- * here in every state, which keeps a standby silent.
+ * active it announces itself with gratuitous ARP (the original design's
+ * broadcast ARP request with sender = target = NLBS address) so that the
+ * firewalls' caches flip to its MAC. The NLBS address is never configured
+ * on an interface, so the kernel's own ARP never answers for it; requests
+ * for it are consumed here in every state, which keeps a standby silent.
  */
 #include <linux/if_arp.h>
 #include <net/arp.h>

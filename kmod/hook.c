@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ingress hook on the access device (NFPROTO_NETDEV, NF_NETDEV_INGRESS):
- * the seed's Figure 4 per frame.
+ * the original design's forwarding flow chart, per frame.
  *
  *   ARP                         -> arp.c (answer for the NLBS address if active)
  *   NS/NA about the IPv6 NLBS address -> ndisc.c (the same, for IPv6)

@@ -28,11 +28,14 @@ module_param_named(service_max, nlbs_service_max, uint, 0644);
 MODULE_PARM_DESC(service_max, "Services per namespace (default 65536)");
 
 /*
- * A service of up to this many eligible servers has its table rebuilt in the
- * request (about a millisecond at 65537 slots); a larger one at most
- * NLBS_REBUILD_DELAY_MS after its first change, once for a whole batch.
+ * A service of up to NLBS_SYNC_REBUILD_MAX eligible servers and a table of
+ * up to NLBS_SYNC_REBUILD_SLOTS has its table rebuilt in the request, under
+ * RTNL (about a millisecond at 65537 slots); any other at most
+ * NLBS_REBUILD_DELAY_MS after its first change, once for a whole batch,
+ * filled outside RTNL (seconds at 4194301 slots under emulation).
  */
 #define NLBS_SYNC_REBUILD_MAX	64
+#define NLBS_SYNC_REBUILD_SLOTS	65537
 #define NLBS_REBUILD_DELAY_MS	20
 
 static const char * const nlbs_state_names[] = {
@@ -47,7 +50,7 @@ const char *nlbs_state_name(u8 state)
 	return state <= NLBS_STATE_MAX ? nlbs_state_names[state] : "?";
 }
 
-/* The seed's transitions: inop never goes straight to active. */
+/* The original design's transitions: inop never goes straight to active. */
 static const u8 nlbs_transitions[] = {
 	[NLBS_STATE_INIT]    = BIT(NLBS_STATE_ACTIVE) | BIT(NLBS_STATE_STANDBY) |
 			       BIT(NLBS_STATE_INOP),
@@ -444,10 +447,11 @@ static void nlbs_rebuild_work(struct work_struct *work)
 }
 
 /*
- * The servers of @svc changed. Small tables are rebuilt at once, so a request
- * that returns has taken effect; large ones, and all with @defer (a batch
- * that ends with NLBS_CMD_COMMIT), at most NLBS_REBUILD_DELAY_MS after the
- * first change, outside RTNL. Until then a removed server's slots go to
+ * The servers of @svc changed. Small tables (the default size, up to 64
+ * servers) are rebuilt at once, so a request that returns has taken
+ * effect; large ones, and all with @defer (a batch that ends with
+ * NLBS_CMD_COMMIT), at most NLBS_REBUILD_DELAY_MS after the first change,
+ * outside RTNL. Until then a removed server's slots go to
  * the next live server of the table (nlbs_table_lookup()).
  */
 static void nlbs_service_changed(struct nlbs_instance *inst,
@@ -458,6 +462,7 @@ static void nlbs_service_changed(struct nlbs_instance *inst,
 	if (list_empty(&svc->dirty_node))
 		list_add_tail(&svc->dirty_node, &inst->dirty);
 	if (!defer && svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
+	    svc->table_size <= NLBS_SYNC_REBUILD_SLOTS &&
 	    !nlbs_service_rebuild(svc))
 		return;
 	/* Not postponed by further changes: queue, never mod. */

@@ -11,6 +11,11 @@
 #             to another namespace and back, deleted and made again, each
 #             followed by a fresh config; the instance must follow (inop when
 #             a device goes, active again after the config)
+#   servers   10,000 servers (NLBS_CHAOS_SERVERS) added to a second service
+#             and removed, in batches, while the stream is forwarded (once;
+#             NLBS_FUZZ_LONG=1: every loop)
+#   nlbsd     nlbsd alone on the NLB, killed with SIGKILL and started again:
+#             active and forwarding each time
 # After each loop: the kernel log is clean; at the end the namespaces are
 # gone (net_namespace objects back to their count before the test: no
 # reference left), the flow cache is empty, the module's refcount is 0 and
@@ -133,6 +138,93 @@ reconfigure() {
 }
 ktap_check "after a fresh config the NLB forwards again" reconfigure
 ktap_check "kernel log clean" dmesg_clean
+
+# ---- 10,000 servers added and removed while forwarding ------------------------------
+# A second service of the forwarding NLB gets 10,000 servers in one batch and
+# loses them in another, once (NLBS_FUZZ_LONG=1: LOOPS times); the stream to
+# udp 53 goes on.
+SRV_N=${NLBS_CHAOS_SERVERS:-10000}
+SRV_LOOPS=1
+[ "${NLBS_FUZZ_LONG:-0}" = 1 ] && SRV_LOOPS=$LOOPS
+awk -v n="$SRV_N" -v vip="$VIP" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "server add %s tcp 80 10.20.%d.%d weight %d mac 02:00:00:00:%02x:%02x\n",
+			vip, 100 + int(i / 250), i % 250 + 1, i % 7 + 1, int(i / 256), i % 256
+}' >"$FUZZ_TMP/srv.add"
+sed 's/^server add \(.*\) weight .*/server del \1/' "$FUZZ_TMP/srv.add" >"$FUZZ_TMP/srv.del"
+svc_servers() {
+	nlbs_genl_ns "$a_nlb" service show | awk -v v="$VIP" '$2 == v && $3 == "tcp" && $4 == 80 { print $6 }'
+}
+servers_loop() {
+	local i t0
+	# the reconfiguring fuzzer of the device loop may have left one
+	nlbs_genl_ns "$a_nlb" service del $VIP tcp 80 2>/dev/null
+	nlbs_genl_ns "$a_nlb" service add $VIP tcp 80 || return 1
+	for ((i = 1; i <= SRV_LOOPS; i++)); do
+		t0=${EPOCHREALTIME/./}
+		nlbs_genl_ns "$a_nlb" -b "$FUZZ_TMP/srv.add" || { log "loop $i: add failed"; return 1; }
+		[ "$(svc_servers)" = "$SRV_N" ] || { log "loop $i: $(svc_servers) servers"; return 1; }
+		fuzz_forwarding "$a_nlb" || { log "loop $i: not forwarding with $SRV_N servers"; return 1; }
+		nlbs_genl_ns "$a_nlb" -b "$FUZZ_TMP/srv.del" || { log "loop $i: del failed"; return 1; }
+		[ "$(svc_servers)" = 0 ] || { log "loop $i: $(svc_servers) servers left"; return 1; }
+		fuzz_forwarding "$a_nlb" || { log "loop $i: not forwarding"; return 1; }
+		log "loop $i: $SRV_N servers added and removed in $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+		dmesg_clean || return 1
+	done
+	nlbs_genl_ns "$a_nlb" service del $VIP tcp 80
+}
+ktap_check "servers: $SRV_N added and removed in batches under traffic, $SRV_LOOPS times" servers_loop
+
+# ---- nlbsd killed and restarted ---------------------------------------------------
+# nlbsd alone on the forwarding NLB (its peer silent: it becomes active), killed
+# with SIGKILL in a loop and started again; each time the kernel must end up
+# active and forwarding under the new daemon, and nothing may splat.
+NLBSD_BIN=${NLBSD:-$NLBS_TOP/tools/nlbsd/nlbsd}
+nlbsd_conf() {
+	"$NLBSD_BIN" --genkey >"$FUZZ_TMP/key" && chmod 600 "$FUZZ_TMP/key" &&
+	cat >"$FUZZ_TMP/nlbsd.conf" <<-EOC
+	[node]
+	access = acc
+	servers = srv
+	address = 10.10.0.11
+	nlbs = $NLBS
+	priority = 100
+	advert-interval = 100ms
+	dead-after = 3
+	state-file = $FUZZ_TMP/nlbsd.epoch
+	control-socket = $FUZZ_TMP/nlbsd.ctl
+	[peer]
+	address = 10.10.0.12
+	key-file = $FUZZ_TMP/key
+	[service $VIP udp 53]
+	check = none
+	server = 10.20.0.21 weight 1
+	EOC
+}
+nlbsd_loop() {
+	local i pid
+	nlbsd_conf || return 1
+	for ((i = 1; i <= LOOPS; i++)); do
+		ip netns exec "$a_nlb" "$NLBSD_BIN" -c "$FUZZ_TMP/nlbsd.conf" \
+			>>"$FUZZ_TMP/nlbsd.log" 2>&1 &
+		pid=$!
+		busywait 20000 state_is "$a_nlb" active ||
+			{ log "loop $i: not active"; kill -KILL $pid; tail -n 5 "$FUZZ_TMP/nlbsd.log"; return 1; }
+		fuzz_forwarding "$a_nlb" || { log "loop $i: not forwarding"; kill -KILL $pid; return 1; }
+		kill -KILL $pid
+		wait $pid 2>/dev/null
+		dmesg_clean || return 1
+	done
+}
+if [ -x "$NLBSD_BIN" ]; then
+	ktap_check "nlbsd: killed (SIGKILL) and started again $LOOPS times, active and forwarding each time" \
+		nlbsd_loop
+	# nlbsd's services replaced ours: the stream's service as the tests expect
+	ktap_check "the NLB configured by hand again" eval 'nlbs_genl_ns "$a_nlb" service del $VIP udp 53 &&
+		fuzz_configure "$a_nlb" && fuzz_forwarding "$a_nlb"'
+else
+	ktap_skip "nlbsd killed and started again" "$NLBSD_BIN not built"
+fi
 
 # ---- the end: nothing left behind ------------------------------------------------
 for p in "${FUZZ_STREAMS[@]}"; do kill "$p" 2>/dev/null; done

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Stable consistent hashing (issue 9): a service of 100 servers (static MACs
+# Stable consistent hashing: a service of 100 servers (static MACs
 # on the server subnet, no real hosts: the destination MAC of each forwarded
 # datagram, captured on nlb1's server leg, names its server), the flow table
 # off (flow-max 0), 2000 UDP flows. The share of flows whose server changes:

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Connections survive (issue 9): 200 long-lived TCP connections through the
+# Connections survive: 200 long-lived TCP connections through the
 # pair (nlbsd on nlb1 and nlb2, flow sync between them) to srv1..3, then, each
 # change applied to both daemons by SIGHUP reload:
 #   1. weights 1:1:1 -> 4:1:1            every connection answers
@@ -47,7 +47,7 @@ start_servers() {
 		conn_server "$(eval echo "\$srv$i")" "$VIP" $PORT "srv$i" || return 1
 	done
 	for i in 1 2 3 4; do
-		busywait 20000 conn_listening "$(eval echo "\$srv$i")" $PORT || return 1
+		busywait 60000 conn_listening "$(eval echo "\$srv$i")" $PORT || return 1
 	done
 }
 ktap_check "echo servers on $VIP:$PORT in srv1..4" start_servers || ktap_finished

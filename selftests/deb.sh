@@ -11,10 +11,10 @@
 # and nlbs-import work; SIGTERM stops it; dpkg --purge removes it all.
 #
 # The packages: build/deb/ (NLBS_DEB_DIR), as `make deb` built them on the
-# host: make deb && make check T=deb. Building them in the guest takes
-# longer than a test may (TCG), so without packages, or with packages of
-# other sources than the tree's (build/deb/inputs.sha256), the test is
-# skipped; NLBS_DEB_STALE_OK=1 installs them anyway. Runs in the VM only (it
+# host: make check-deb (make deb, then make check T=deb). Building them in
+# the guest takes longer than a test may (TCG), so without packages, or with
+# packages of other sources than the tree's (build/deb/inputs.sha256), the
+# test is skipped; NLBS_DEB_STALE_OK=1 installs them anyway. Runs in the VM only (it
 # installs into the guest's system, which the VM throws away).
 . "$(dirname "$0")/lib.sh"
 
@@ -40,7 +40,7 @@ fresh() {
 DKMS_DEB=$(ls "$debs"/nlbs-dkms_*_all.deb 2>/dev/null)
 TOOLS_DEB=$(ls "$debs"/nlbs-tools_*_amd64.deb 2>/dev/null)
 [ -n "$DKMS_DEB" ] && [ -n "$TOOLS_DEB" ] ||
-	ktap_skip_all "no packages in $debs: make deb first (make deb && make check T=deb)"
+	ktap_skip_all "no packages in $debs: make check-deb (make deb, then make check T=deb)"
 if fresh; then
 	ktap_pass "the packages in $debs are the tree's"
 elif [ "${NLBS_DEB_STALE_OK:-0}" = 1 ]; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: the reference topology (../shared/topology.md) with two
+# make demo: the reference topology (Documentation/topology.rst) with two
 # keepalived firewalls, two NLBs running nlbsd and three lighttpd servers,
 # narrated: balancing by weight, an NLB failover (kill -9 of the active
 # daemon) and a server drained by the health checks, then a summary table.

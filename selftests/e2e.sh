@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The seed's whole system end to end (issue 6), with real peers: keepalived
+# The whole system end to end, with real peers: keepalived
 # VRRP on two firewalls, nlbsd + nlbs.ko on two NLBs, lighttpd on three
 # servers (selftests/lib_e2e.sh builds it). Scenarios, one KTAP group each:
 #   0. one public address on the access and server subnets (prior art: 6)

@@ -16,14 +16,14 @@
 # NLBS address is never learnt as a neighbour, the module's flow cache is
 # under slub_debug, the kernel log stays clean, the flow cache empties and
 # the module unloads.
-#   NLBS_FUZZ_FRAMES (default 10000 active + 1/5 of it standby),
+#   NLBS_FUZZ_FRAMES (default 6000 active + 1/5 of it standby),
 #   NLBS_FUZZ_LONG=1 (400000), NLBS_FUZZ_SEED.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fuzz/lib_fuzz.sh"
 
 [ -r "$NLBS_KO" ] || ktap_skip_all "$NLBS_KO not built (make)"
 
-N=${NLBS_FUZZ_FRAMES:-10000}
+N=${NLBS_FUZZ_FRAMES:-6000}
 [ "${NLBS_FUZZ_LONG:-0}" = 1 ] && N=${NLBS_FUZZ_FRAMES:-400000}
 SEED=${NLBS_FUZZ_SEED:-$(( $(date +%s) % 100000 ))}
 VIP=198.51.100.10 NLBS=10.10.0.100

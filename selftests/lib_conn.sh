@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Long-lived TCP connections for the tests of issue 9 (conn.sh, flood.sh,
+# Long-lived TCP connections for the connection tests (conn.sh, flood.sh,
 # pmtu.sh): a TCP echo server on each server, one client process holding
 # many connections, and a SYN flood sender. Source it after lib.sh:
 #

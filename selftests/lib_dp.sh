@@ -127,7 +127,7 @@ cap_start() {
 		-s 2048 -w "$f.pcap" "$@" 2>"$f.err" &
 	DP_CAP_PID[$name]=$!
 	defer kill "$!"
-	busywait 15000 grep -q "listening on" "$f.err" ||
+	busywait 60000 grep -q "listening on" "$f.err" ||
 		{ log "tcpdump $name did not start: $(cat "$f.err")"; return 1; }
 }
 

@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The seed's whole system, end to end (issue 6): shared setup of selftests/e2e.sh
+# The whole system, end to end: shared setup of selftests/e2e.sh
 # and of the demo (selftests/demo.sh calls e2e_demo). Source it after lib.sh:
 #
 #	. "$(dirname "$0")/lib.sh"
 #	. "$(dirname "$0")/lib_e2e.sh"
 #
-# e2e_setup builds the reference topology (../shared/topology.md) with both
+# e2e_setup builds the reference topology (Documentation/topology.rst) with both
 # firewalls, and runs on it:
 #   fw1, fw2   Debian keepalived: one VRRP sync group holding 203.0.113.1
 #              (outside), 10.10.0.254 (access), 10.20.0.254 (server side);
@@ -1138,7 +1138,7 @@ e2e_demo() {
 	local t0 n
 	E2E_MODE=demo
 	t0=$(now_ms)
-	e2e_title "building the seed's Figure 3: client, 2 firewalls (keepalived VRRP), 2 NLBs (nlbsd + nlbs.ko), 3 servers (lighttpd)"
+	e2e_title "building the design's reference topology: client, 2 firewalls (keepalived VRRP), 2 NLBs (nlbsd + nlbs.ko), 3 servers (lighttpd)"
 	e2e_check "namespaces, VRRP on fw1/fw2, lighttpd on srv1..3" e2e_setup_net || return 1
 	e2e_say "fw1 is VRRP master: $(fw1 ip -4 -br addr show | awk '{ $1 = $1 } 1' | tr '\n' ' ')"
 	e2e_say "fw route: $(fw1 ip route show "$VIP")"

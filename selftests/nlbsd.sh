@@ -157,6 +157,22 @@ status_ok() {
 }
 ktap_check "nlbsd status: active, peer standby hears us, same configuration, kernel counters" \
 	busywait 5000 status_ok
+# nlbs-metrics -c: the same view for Prometheus (nlbs-metrics(8))
+METRICS=${NLBS_METRICS:-$NLBS_TOP/tools/metrics/nlbs-metrics}
+metrics_nlbsd() {
+	"$METRICS" -n "$nlb1" -c "$D/nlb1.ctl" > "$D/metrics" || return 1
+	grep -qx 'nlbsd_up 1' "$D/metrics" &&
+		grep -qx 'nlbsd_state{state="active"} 1' "$D/metrics" &&
+		grep -qx 'nlbsd_peer_state{state="standby"} 1' "$D/metrics" &&
+		grep -qx 'nlbsd_peer_alive 1' "$D/metrics" &&
+		grep -qx 'nlbsd_fingerprint_match 1' "$D/metrics" &&
+		grep -qE '^nlbsd_heartbeats_received_total [1-9][0-9]*$' "$D/metrics" &&
+		grep -qx 'nlbs_state{state="active"} 1' "$D/metrics" && return 0
+	grep '^nlbsd' "$D/metrics" | sed 's/^/# /'
+	return 1
+}
+ktap_check "nlbs-metrics -c: nlbsd active, peer standby and alive, heartbeats received" \
+	busywait 5000 metrics_nlbsd
 ktap_check "nlbsd loaded the services into both kernels" sh -c "
 	[ \$($NLBS_GENL -n $nlb1 server show | grep -c weight) = 6 ] &&
 	[ \$($NLBS_GENL -n $nlb2 server show | grep -c weight) = 6 ]"

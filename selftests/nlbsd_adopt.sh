@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kernel is the single source of truth (issue 11, finding 1): nlbsd on
+# The kernel is the single source of truth: nlbsd on
 # both NLBs of the reference topology, and the state set by hand with
 # nlbs-genl on either node. nlbsd tells such changes from its own by the
 # port id events carry, adopts them and tells the peer at once:

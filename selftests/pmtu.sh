@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The rest of a connection's life (issue 9): ICMP errors and MTUs.
+# The rest of a connection's life: ICMP errors and MTUs.
 #   - Path MTU discovery through the balancer: fw1's client leg has MTU 1280,
 #     the client's 1500 (its SYN offers MSS 1460). A server's 1460-byte
 #     segments with DF cannot leave fw1 towards the client: fw1 sends "frag

@@ -8,6 +8,7 @@
 # test failed.
 #
 #   selftests/run.sh [--list] [NAME...]      T="pat..." selftests/run.sh
+# (NAME: a test's exact name, as make check's VMs get theirs)
 #
 # A test passes with exit 0, is skipped with exit 4 (kselftest codes) and fails
 # otherwise, and also when it leaves the module loaded or a namespace behind.
@@ -23,15 +24,20 @@ timeout=$((timeout * ${NLBS_TIMEOUT_SCALE:-1}))
 list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 tests=()
-want=("$@")
-[ ${#want[@]} = 0 ] && [ -n "${T:-}" ] && read -r -a want <<<"${T//,/ }"
+# NAMEs are exact test names; T's words are patterns (contained in a name)
+want=("$@") exact=1
+[ ${#want[@]} = 0 ] && [ -n "${T:-}" ] && read -r -a want <<<"${T//,/ }" && exact=0
 for f in *.sh; do
 	case "$f" in lib*.sh|run.sh|demo.sh) continue ;; esac
 	name=${f%.sh}
 	if [ ${#want[@]} -gt 0 ]; then
 		hit=0
 		for p in "${want[@]}"; do
-			case "$name" in *"$p"*) hit=1 ;; esac
+			if [ $exact = 1 ]; then
+				[ "$name" = "$p" ] && hit=1
+			else
+				case "$name" in *"$p"*) hit=1 ;; esac
+			fi
 		done
 		[ $hit = 1 ] || continue
 	fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The control plane at scale (issue 10), without traffic:
+# The control plane at scale, without traffic:
 #   - 10,000 services (more than the former fixed limit of 4,096) load in
 #     one batch and list back; service_max refuses one more with its message;
 #   - one service with 10,000 servers loads in one batch (one table rebuild,

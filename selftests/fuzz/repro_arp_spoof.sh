@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Reproducer (found by fuzz_pkt.sh, issue 12): an ARP request to the NLB's own
+# Reproducer (found by fuzz_pkt.sh): an ARP request to the NLB's own
 # access address with the NLBS address as sender passes the ingress hook
 # (arp-conflicts counts it, as it should) and the stack learns the spoofer's
 # MAC as the NLBS address's neighbour on the NLB. Exit 1 while the bug is

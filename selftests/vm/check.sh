@@ -3,7 +3,7 @@
 #
 # make check / make demo. Installs missing Debian packages (as root), builds,
 # runs the host-side unit tests (make -C tools check), dkms add/build/install
-# into a private tree, then all selftests in ONE VM boot, then dkms remove.
+# into a private tree, then the selftests in two VMs at once (NLBS_VM_SHARDS), then dkms remove.
 # Prints KTAP: each step is a test, the steps that run tests show them as
 # indented subtests. The last line sums the tests over host and VM:
 #	N passed, N failed, N skipped
@@ -15,6 +15,8 @@
 #                     else ../shared/kernel/debug-6.1 (a cache), else built now
 #   CHECK_HOST=1      run the selftests on this host instead of in a VM
 #   NLBS_VM_TIMEOUT   per-boot timeout in seconds
+#   NLBS_VM_SHARDS    VMs run at once, the tests spread over them (default
+#                     2: one per core of a 2-core host; 1: one VM)
 # Option --demo: run selftests/demo.sh instead of the tests.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -212,7 +214,11 @@ if [ -z "$HOST" ]; then
 	[ -n "$T" ] && { T="$T" selftests/run.sh --list 2>/dev/null | grep -qx dkms || dkms_test=0; }
 fi
 echo "TAP version 13"
-echo "1..$((2 + ${KERNEL:+1} + host_tests + 2 * dkms_test))"
+shards=${NLBS_VM_SHARDS:-2}
+nvm=$(selftests/run.sh --list 2>/dev/null | wc -l)
+[ "$nvm" -lt "$shards" ] && shards=$nvm
+[ "$shards" -lt 1 ] || [ -n "$HOST" ] && shards=1
+echo "1..$((1 + shards + ${KERNEL:+1} + host_tests + 2 * dkms_test))"
 
 step build make all || finish
 if [ -n "$KERNEL" ]; then
@@ -235,6 +241,41 @@ fi
 if [ "$dkms_test" = 1 ] && step dkms-install dkms_install; then
 	export NLBS_DKMS_TREE=$dkms_dir/lib/modules
 fi
-group vm vm selftests/run.sh
+# The tests in NLBS_VM_SHARDS VMs at once (default 2): a test keeps about
+# one vCPU busy, so two guests use both cores of a 2-core host. Tests go
+# longest first to the shard with the least work, by the durations of
+# selftests/vm/durations (seconds in one Debian VM; 60 for a test not
+# listed). Each shard is one VM boot and one KTAP group.
+shards=${NLBS_VM_SHARDS:-2}
+mapfile -t names < <(selftests/run.sh --list 2>/dev/null)
+[ "${#names[@]}" -lt "$shards" ] && shards=${#names[@]}
+if [ "$shards" -le 1 ]; then
+	group vm vm selftests/run.sh
+else
+	declare -A load=() dur=()
+	while read -r nm secs; do
+		[ -n "$nm" ] && [ "${nm#\#}" = "$nm" ] && dur[$nm]=$secs
+	done <selftests/vm/durations
+	for ((i = 1; i <= shards; i++)); do load[$i]=0; members[i]=""; done
+	while read -r secs nm; do
+		best=1
+		for ((i = 2; i <= shards; i++)); do
+			[ "${load[$i]}" -lt "${load[$best]}" ] && best=$i
+		done
+		load[$best]=$((load[$best] + secs))
+		members[best]="${members[best]} $nm"
+	done < <(for nm in "${names[@]}"; do echo "${dur[$nm]:-60} $nm"; done | sort -rn)
+	for ((i = 1; i <= shards; i++)); do
+		echo "# vm$i: ~${load[$i]}s:${members[i]}"
+		# shellcheck disable=SC2086
+		(vm selftests/run.sh ${members[i]} >"$logs/vm$i.out" 2>&1
+		 echo $? >"$logs/vm$i.rc") &
+	done
+	wait
+	for ((i = 1; i <= shards; i++)); do
+		group "vm$i" sh -c 'cat "$1"; exit "$(cat "$2" 2>/dev/null || echo 1)"' - \
+			"$logs/vm$i.out" "$logs/vm$i.rc"
+	done
+fi
 [ "$dkms_test" = 1 ] && step dkms-remove dkms_remove
 finish

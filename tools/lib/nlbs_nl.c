@@ -150,6 +150,22 @@ static void parse_ext_ack(struct nlbs_nl *nl, const struct nlmsghdr *nlh,
 			 tb[NLMSGERR_ATTR_MISS_NEST] ? ", in a nest" : "");
 }
 
+/*
+ * The error code of an NLMSG_ERROR or NLMSG_DONE: 0 or a negative errno.
+ * Anything else (a positive one, or INT_MIN, whose negation overflows)
+ * would come out of nlbs_nl_run() as a success or as garbage: the reply
+ * is malformed, EBADMSG.
+ */
+static bool bad_error_code(struct run_ctx *rc, int error)
+{
+	if (error <= 0 && error >= -4095)
+		return false;
+	set_err(&rc->nl->err, EBADMSG, "malformed netlink reply (error code %d)", error);
+	rc->done = true;
+	errno = EBADMSG;
+	return true;
+}
+
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct run_ctx *rc = data;
@@ -161,8 +177,18 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		set_err(&rc->nl->err, EBADMSG, "truncated netlink error");
 		return MNL_CB_ERROR;
 	}
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->error)
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (bad_error_code(rc, e->error))
+		return MNL_CB_ERROR;
+	/* Not capped: the request follows whole, the TLVs after it (none when
+	 * its length does not fit: no underflow into the error itself). */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->error) {
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr) ||
+		    e->msg.nlmsg_len - sizeof(struct nlmsghdr) >
+		    mnl_nlmsg_get_payload_len(nlh) - off)
+			off = mnl_nlmsg_get_payload_len(nlh);
+		else
+			off += NLMSG_ALIGN(e->msg.nlmsg_len) - sizeof(struct nlmsghdr);
+	}
 	parse_ext_ack(rc->nl, nlh, off, -e->error);
 	rc->done = true;
 	if (e->error) {
@@ -179,6 +205,8 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
 		error = *(const int *)mnl_nlmsg_get_payload(nlh);
+	if (bad_error_code(rc, error))
+		return MNL_CB_ERROR;
 	parse_ext_ack(rc->nl, nlh, sizeof(int), -error);
 	rc->done = true;
 	if (error) {
@@ -248,6 +276,29 @@ static void take_dump_intr(struct run_ctx *rc, void *buf, ssize_t len)
 	}
 }
 
+/*
+ * The framing of a datagram: every message's nlmsg_len at least a header
+ * and within the datagram. libmnl's mnl_nlmsg_ok() compares nlmsg_len as
+ * an int: one above INT_MAX passes for a fit, and the walk (ours in
+ * take_dump_intr(), libmnl's in mnl_cb_run2()) jumps out of the buffer.
+ * Bytes after the last message, fewer than a header, are left to libmnl.
+ */
+static bool datagram_ok(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
+
+	while (len - off >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			return false;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		if (off >= len)
+			break;
+	}
+	return true;
+}
+
 static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
 			uint32_t seq, uint32_t portid)
 {
@@ -268,6 +319,10 @@ static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
 		ret = errno;
 		set_err(&nl->err, ret, NULL);
 		return -ret;
+	}
+	if (!datagram_ok(nl->rbuf, len)) {
+		set_err(&nl->err, EBADMSG, "malformed netlink datagram (message length)");
+		return -EBADMSG;
 	}
 	take_dump_intr(rc, nl->rbuf, len);
 	ret = mnl_cb_run2(nl->rbuf, len, seq, portid, data_cb, rc,

@@ -31,8 +31,12 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: nlbs-metrics [-n NETNS] [-o FILE [-i SECONDS]]\n"
+	fputs("Usage: nlbs-metrics [-n NETNS] [-c SOCKET] [-o FILE [-i SECONDS]]\n"
 	      "  -n, --netns NETNS     the instance of network namespace NETNS\n"
+	      "  -c, --nlbsd-control SOCKET\n"
+	      "                        also nlbsd's election view, heartbeat, sync and\n"
+	      "                        health-check figures, from its control socket\n"
+	      "                        (nlbsd.conf control-socket, e.g. /run/nlbsd/control)\n"
 	      "  -o, --output FILE     write FILE atomically (default: standard output)\n"
 	      "  -i, --interval S      with -o: write it again every S seconds until\n"
 	      "                        SIGTERM or SIGINT\n"
@@ -118,11 +122,12 @@ int main(int argc, char **argv)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "nlbsd-control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *netns = NULL, *out = NULL;
+	const char *netns = NULL, *out = NULL, *control = NULL;
 	struct nlbs_snapshot snap = { 0 };
 	struct nlbs_nl_error err;
 	struct nlbs_nl *nl = NULL;
@@ -131,13 +136,17 @@ int main(int argc, char **argv)
 	char *end;
 	int c, ret, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "n:o:i:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:o:i:c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			netns = optarg;
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'c':
+			control = optarg;
+			snap.nlbsd = true;
 			break;
 		case 'i':
 			errno = 0;
@@ -191,6 +200,16 @@ int main(int argc, char **argv)
 			nl = NULL;
 		}
 		rc = ret ? 1 : 0;
+		if (control) {
+			free(snap.nlbsd_status);
+			ret = nlbsd_status_fetch(control, &snap.nlbsd_status);
+			if (ret) {
+				fprintf(stderr, "nlbs-metrics: nlbsd control socket %s: %s\n",
+					control, ret == -EPROTO ? "refused the request" :
+					strerror(-ret));
+				rc = 1;
+			}
+		}
 		if (out) {
 			if (write_file(out, &snap))
 				rc = 1;

@@ -94,6 +94,7 @@ void snapshot_free(struct nlbs_snapshot *s)
 {
 	free(s->svcs);
 	free(s->srvs);
+	free(s->nlbsd_status);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -387,6 +388,8 @@ int metrics_write(FILE *f, const struct nlbs_snapshot *s)
 		for (fld = F_WEIGHT; fld <= F_NEW; fld++)
 			write_server_family(f, s, fld);
 	}
+	if (s->nlbsd && nlbsd_metrics_write(f, s->nlbsd_status))
+		return -1;
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

@@ -26,6 +26,8 @@ struct nlbs_snapshot {
 	size_t nsvcs, svcs_cap;
 	struct nlbs_snap_server *srvs;
 	size_t nsrvs, srvs_cap;
+	bool nlbsd;			/* nlbsd's status asked for (-c) */
+	char *nlbsd_status;		/* its answer, NULL: none */
 };
 
 void snapshot_reset(struct nlbs_snapshot *s);	/* keeps the arrays */
@@ -50,5 +52,13 @@ const struct metric_map *metrics_counter_map(unsigned int attr);
 
 /* Write the exposition of s to f. Returns 0, or -1 when writing failed. */
 int metrics_write(FILE *f, const struct nlbs_snapshot *s);
+
+/*
+ * nlbsd.c: nlbsd's status from its control socket at path, in *text
+ * (malloc'd). Returns 0 or -errno (-EPROTO: nlbsd answered an error).
+ */
+int nlbsd_status_fetch(const char *path, char **text);
+/* The nlbsd_* metrics of a status text (NULL: nlbsd_up 0 only). */
+int nlbsd_metrics_write(FILE *f, const char *text);
 
 #endif /* NLBS_METRICS_H */

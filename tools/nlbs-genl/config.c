@@ -125,8 +125,14 @@ int config_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 	return cli_usage_err(cli, "config: unknown command \"%s\"", argv[0]);
 }
 
-static void print_dev(const char *word, const char *key, const char *key_idx,
-		      bool present, uint32_t ifindex, const char *ifname)
+/*
+ * @alias: a second JSON key with the same value (NULL: none): "servers" is
+ * kept for the scripts that read it, but it names a device here, a count
+ * in service show and an array in stats show; "server_dev" means one thing.
+ */
+static void print_dev(const char *word, const char *key, const char *alias,
+		      const char *key_idx, bool present, uint32_t ifindex,
+		      const char *ifname)
 {
 	char fmt[32], name[IF_NAMESIZE];
 
@@ -134,12 +140,16 @@ static void print_dev(const char *word, const char *key, const char *key_idx,
 		print_str(PRINT_FP, NULL, "%s", word);
 		print_str(PRINT_FP, NULL, "%s", "none");
 		print_null(key);
+		if (alias)
+			print_null(alias);
 		return;
 	}
 	if (!*ifname)
 		ifname = if_indextoname(ifindex, name) ? name : "?";
 	snprintf(fmt, sizeof(fmt), "%s %%s", word);
 	print_str(PRINT_ANY, key, fmt, ifname);
+	if (alias)
+		print_str(PRINT_JSON, alias, NULL, ifname);
 	print_uint(PRINT_ANY, key_idx, "(ifindex %" PRIu64 ")", ifindex);
 }
 
@@ -150,10 +160,11 @@ void print_config(const struct nlbs_config *cfg)
 	uint32_t p = cfg->present;
 	char buf[ADDR_STRLEN];
 
-	print_dev("access", "access", "access_ifindex",
+	print_dev("access", "access", NULL, "access_ifindex",
 		  p & NLBS_BIT(NLBS_A_ACCESS_IFINDEX), cfg->access_ifindex,
 		  cfg->access_ifname);
-	print_dev("servers", "servers", "servers_ifindex",
+	/* "servers": deprecated, as "server_dev" (nlbs-genl(8), JSON) */
+	print_dev("servers", "servers", "server_dev", "servers_ifindex",
 		  p & NLBS_BIT(NLBS_A_SERVER_IFINDEX), cfg->server_ifindex,
 		  cfg->server_ifname);
 	if ((p & NLBS_BIT(NLBS_A_NLBS_ADDR_BE)) && cfg->nlbs_addr) {

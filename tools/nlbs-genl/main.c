@@ -27,7 +27,7 @@ static const struct cli_object objects[] = {
 	{ "stats",   stats_parse,   stats_run,   stats_usage },
 	{ "monitor", monitor_parse, monitor_run, monitor_usage },
 	{ "flow",    flow_parse,    flow_run,    flow_usage },
-	{ NULL }
+	{ NULL, NULL, NULL, NULL }
 };
 
 void cli_usage(FILE *f)

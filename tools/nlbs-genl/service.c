@@ -122,9 +122,12 @@ void print_service(const struct nlbs_service *svc)
 	char buf[32];
 
 	print_service_key(svc);
-	if (svc->present & NLBS_BIT(NLBS_SVC_A_SERVERS))
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_SERVERS)) {
+		/* "servers": deprecated, as "server_count" (nlbs-genl(8), JSON) */
 		print_uint(PRINT_ANY, "servers", "servers %" PRIu64,
 			   svc->servers);
+		print_uint(PRINT_JSON, "server_count", NULL, svc->servers);
+	}
 	if (svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE))
 		print_uint(PRINT_ANY, "table", "table %" PRIu64,
 			   svc->table_size);

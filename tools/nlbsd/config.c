@@ -32,6 +32,7 @@ struct parse_ctx {
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
 	int key_file_line, next_key_line, lease_line, advert_line, dead_line;
+	int address2_line, peer2_line;
 	char err[PATH_MAX + 512];
 };
 
@@ -318,6 +319,10 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 	} else if (!strcmp(name, "address")) {
 		if (parse_unicast(value, &c->address))
 			return fail(p, "bad address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "address2")) {
+		if (parse_unicast(value, &c->address2))
+			return fail(p, "bad address2 '%s' (unicast IPv4)", value);
+		p->address2_line = p->lineno;
 	} else if (!strcmp(name, "nlbs")) {
 		if (parse_unicast(value, &c->nlbs_addr))
 			return fail(p, "bad NLBS address '%s' (unicast IPv4)", value);
@@ -395,6 +400,10 @@ static int peer_key(struct parse_ctx *p, const char *name, const char *value)
 	if (!strcmp(name, "address")) {
 		if (parse_unicast(value, &c->peer))
 			return fail(p, "bad peer address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "address2")) {
+		if (parse_unicast(value, &c->peer2))
+			return fail(p, "bad peer address2 '%s' (unicast IPv4)", value);
+		p->peer2_line = p->lineno;
 	} else if (!strcmp(name, "port")) {
 		if (parse_u32(value, 1, 65535, &v))
 			return fail(p, "bad port '%s' (1..65535)", value);
@@ -717,13 +726,19 @@ static int handler(void *user, const char *section, const char *name, const char
 	return fail(p, "unknown section [%s]", section);
 }
 
-/* fgets() that counts lines and swallows the rest of an overlong one. */
+/*
+ * fgets() that counts lines and swallows the rest of an overlong one. A NUL
+ * byte is an error: the line would end there for the parser, and fgets()
+ * having read past it to the newline, the "rest" swallowed would be the
+ * next line.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *p = stream;
 	size_t n;
 	int ch;
 
+	memset(str, 0, num);
 	if (!fgets(str, num, p->f))
 		return NULL;
 	p->lineno++;
@@ -731,6 +746,11 @@ static char *reader(char *str, int num, void *stream)
 	if (str[strspn(str, " \t")] == '[')
 		p->section_line = p->lineno;
 	n = strlen(str);
+	if ((int)n < num - 1 && memchr(str + n + 1, '\n', num - n - 1)) {
+		fail(p, "NUL byte in line");
+		*str = 0;
+		return str;
+	}
 	if (n && str[n - 1] != '\n' && !feof(p->f)) {
 		p->long_line = true;
 		while ((ch = fgetc(p->f)) != EOF && ch != '\n')
@@ -836,6 +856,24 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[peer]: 'address' is required");
 	if (c->peer.s_addr == c->address.s_addr)
 		return fail(p, "[peer]: address equals [node] address");
+	/* the second heartbeat path: both ends, four distinct addresses */
+	if (!!c->address2.s_addr != !!c->peer2.s_addr) {
+		p->lineno = c->address2.s_addr ? p->address2_line : p->peer2_line;
+		return fail(p, "a second heartbeat path needs both [node] address2 and "
+			    "[peer] address2");
+	}
+	if (c->address2.s_addr) {
+		struct in_addr a[4] = { c->address, c->peer, c->address2, c->peer2 };
+		int i, j;
+
+		p->lineno = p->peer2_line > p->address2_line ? p->peer2_line : p->address2_line;
+		for (i = 0; i < 4; i++)
+			for (j = i + 1; j < 4; j++)
+				if (a[i].s_addr == a[j].s_addr)
+					return fail(p, "address2: [node] and [peer] address and "
+						    "address2 must be four different addresses "
+						    "(%s twice)", ip4(a[i]));
+	}
 	if (!c->key_file[0])
 		return fail(p, "[peer]: 'key-file' is required");
 	if (!read_key(p, "key-file", c->key_file, p->key_file_line, c->key))
@@ -896,6 +934,23 @@ static void set_defaults(struct nlbsd_config *c)
 
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen)
 {
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = config_parse(f, path, out, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int config_parse(FILE *f, const char *path, struct nlbsd_config **out, char *err,
+		 size_t errlen)
+{
 	struct parse_ctx p = { 0 };
 	int rc;
 
@@ -907,14 +962,8 @@ int config_load(const char *path, struct nlbsd_config **out, char *err, size_t e
 	}
 	snprintf(p.c->path, sizeof(p.c->path), "%s", path);
 	set_defaults(p.c);
-	p.f = fopen(path, "re");
-	if (!p.f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		config_free(p.c);
-		return -1;
-	}
+	p.f = f;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
 	if (!p.err[0] && rc > 0) {
 		p.lineno = rc;
 		fail(&p, "syntax error (expected [section] or name = value)");

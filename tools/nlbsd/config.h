@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "nlbsd.h"
 #include "script.h"
@@ -88,6 +89,7 @@ struct nlbsd_config {
 	char access_dev[IF_NAMESIZE];
 	char server_dev[IF_NAMESIZE];
 	struct in_addr address;		/* own access-subnet address */
+	struct in_addr address2;	/* a second heartbeat path: ours; 0: none */
 	struct in_addr nlbs_addr;
 	struct in6_addr nlbs_addr6;	/* nlbs6: IPv6 NLBS address, :: if none */
 	uint32_t node_id;		/* default: derived from address */
@@ -108,6 +110,7 @@ struct nlbsd_config {
 
 	/* [peer] */
 	struct in_addr peer;
+	struct in_addr peer2;		/* a second heartbeat path: the peer's */
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];
@@ -147,6 +150,12 @@ struct nlbsd_config {
  * @err holds "FILE:LINE: problem". The key file is read too.
  */
 int config_load(const char *path, struct nlbsd_config **out, char *err, size_t errlen);
+/*
+ * The same from the open stream @f (left open), named @path in messages;
+ * relative paths in it are relative to @path's directory (the fuzzer).
+ */
+int config_parse(FILE *f, const char *path, struct nlbsd_config **out, char *err,
+		 size_t errlen);
 void config_free(struct nlbsd_config *c);
 
 /*

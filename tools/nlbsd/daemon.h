@@ -31,6 +31,18 @@ bool ha_peer_alive(void);
 /* Run the election now (a resync ended). */
 void ha_evaluate(void);
 
+/* The heartbeat sockets' reads, for the tests and status. */
+struct ha_rx_stats {
+	unsigned int budget;		/* datagrams read per socket per wakeup, at most */
+	unsigned long wakeups;		/* a socket read */
+	unsigned long reads;		/* datagrams read */
+	unsigned long batch_max;	/* the most read in one wakeup */
+	unsigned long budget_out;	/* wakeups that stopped at the budget */
+	unsigned long foreign;		/* read though not from the peer (unconnected) */
+	unsigned long accepted;		/* authentic new heartbeats */
+};
+void ha_rx_stats(struct ha_rx_stats *st);
+
 /*
  * relay.c: flow sync with the peer (sync.h has the protocol). ha.c starts,
  * reloads and stops it with itself (the same epoch), and tells it of state

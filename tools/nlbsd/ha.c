@@ -41,12 +41,48 @@
 #include "script.h"
 #include "sync.h"
 
+/*
+ * A heartbeat path: a socket bound to our address and the heartbeat port,
+ * connected to the peer's address and the same port, so that the kernel
+ * delivers to it the peer's heartbeats only: datagrams from anywhere else
+ * never reach us (nor cost a read). Until connect() succeeds (no route to
+ * the peer yet, our address not assigned yet: it is retried every advert
+ * interval) the socket is unconnected and the source is checked here.
+ */
+struct hb_path {
+	struct loop_fd lf;
+	struct in_addr local, peer;
+	bool connected;
+	uint64_t rx_ms;		/* last authentic heartbeat on it */
+	bool silent;		/* logged as silent (with two paths) */
+	unsigned long tx, tx_err, rx, refused;
+	struct ratelimit rl_conn;
+};
+
+#define HB_PATHS	2
+
 struct ha {
 	const struct nlbsd_config *cfg;
 	int state;
 	uint64_t state_since;
 
-	struct loop_fd sock;
+	struct hb_path path[HB_PATHS];
+	unsigned int npaths;
+	/*
+	 * The peer's flow sync datagrams: they come from its sync socket, on a
+	 * port of the kernel's choosing (relay.c: a socket of their own, so that
+	 * a burst of flows never queues in front of a heartbeat), so the socket
+	 * that receives them cannot be connected to a port: it is bound to the
+	 * heartbeat port beside path 0's and connected to the peer's address
+	 * with port 0, which the kernel takes as any port (the source address
+	 * is still filtered). The more specific connected socket of path 0 gets
+	 * the heartbeats; this one what else comes from the peer's address.
+	 */
+	struct loop_fd srx;
+	bool srx_connected;
+	struct ratelimit rl_srx;
+	/* reads per wakeup (HB_RX_BUDGET): ha_rx_stats() */
+	unsigned long rx_wakeups, rx_reads, rx_batch_max, rx_budget_out;
 	struct loop_fd kev;
 	struct timer tick;
 	struct timer dead;	/* peer's dead-after deadline */
@@ -108,13 +144,16 @@ struct ha {
 	struct ratelimit rl_arp;
 
 	unsigned long tx, tx_err, rx_ok, rx_auth, rx_replay, rx_reordered, rx_bad, rx_foreign;
-	unsigned long rx_ttl, rx_v1, rx_echo, deaf_count, fp_mismatches;
+	unsigned long rx_ttl, rx_v1, rx_echo, rx_dup, deaf_count, fp_mismatches;
 	struct ratelimit rl_auth, rl_replay, rl_stale, rl_bad, rl_tx, rl_kern, rl_overrun;
 	struct ratelimit rl_ttl, rl_v1, rl_fp;
 };
 
 static struct ha ha = {
-	.sock.fd = -1,
+	.path = { { .lf.fd = -1, .rl_conn.period_ms = 5000 },
+		  { .lf.fd = -1, .rl_conn.period_ms = 5000 } },
+	.srx.fd = -1,
+	.rl_srx.period_ms = 5000,
 	.kev.fd = -1,
 	.rl_auth.period_ms = 5000,
 	.rl_replay.period_ms = 5000,
@@ -131,6 +170,7 @@ static struct ha ha = {
 };
 
 static void evaluate(void);
+static void connect_paths(void);
 static void adopt_kernel(int hint, const char *why, const char *by);
 
 int ha_state(void)
@@ -162,14 +202,35 @@ static uint8_t own_prio(void)
 	return ha.hold == ST_STANDBY ? 0 : ha.cfg->priority;
 }
 
+/*
+ * Send @buf on @p: connected, to the peer's heartbeat port. A connected UDP
+ * socket is told of an ICMP port unreachable (the peer's daemon is not
+ * listening) by the next call failing with ECONNREFUSED, without sending:
+ * counted, and sent again.
+ */
+static int path_send(struct hb_path *p, const void *buf, size_t len)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_addr = p->peer,
+		.sin_port = htons(ha.cfg->port),
+	};
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (p->connected ? send(p->lf.fd, buf, len, 0) >= 0 :
+		    sendto(p->lf.fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) >= 0)
+			return 0;
+		if (errno != ECONNREFUSED)
+			break;
+		p->refused++;
+	}
+	return -1;
+}
+
 static void send_hb(uint8_t flags)
 {
 	const struct nlbsd_config *c = ha.cfg;
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_addr = c->peer,
-		.sin_port = htons(c->port),
-	};
 	struct hb_msg m = {
 		.state = ha.state,
 		.priority = own_prio(),
@@ -183,9 +244,11 @@ static void send_hb(uint8_t flags)
 		.echo_seq = ha.heard_seq,
 	};
 	uint8_t buf[HB_LEN];
+	struct hb_path *p;
 	uint64_t age;
+	unsigned int i;
 
-	if (ha.sock.fd < 0)
+	if (ha.path[0].lf.fd < 0)
 		return;
 	if (ha.heard_epoch) {
 		age = now_ms() - ha.heard_ms;
@@ -193,13 +256,21 @@ static void send_hb(uint8_t flags)
 	}
 	memcpy(m.fp, ha.fp, sizeof(m.fp));
 	hb_encode(&m, c->key, buf);
-	if (sendto(ha.sock.fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-		ha.tx_err++;
-		log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", ip4(c->peer),
-		       strerror(errno));
-		return;
+	/* the same datagram (sequence number) on every path: the first wins */
+	for (i = 0; i < ha.npaths; i++) {
+		p = &ha.path[i];
+		if (p->lf.fd < 0)
+			continue;
+		if (path_send(p, buf, sizeof(buf)) < 0) {
+			ha.tx_err++;
+			p->tx_err++;
+			log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", ip4(p->peer),
+			       strerror(errno));
+			continue;
+		}
+		ha.tx++;
+		p->tx++;
 	}
-	ha.tx++;
 }
 
 /* ---- state ---- */
@@ -318,7 +389,7 @@ static bool dev_up(const char *name)
 	struct ifreq ifr = { 0 };
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(ha.sock.fd, SIOCGIFFLAGS, &ifr) < 0)
+	if (ioctl(ha.path[0].lf.fd, SIOCGIFFLAGS, &ifr) < 0)
 		return false;
 	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
@@ -328,7 +399,7 @@ static void check_devices(void)
 	const struct nlbsd_config *c = ha.cfg;
 	bool ok = true;
 
-	if (c->check_devices && ha.sock.fd >= 0)
+	if (c->check_devices && ha.path[0].lf.fd >= 0)
 		ok = dev_up(c->access_dev) && dev_up(c->server_dev);
 	if (ok != ha.devices_ok)
 		log_info("devices %s, %s: %s", c->access_dev, c->server_dev,
@@ -510,8 +581,13 @@ static void hb_readable(struct loop_fd *lf, uint32_t events);
  */
 static void drain(void)
 {
-	if (ha.sock.fd >= 0)
-		hb_readable(&ha.sock, EPOLLIN);
+	unsigned int i;
+
+	for (i = 0; i < ha.npaths; i++)
+		if (ha.path[i].lf.fd >= 0)
+			hb_readable(&ha.path[i].lf, EPOLLIN);
+	if (ha.srx.fd >= 0)
+		hb_readable(&ha.srx, EPOLLIN);
 }
 
 static void peer_dead(struct timer *t)
@@ -611,6 +687,36 @@ static void check_arp_conflicts(void)
 	ha.arp_known = true;
 }
 
+/*
+ * With two heartbeat paths the peer is alive while either delivers
+ * (accept_hb() takes the first copy of each heartbeat); a path silent for
+ * the dead time is logged, as is its return, and changes nothing else.
+ */
+static void check_paths(void)
+{
+	uint64_t now = now_ms(), dead = dead_ms();
+	struct hb_path *p;
+	bool silent;
+	unsigned int i;
+
+	if (ha.npaths < 2)
+		return;
+	for (i = 0; i < ha.npaths; i++) {
+		p = &ha.path[i];
+		silent = now - p->rx_ms >= dead;
+		if (silent == p->silent)
+			continue;
+		p->silent = silent;
+		if (silent)
+			log_warn("heartbeat path %u (%s -> %s): nothing heard for %llu ms%s", i + 1,
+				 ip4(p->local), ip4(p->peer), (unsigned long long)(now - p->rx_ms),
+				 ha_peer_alive() ? ": the peer is heard on the other path" : "");
+		else
+			log_info("heartbeat path %u (%s -> %s) delivers again", i + 1,
+				 ip4(p->local), ip4(p->peer));
+	}
+}
+
 static void tick(struct timer *t)
 {
 	timer_arm(t, t->due + ha.cfg->advert_ms > now_ms() ? t->due + ha.cfg->advert_ms
@@ -621,6 +727,8 @@ static void tick(struct timer *t)
 	renew_lease();
 	/* what queued first (after a stall): our heartbeat then echoes the newest */
 	drain();
+	connect_paths();
+	check_paths();
 	send_hb(0);
 	check_devices();
 	evaluate();
@@ -737,7 +845,7 @@ static void check_deaf(const struct hb_msg *m)
 	}
 }
 
-static void accept_hb(const struct hb_msg *m)
+static void accept_hb(const struct hb_msg *m, struct hb_path *path)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	int restarted;
@@ -746,6 +854,17 @@ static void accept_hb(const struct hb_msg *m)
 	bool was_dead = ha.peer_state != ST_UNKNOWN && !ha_peer_alive();
 	bool split;
 
+	/*
+	 * With two paths every heartbeat comes twice: the copy that arrives
+	 * second (seen already, within the replay window) says only that its
+	 * path delivers. A replay of one of them could say no more either.
+	 */
+	if (ha.npaths > 1 && hb_replay_seen(&ha.replay, m)) {
+		path->rx_ms = now_ms();
+		path->rx++;
+		ha.rx_dup++;
+		return;
+	}
 	/* a recording of the peer from before our restart echoes our last life */
 	r = hb_echo_check(m, ha.epoch, now_ms() - ha.start_ms, c->advert_ms + 200);
 	if (r == HB_OK)
@@ -754,6 +873,8 @@ static void accept_hb(const struct hb_msg *m)
 		ha.rx_echo++;
 	if (r == HB_ERR_REORDERED) {
 		ha.rx_reordered++;
+		path->rx_ms = now_ms();
+		path->rx++;
 		log_dbg("heartbeat from %s: %s", ip4(c->peer), hb_result_str(r));
 		return;
 	}
@@ -765,6 +886,8 @@ static void accept_hb(const struct hb_msg *m)
 		return;
 	}
 	ha.rx_ok++;
+	path->rx_ms = now_ms();
+	path->rx++;
 	if (restarted) {
 		log_info("peer %s restarted (new epoch)", ip4(c->peer));
 		relay_peer_restarted();
@@ -855,14 +978,31 @@ static int rx_ttl(struct msghdr *mh)
 }
 
 /*
- * At most this many datagrams a wakeup: a flood must not hold the loop (the
- * socket is level-triggered, the rest comes at the next turn).
+ * At most this many datagrams per socket per wakeup: a flood must not hold
+ * the loop (the sockets are level-triggered, the rest comes at the next
+ * turn, after the timers and the other sockets).
  */
 #define HB_RX_BUDGET	256
 
+void ha_rx_stats(struct ha_rx_stats *st)
+{
+	*st = (struct ha_rx_stats){
+		.budget = HB_RX_BUDGET, .wakeups = ha.rx_wakeups, .reads = ha.rx_reads,
+		.batch_max = ha.rx_batch_max, .budget_out = ha.rx_budget_out,
+		.foreign = ha.rx_foreign, .accepted = ha.rx_ok,
+	};
+}
+
+/*
+ * Any of our sockets: a path's (heartbeats) or srx (sync datagrams). While
+ * they are all connected each gets only its own kind, but a socket not
+ * connected yet may get either (they share the port): every datagram is
+ * taken for what it is. Those from srx arrive on path 0.
+ */
 static void hb_readable(struct loop_fd *lf, uint32_t events)
 {
 	const struct nlbsd_config *c = ha.cfg;
+	struct hb_path *p = lf == &ha.srx ? &ha.path[0] : container_of(lf, struct hb_path, lf);
 	struct sockaddr_in from;
 	/* heartbeats and sync datagrams (at most SYNC_MAX_LEN) */
 	static uint8_t buf[2048];
@@ -877,16 +1017,26 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 	bool by_next;
 	ssize_t n;
 	int budget, ttl;
+	unsigned long reads = 0;
 
 	(void)events;
+	ha.rx_wakeups++;
 	for (budget = HB_RX_BUDGET; budget; budget--) {
 		mh = (struct msghdr){ .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 		n = recvmsg(lf->fd, &mh, 0);
-		if (n < 0)
+		if (n < 0) {
+			/* an ICMP port unreachable reported (connected): nothing read */
+			if (errno == ECONNREFUSED) {
+				p->refused++;
+				continue;
+			}
 			break;
-		if (from.sin_addr.s_addr != c->peer.s_addr) {
+		}
+		reads++;
+		/* only while not connected (the kernel filters once it is) */
+		if (from.sin_addr.s_addr != p->peer.s_addr) {
 			ha.rx_foreign++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat port: datagram from %s, not the peer, ignored (%lu so far)",
@@ -938,26 +1088,32 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 				 by_next ? "next-key-file (a key rotation)" : "key-file");
 			ha.peer_next_key = by_next;
 		}
-		accept_hb(&m);
+		accept_hb(&m, p);
 	}
+	ha.rx_reads += reads;
+	if (reads > ha.rx_batch_max)
+		ha.rx_batch_max = reads;
+	if (!budget)
+		ha.rx_budget_out++;
 	relay_rx_done();
 	heard();
 }
 
-static int open_socket(const struct nlbsd_config *c)
+/* Bound to @local and the heartbeat port (beside the others on it). */
+static int open_socket(const struct nlbsd_config *c, struct in_addr local, bool hb)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
-		.sin_addr = c->address,
+		.sin_addr = local,
 		.sin_port = htons(c->port),
 	};
-	int one = 1, tos = 0xc0, prio = 6, rcvbuf = 4 << 20, ttl = 255, fd;
+	int one = 1, tos = 0xc0, prio = 6, rcvbuf = (hb ? 1 : 4) << 20, ttl = 255, fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* room for the flow sync's bursts (a resync) besides the heartbeats */
+	/* sync: room for a resync's bursts; heartbeats: for a flood's backlog */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
@@ -976,22 +1132,112 @@ static int open_socket(const struct nlbsd_config *c)
 	return fd;
 }
 
-static int set_socket(const struct nlbsd_config *c)
+/*
+ * Connect @fd to @peer, at @port (0: any port, for srx). True if it is;
+ * false (logged, rate-limited) if not yet: no route to the peer, our
+ * address not assigned yet. The socket then works unconnected, the source
+ * checked by hb_readable(), and the connect is tried again at every tick.
+ */
+static bool try_connect(int fd, struct in_addr peer, uint16_t port, struct ratelimit *rl)
 {
-	int fd = open_socket(c);
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr = peer,
+		.sin_port = htons(port),
+	};
 
-	if (fd < 0) {
-		log_err("heartbeat socket %s:%u: %s", ip4(c->address), c->port,
-			strerror(-fd));
-		return fd;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		return true;
+	log_rl(rl, LOG_LVL_WARN, "heartbeat socket: connect to %s: %s (unconnected until it "
+	       "succeeds: the source of each datagram checked here)", ip4(peer), strerror(errno));
+	return false;
+}
+
+static void connect_paths(void)
+{
+	const struct nlbsd_config *c = ha.cfg;
+	struct hb_path *p;
+	unsigned int i;
+
+	for (i = 0; i < ha.npaths; i++) {
+		p = &ha.path[i];
+		if (p->lf.fd >= 0 && !p->connected) {
+			p->connected = try_connect(p->lf.fd, p->peer, c->port, &p->rl_conn);
+			if (p->connected && p->rl_conn.last_ms)
+				log_info("heartbeat socket: connected to %s:%u", ip4(p->peer),
+					 c->port);
+		}
 	}
-	if (ha.sock.fd >= 0) {
-		loop_del(&ha.sock);
-		close(ha.sock.fd);
+	if (ha.srx.fd >= 0 && !ha.srx_connected)
+		ha.srx_connected = try_connect(ha.srx.fd, c->peer, 0, &ha.rl_srx);
+}
+
+static void close_lf(struct loop_fd *lf)
+{
+	if (lf->fd < 0)
+		return;
+	loop_del(lf);
+	close(lf->fd);
+	lf->fd = -1;
+}
+
+static void close_sockets(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < HB_PATHS; i++)
+		close_lf(&ha.path[i].lf);
+	close_lf(&ha.srx);
+}
+
+/*
+ * The sockets for @c: one per heartbeat path and srx. All opened before the
+ * old ones are closed (SO_REUSEADDR: they share the port meanwhile), so a
+ * failure leaves the old ones working.
+ */
+static int set_sockets(const struct nlbsd_config *c)
+{
+	struct in_addr local[HB_PATHS] = { c->address, c->address2 };
+	struct in_addr peer[HB_PATHS] = { c->peer, c->peer2 };
+	int fd[HB_PATHS + 1], n = c->peer2.s_addr ? 2 : 1, i, ret = 0;
+
+	for (i = 0; i <= n; i++)
+		fd[i] = -1;
+	for (i = 0; i < n && ret >= 0; i++)
+		ret = fd[i] = open_socket(c, local[i], true);
+	if (ret >= 0)
+		ret = fd[n] = open_socket(c, c->address, false);
+	if (ret < 0) {
+		log_err("heartbeat socket %s:%u: %s", ip4(local[i ? i - 1 : 0]), c->port,
+			strerror(-ret));
+		for (i = 0; i <= n; i++)
+			if (fd[i] >= 0)
+				close(fd[i]);
+		return ret;
 	}
-	ha.sock.fd = fd;
-	ha.sock.fn = hb_readable;
-	return loop_add(&ha.sock, EPOLLIN);
+	close_sockets();
+	ha.npaths = n;
+	for (i = 0; i < n; i++) {
+		ha.path[i].lf.fd = fd[i];
+		ha.path[i].lf.fn = hb_readable;
+		ha.path[i].local = local[i];
+		ha.path[i].peer = peer[i];
+		ha.path[i].connected = false;
+		ha.path[i].silent = false;
+		ha.path[i].rx_ms = now_ms();
+		ha.path[i].rl_conn.last_ms = 0;
+		if (loop_add(&ha.path[i].lf, EPOLLIN) < 0)
+			ret = -errno;
+	}
+	ha.srx.fd = fd[n];
+	ha.srx.fn = hb_readable;
+	ha.srx_connected = false;
+	ha.rl_srx.last_ms = 0;
+	if (loop_add(&ha.srx, EPOLLIN) < 0)
+		ret = -errno;
+	ha.cfg = c;
+	connect_paths();
+	return ret;
 }
 
 /* ---- kernel events ---- */
@@ -1172,7 +1418,7 @@ int ha_start(const struct nlbsd_config *c)
 	ha.peer_rx_ms = now;	/* listen for dead-after before taking over */
 	ha.devices_ok = true;
 	ha.reach_ok = true;
-	ret = set_socket(c);
+	ret = set_sockets(c);
 	if (ret < 0)
 		return ret;
 	ha.kev.fd = kern_event_fd();
@@ -1191,6 +1437,9 @@ int ha_start(const struct nlbsd_config *c)
 	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
 		 ip4(c->address), c->priority, ip4(c->peer), c->port, c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
+	if (c->peer2.s_addr)
+		log_info("second heartbeat path: %s -> %s:%u", ip4(c->address2), ip4(c->peer2),
+			 c->port);
 	run_scripts(ST_INIT, ST_INIT, "started");
 	relay_start(c, ha.epoch);
 	/* the peer's last life we know of: anything older is a replay */
@@ -1217,9 +1466,10 @@ int ha_reload(const struct nlbsd_config *c)
 {
 	const struct nlbsd_config *old = ha.cfg;
 
-	if (c->address.s_addr != old->address.s_addr || c->port != old->port) {
-		ha.cfg = c;
-		if (set_socket(c) < 0) {
+	if (c->address.s_addr != old->address.s_addr || c->port != old->port ||
+	    c->peer.s_addr != old->peer.s_addr || c->address2.s_addr != old->address2.s_addr ||
+	    c->peer2.s_addr != old->peer2.s_addr) {
+		if (set_sockets(c) < 0) {
 			ha.cfg = old;
 			return -1;
 		}
@@ -1284,11 +1534,8 @@ void ha_stop(void)
 	timer_cancel(&ha.wake);
 	timer_cancel(&ha.resync);
 	relay_stop();
-	if (ha.sock.fd >= 0) {
-		loop_del(&ha.sock);
-		close(ha.sock.fd);
-		ha.sock.fd = -1;
-	}
+	close_sockets();
+	ha.npaths = 0;
 	if (ha.kev.fd >= 0)
 		loop_del(&ha.kev);
 	ha.kev.fd = -1;
@@ -1344,6 +1591,18 @@ void ha_status(FILE *f)
 		"echo %lu, reordered %lu, bad %lu, v1 %lu, ttl %lu, foreign %lu\n", ha.tx,
 		ha.tx_err, ha.rx_ok, ha.rx_auth, ha.rx_replay, ha.rx_echo, ha.rx_reordered,
 		ha.rx_bad, ha.rx_v1, ha.rx_ttl, ha.rx_foreign);
+	for (i = 0; i < ha.npaths; i++) {
+		const struct hb_path *p = &ha.path[i];
+
+		fprintf(f, "heartbeat-path: %zu %s", i + 1, ip4(p->local));
+		fprintf(f, " -> %s:%u, %s, last heard %llu ms ago%s, tx %lu (errors %lu, "
+			"port unreachable %lu), rx %lu\n", ip4(p->peer), c->port,
+			p->connected ? "connected" : "not connected", (unsigned long long)(now - p->rx_ms),
+			p->silent ? " (silent)" : "", p->tx, p->tx_err, p->refused, p->rx);
+	}
+	fprintf(f, "heartbeat-reads: %lu in %lu wakeups, at most %lu in one (budget %u), "
+		"budget used up %lu times; duplicates %lu\n", ha.rx_reads, ha.rx_wakeups,
+		ha.rx_batch_max, HB_RX_BUDGET, ha.rx_budget_out, ha.rx_dup);
 	fprintf(f, "one-way-losses: %lu, unconfirmed: %lu, fingerprint-mismatches: %lu, "
 		"states-adopted: %lu\n", ha.deaf_count, ha.unconfirmed_count, ha.fp_mismatches,
 		ha.adopted);

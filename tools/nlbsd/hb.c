@@ -43,8 +43,8 @@ const char *hb_result_str(enum hb_result r)
 		[HB_ERR_MAGIC] = "bad magic",
 		[HB_ERR_AUTH] = "authentication failed (wrong key or forged)",
 		[HB_ERR_VERSION] = "unsupported version",
-		[HB_ERR_V1] = "heartbeat version 1 (the peer runs an older nlbsd): refused, "
-			      "upgrade it",
+		[HB_ERR_V1] = ("heartbeat version 1 (the peer runs an older nlbsd): refused, "
+			       "upgrade it"),
 		[HB_ERR_REPLAY] = "replayed (sequence number not increasing)",
 		[HB_ERR_STALE_EPOCH] = "replayed (stale epoch)",
 		[HB_ERR_REORDERED] = "reordered (older than the newest)",
@@ -162,4 +162,14 @@ enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int 
 	r->epoch = m->epoch;
 	r->seq = m->seq;
 	return HB_OK;
+}
+
+bool hb_replay_seen(const struct hb_replay *r, const struct hb_msg *m)
+{
+	uint64_t back;
+
+	if (!r->valid || m->epoch != r->epoch || m->seq > r->seq)
+		return false;
+	back = r->seq - m->seq;
+	return back < HB_WINDOW && (r->seen & (1ull << back));
 }

@@ -122,4 +122,10 @@ struct hb_replay {
  */
 enum hb_result hb_replay_check(struct hb_replay *r, const struct hb_msg *m, int *restarted);
 
+/*
+ * Was @m (its epoch and sequence number) accepted already, within the
+ * window? A second heartbeat path delivers the same datagram again.
+ */
+bool hb_replay_seen(const struct hb_replay *r, const struct hb_msg *m);
+
 #endif /* NLBSD_HB_H */

@@ -5,6 +5,7 @@
  * and only a verdict change is reported to the owner and logged.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -228,6 +229,73 @@ static size_t dns_query(struct checker *ck, uint8_t *q, size_t max)
 	return n;
 }
 
+static const char *const rcode_names[] = {
+	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+};
+
+/* Length of the question (name, type, class) at @p, 0 if it runs past @end. */
+static size_t dns_question_len(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *s = p;
+
+	while (p < end && *p) {
+		if (*p > 63)	/* a compression pointer: not in our question */
+			return 0;
+		p += 1 + *p;
+	}
+	if (p >= end || end - p < 5)
+		return 0;
+	return p + 5 - s;
+}
+
+/*
+ * A DNS reply is a success only if it answers our query: QR set, our id,
+ * response code NOERROR, and one question, ours (the name compared without
+ * regard to case, as servers may echo it in another case, then type and
+ * class). Anything else is a failure, with @why saying which.
+ */
+bool probe_dns_reply(const uint8_t *q, size_t qlen, const uint8_t *r, size_t rlen,
+		     char *why, size_t whylen)
+{
+	size_t ql, i;
+	unsigned int rc;
+
+	if (rlen < 12 || qlen < 12) {
+		snprintf(why, whylen, "not a DNS reply (%zu bytes)", rlen);
+		return false;
+	}
+	if (!(r[2] & 0x80)) {
+		snprintf(why, whylen, "not a DNS reply (QR clear)");
+		return false;
+	}
+	if (r[0] != q[0] || r[1] != q[1]) {
+		snprintf(why, whylen, "reply id %u, asked %u", r[0] << 8 | r[1], q[0] << 8 | q[1]);
+		return false;
+	}
+	rc = r[3] & 0x0f;
+	if (rc) {
+		if (rc < ARRAY_SIZE(rcode_names))
+			snprintf(why, whylen, "rcode %s", rcode_names[rc]);
+		else
+			snprintf(why, whylen, "rcode %u", rc);
+		return false;
+	}
+	ql = dns_question_len(q + 12, q + qlen);
+	if ((r[4] << 8 | r[5]) != 1 || rlen < 12 + ql || !ql ||
+	    dns_question_len(r + 12, r + rlen) != ql) {
+		snprintf(why, whylen, "reply to another question");
+		return false;
+	}
+	for (i = 12; i < 12 + ql; i++)
+		if (r[i] != q[i] && !(isalpha(r[i]) && tolower(r[i]) == tolower(q[i]))) {
+			snprintf(why, whylen, "reply to another question");
+			return false;
+		}
+	why[0] = 0;
+	return true;
+}
+
 static void send_request(struct checker *ck)
 {
 	uint8_t pkt[300];
@@ -242,7 +310,10 @@ static void send_request(struct checker *ck)
 			       ck->spec.path, ip4(ck->spec.addr));
 		break;
 	case CHECK_DNS:
-		len = dns_query(ck, pkt, sizeof(pkt));
+		/* kept in ck->buf: the reply's question is compared with it */
+		ck->len = dns_query(ck, (uint8_t *)ck->buf, sizeof(ck->buf));
+		len = ck->len;
+		memcpy(pkt, ck->buf, len);
 		break;
 	case CHECK_ICMP: {
 		struct icmphdr *ih = (struct icmphdr *)pkt;
@@ -303,10 +374,12 @@ static void readable(struct checker *ck)
 	if (n < 0)
 		return errno == EAGAIN ? (void)0 : fail_errno(ck, "recv", errno);
 	if (ck->spec.type == CHECK_DNS) {
-		if (n >= 12 && buf[0] == (uint8_t)(ck->ident >> 8) &&
-		    buf[1] == (uint8_t)ck->ident && (buf[2] & 0x80))
-			result(ck, true, NULL);
-		return;
+		char why[96];
+		bool ok;
+
+		/* the socket is connected: this came from the server */
+		ok = probe_dns_reply((const uint8_t *)ck->buf, ck->len, buf, n, why, sizeof(why));
+		return result(ck, ok, why);
 	}
 	if (ck->spec.type == CHECK_ICMP) {
 		size_t off = 0;

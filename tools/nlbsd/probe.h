@@ -60,4 +60,12 @@ unsigned int probe_inflight(void);
 unsigned long probe_no_results(void);	/* probes without a result so far */
 unsigned long probe_deferred(void);	/* probes that waited for a slot */
 
+/*
+ * A DNS check's reply @r to its query @q: true if it answers it (QR set,
+ * the query's id, rcode NOERROR, the same single question); else false,
+ * with the reason in @why. Exposed for the tests.
+ */
+bool probe_dns_reply(const uint8_t *q, size_t qlen, const uint8_t *r, size_t rlen,
+		     char *why, size_t whylen);
+
 #endif /* NLBSD_PROBE_H */

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	45
+#define NTESTS	50
 
 static unsigned int test_no, failures;
 
@@ -569,6 +570,8 @@ static struct {
 	uint32_t seq;
 	const struct nlbs_flow *dump_flows;
 	int ndump;
+	const void *raw;	/* this datagram instead (nlmsg_seq set) */
+	size_t rawlen;
 } fake;
 
 static char replybuf[NLBS_NL_BUFSIZE] __attribute__((aligned(8)));
@@ -608,6 +611,11 @@ static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 	if (fake.reply_sent++) {
 		errno = EAGAIN;
 		return -1;
+	}
+	if (fake.raw) {
+		memcpy(buf, fake.raw, fake.rawlen);
+		((struct nlmsghdr *)buf)->nlmsg_seq = fake.seq;
+		return fake.rawlen;
 	}
 	if (req->nlmsg_flags & NLM_F_DUMP) {
 		for (i = 0; i < fake.ndump; i++) {
@@ -855,6 +863,90 @@ static void test_join(void)
 	nlbs_nl_close(nl);
 }
 
+/*
+ * Replies no kernel sends, found by fuzz/fuzz_codec: each fails the request
+ * with EBADMSG, and nothing reads out of the datagram.
+ */
+static void test_malformed_replies(void)
+{
+	struct {
+		struct nlmsghdr nlh;
+		union {
+			struct nlmsgerr e;
+			int done;
+		};
+	} r = { 0 };
+	const struct nlbs_nl_error *e;
+	struct collect c = { .n = 0 };
+	struct nlbs_config cfg;
+	struct nlbs_nl *nl;
+	int ret, code;
+
+	/* a message length above INT_MAX: libmnl's mnl_nlmsg_ok() took it for
+	 * a fit, the walk jumped out of the buffer (SEGV) */
+	nl = fake_open();
+	r.nlh.nlmsg_len = 0xafafafaf;
+	r.nlh.nlmsg_type = FAKE_FAMILY;
+	fake.raw = &r;
+	fake.rawlen = sizeof(r.nlh) + sizeof(r.e);
+	ret = nlbs_config_get(nl, &cfg);
+	e = nlbs_nl_error(nl);
+	result(ret == -EBADMSG && e->err == EBADMSG &&
+	       !strcmp(e->msg, "malformed netlink datagram (message length)"),
+	       "reply: nlmsg_len above INT_MAX is -EBADMSG (ret %d, \"%s\")", ret, e->msg);
+	nlbs_nl_close(nl);
+
+	/* an error code that is no negative errno was a success (positive) or
+	 * undefined (INT_MIN, negated) */
+	for (code = 0; code < 2; code++) {
+		nl = fake_open();
+		memset(&r, 0, sizeof(r));
+		r.nlh.nlmsg_len = sizeof(r.nlh) + sizeof(r.e);
+		r.nlh.nlmsg_type = NLMSG_ERROR;
+		r.nlh.nlmsg_flags = NLM_F_CAPPED;
+		r.e.error = code ? INT_MIN : 22;
+		fake.raw = &r;
+		fake.rawlen = r.nlh.nlmsg_len;
+		ret = nlbs_stats_reset(nl);
+		e = nlbs_nl_error(nl);
+		result(ret == -EBADMSG && e->err == EBADMSG,
+		       "reply: NLMSG_ERROR with error %d is -EBADMSG (ret %d, \"%s\")",
+		       r.e.error, ret, e->msg);
+		nlbs_nl_close(nl);
+	}
+
+	nl = fake_open();
+	memset(&r, 0, sizeof(r));
+	r.nlh.nlmsg_len = sizeof(r.nlh) + sizeof(r.done);
+	r.nlh.nlmsg_type = NLMSG_DONE;
+	r.nlh.nlmsg_flags = NLM_F_MULTI;
+	r.done = 5;
+	fake.raw = &r;
+	fake.rawlen = r.nlh.nlmsg_len;
+	ret = nlbs_flow_dump(nl, collect_cb, &c);
+	e = nlbs_nl_error(nl);
+	result(ret == -EBADMSG && e->err == EBADMSG,
+	       "reply: NLMSG_DONE with error 5 is -EBADMSG (ret %d, \"%s\")", ret, e->msg);
+	nlbs_nl_close(nl);
+
+	/* not capped, the echoed request's length below a header: no TLVs read
+	 * from inside the error itself; the errno stands */
+	nl = fake_open();
+	memset(&r, 0, sizeof(r));
+	r.nlh.nlmsg_len = sizeof(r.nlh) + sizeof(r.e);
+	r.nlh.nlmsg_type = NLMSG_ERROR;
+	r.nlh.nlmsg_flags = NLM_F_ACK_TLVS;
+	r.e.error = -EPERM;
+	r.e.msg.nlmsg_len = 4;
+	fake.raw = &r;
+	fake.rawlen = r.nlh.nlmsg_len;
+	ret = nlbs_stats_reset(nl);
+	e = nlbs_nl_error(nl);
+	result(ret == -EPERM && e->err == EPERM && !e->msg[0],
+	       "reply: an error echoing a request of length 4 is just -EPERM (ret %d)", ret);
+	nlbs_nl_close(nl);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n1..%d\n", NTESTS);
@@ -869,6 +961,7 @@ int main(void)
 	test_service_requests();
 	test_flow_requests();
 	test_join();
+	test_malformed_replies();
 	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
 	return failures || test_no != NTESTS ? 1 : 0;
 }

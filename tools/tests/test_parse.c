@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
+#include <json-c/json.h>
 
 #include "../nlbs-genl/nlbs-genl.h"
 #include "../nlbs-genl/print.h"
@@ -370,7 +371,7 @@ static const struct good_case good[] = {
 	{ "show", "CONFIG_GET ack" },
 	{ "flow", "FLOW_GET dump" },
 	{ "flow show", "FLOW_GET dump" },
-	/* issue 9: table size, nodest, flow settings, flow commands */
+	/* table size, nodest, flow settings, flow commands */
 	{ "service add 198.51.100.10 tcp 80 table-size 251",
 	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80 table=251}" },
 	{ "service add 198.51.100.10 table-size 4194301 nodest drop",
@@ -534,7 +535,7 @@ static const struct bad_case bad[] = {
 	{ "flow bogus", CLI_USAGE, "flow: unknown command \"bogus\"" },
 	{ "flow show extra", CLI_USAGE, "unexpected argument \"extra\"" },
 	{ "config help extra", CLI_USAGE, "unexpected argument \"extra\"" },
-	/* issue 9 */
+	/* table size, nodest, flow settings */
 	{ "service add 198.51.100.10 table-size", CLI_USAGE,
 	  "\"table-size\" needs a value" },
 	{ "service add 198.51.100.10 table-size 65537x", CLI_USAGE,
@@ -895,7 +896,7 @@ static void print_flow_reply(void)
 	print_end(true);
 }
 
-/* issue 9: what the kernel adds to its replies */
+/* what the kernel adds to its replies */
 static void print_config_flow_reply(void)
 {
 	struct nlmsghdr *nlh = config_reply();
@@ -1021,11 +1022,11 @@ static const struct print_case prints[] = {
 	{ "config show", print_config_reply, false,
 	  "access veth0 (ifindex 3) servers veth1 (ifindex 4) nlbs 10.10.0.100 garp-count 3 garp-interval 100 seed 0x0000abcd\n" },
 	{ "config show -j", print_config_reply, true,
-	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981}\n" },
+	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"server_dev\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981}\n" },
 	{ "config show (unset)", print_empty_config, false,
 	  "access none servers none nlbs none\n" },
 	{ "config show -j (unset)", print_empty_config, true,
-	  "{\"access\":null,\"servers\":null,\"nlbs\":null}\n" },
+	  "{\"access\":null,\"servers\":null,\"server_dev\":null,\"nlbs\":null}\n" },
 	{ "state show", print_state_reply, false, "state active lease 2500 ms\n" },
 	{ "state show -j", print_state_reply, true,
 	  "{\"state\":\"active\",\"lease_ms\":2500}\n" },
@@ -1033,7 +1034,7 @@ static const struct print_case prints[] = {
 	  "service 198.51.100.10 tcp 80 servers 3 table 1021\n"
 	  "  server 10.20.0.21 weight 1 mac 02:00:0a:14:00:15 packets 12 bytes 3400\n" },
 	{ "service/server -j", print_service_server, true,
-	  "{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"table\":1021,\"addr\":\"10.20.0.21\",\"weight\":1,\"mac\":\"02:00:0a:14:00:15\",\"packets\":12,\"bytes\":3400}\n" },
+	  "{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"server_count\":3,\"table\":1021,\"addr\":\"10.20.0.21\",\"weight\":1,\"mac\":\"02:00:0a:14:00:15\",\"packets\":12,\"bytes\":3400}\n" },
 	{ "stats show", print_stats_reply, false,
 	  "rx 10\nforwarded 20\narp-requests 30\narp-replies 40\ngarp-sent 50\n"
 	  "drop-inactive 60\ndrop-no-server 70\nneigh-miss 80\ndrop-neigh 90\n"
@@ -1050,14 +1051,14 @@ static const struct print_case prints[] = {
 	  "access veth0 (ifindex 3) servers veth1 (ifindex 4) nlbs 10.10.0.100 garp-count 3 garp-interval 100 seed 0x0000abcd"
 	  " flow-max 262144 flow-timeout-tcp 300 flow-timeout-tcp-fin 10 flow-timeout-udp 120 flow-timeout-syn 5\n" },
 	{ "config show -j (flow settings)", print_config_flow_reply, true,
-	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981,"
+	  "{\"access\":\"veth0\",\"access_ifindex\":3,\"servers\":\"veth1\",\"server_dev\":\"veth1\",\"servers_ifindex\":4,\"nlbs\":\"10.10.0.100\",\"garp_count\":3,\"garp_interval\":100,\"seed\":43981,"
 	  "\"flow_max\":262144,\"flow_timeout_tcp\":300,\"flow_timeout_tcp_fin\":10,\"flow_timeout_udp\":120,\"flow_timeout_syn\":5}\n" },
 	{ "service show (nodest)", print_service_nodest, false,
 	  "service 198.51.100.10 tcp 80 servers 3 table 65537 nodest drop\n"
 	  "service 198.51.100.10 servers 3 table 65537 nodest move\n" },
 	{ "service show -j (nodest)", print_service_nodest, true,
-	  "[{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"table\":65537,\"nodest\":\"drop\"},"
-	  "{\"vip\":\"198.51.100.10\",\"proto\":\"any\",\"servers\":3,\"table\":65537,\"nodest\":\"move\"}]\n" },
+	  "[{\"vip\":\"198.51.100.10\",\"proto\":\"tcp\",\"port\":80,\"servers\":3,\"server_count\":3,\"table\":65537,\"nodest\":\"drop\"},"
+	  "{\"vip\":\"198.51.100.10\",\"proto\":\"any\",\"servers\":3,\"server_count\":3,\"table\":65537,\"nodest\":\"move\"}]\n" },
 	{ "server show (flows)", print_server_flows, false,
 	  "  server 10.20.0.22 weight 0 packets 5 bytes 700 active-flows 17 new-flows 4294967296\n" },
 	{ "server show -j (flows)", print_server_flows, true,
@@ -1548,11 +1549,86 @@ static void test_exit_codes(void)
 	}
 }
 
+/*
+ * JSON keys mean one thing each: over every JSON output above, a key has
+ * one JSON type (null aside) wherever it appears, but for "servers", kept
+ * for compatibility (a device name in config show, a count in service
+ * show, an array in stats show) and deprecated: "server_dev" and
+ * "server_count" say the first two.
+ */
+struct key_type {
+	char key[64];
+	json_type type;
+	const char *where;
+};
+
+static void collect_keys(json_object *o, struct key_type *kt, size_t *n, size_t max,
+			 const char *where, char *clash, size_t clashsz)
+{
+	size_t i, j;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			collect_keys(json_object_array_get_idx(o, i), kt, n, max, where,
+				     clash, clashsz);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val) {
+		json_type t = json_object_get_type(val);
+
+		collect_keys(val, kt, n, max, where, clash, clashsz);
+		if (t == json_type_null || !strcmp(key, "servers"))
+			continue;
+		for (j = 0; j < *n && strcmp(kt[j].key, key); j++)
+			;
+		if (j == *n && *n < max) {
+			snprintf(kt[j].key, sizeof(kt[j].key), "%s", key);
+			kt[j].type = t;
+			kt[j].where = where;
+			(*n)++;
+		} else if (j < *n && kt[j].type != t && !clash[0]) {
+			snprintf(clash, clashsz, "\"%s\": %s in %s, %s in %s", key,
+				 json_type_to_name(kt[j].type), kt[j].where,
+				 json_type_to_name(t), where);
+		}
+	}
+}
+
+static void test_json_keys(void)
+{
+	static struct key_type kt[256];
+	char clash[300] = "";
+	bool dev = false, count = false;
+	json_object *o;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(prints); i++) {
+		if (!prints[i].json)
+			continue;
+		o = json_tokener_parse(capture(true, prints[i].fn));
+		if (!o) {
+			snprintf(clash, sizeof(clash), "%s: not JSON", prints[i].name);
+			break;
+		}
+		collect_keys(o, kt, &n, ARRAY_SIZE(kt), prints[i].name, clash, sizeof(clash));
+		json_object_put(o);
+	}
+	for (j = 0; j < n; j++) {
+		dev |= !strcmp(kt[j].key, "server_dev") && kt[j].type == json_type_string;
+		count |= !strcmp(kt[j].key, "server_count") && kt[j].type == json_type_int;
+	}
+	result(!clash[0] && dev && count,
+	       "JSON: each key one type in every output (%zu keys; server_dev a string, "
+	       "server_count a number)%s%s", n, clash[0] ? ": " : "", clash);
+}
+
 int main(void)
 {
 	size_t i, planned;
 
-	planned = ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 10 + 6 + ARRAY_SIZE(prints) + 1 +
+	planned = ARRAY_SIZE(good) + ARRAY_SIZE(bad) + 10 + 6 + ARRAY_SIZE(prints) + 1 + 1 +
 	       2 + 6 + 3 + 4;
 	printf("TAP version 13\n1..%zu\n", planned);
 	for (i = 0; i < ARRAY_SIZE(good); i++)
@@ -1563,6 +1639,7 @@ int main(void)
 	test_exit_codes();
 	for (i = 0; i < ARRAY_SIZE(prints); i++)
 		test_print(&prints[i]);
+	test_json_keys();
 	test_malformed();
 	test_flow_decode();
 	test_dump_intr_lib();

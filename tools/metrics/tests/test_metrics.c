@@ -248,6 +248,89 @@ int main(void)
 	}
 	free(text);
 
+	/* nlbsd's status (control.c: ha_status, relay_status, svc_status) */
+	s.nlbsd = true;
+	s.nlbsd_status = strdup(
+		"state: active\n"
+		"state-since-ms: 12345\n"
+		"hold: none\n"
+		"priority: 100 (advertised 100)\n"
+		"kernel: configured\n"
+		"healthy: yes (devices up, reachability ok)\n"
+		"peer: 10.10.0.12\n"
+		"peer-state: standby (leaving)\n"
+		"peer-priority: 50\n"
+		"peer-alive: yes\n"
+		"last-heartbeat-ms: 42\n"
+		"peer-hears-us: yes\n"
+		"fingerprint: differs from the peer's: services\n"
+		"fingerprint-ours: 00000001.00000002.00000003\n"
+		"peer-key: key-file\n"
+		"arp-conflicts: 0\n"
+		"heartbeats: tx 500 (errors 2), rx 498; refused: auth 3, replay 4, echo 5, "
+		"reordered 6, bad 7, v1 8, ttl 9, foreign 10\n"
+		"one-way-losses: 11, unconfirmed: 12, fingerprint-mismatches: 13, "
+		"states-adopted: 14\n"
+		"target: 10.10.0.254 up\n"
+		"target: fw \"2\" down\n"
+		"target: 10.10.0.253 unknown\n"
+		"sync: on\n"
+		"sync-counters: sent 100 received 90 imported 80 refused 1 dropped 2 "
+		"ignored 3 resyncs 4 timeouts 5 served 6\n"
+		"sync-resync: from peer none, to peer none\n"
+		"sync-refused: auth 21, replay 22, bad 23; send errors 24, kernel overruns 25\n"
+		"services: 2, servers 6: up 4, down 1, unknown 1\n"
+		"checks: 3 in flight, 7 without a result, 8 waited for a slot\n");
+	text = render(&s);
+	ok(has_line(text, "nlbsd_up 1") &&
+	   has_line(text, "nlbsd_state{state=\"active\"} 1") &&
+	   has_line(text, "nlbsd_state{state=\"standby\"} 0") &&
+	   has_line(text, "nlbsd_peer_state{state=\"standby\"} 1") &&
+	   has_line(text, "nlbsd_peer_state{state=\"active\"} 0"),
+	   "nlbsd: its state and the peer's, one series per state");
+	ok(has_line(text, "nlbsd_state_age_seconds 12.345") &&
+	   has_line(text, "nlbsd_last_heartbeat_age_seconds 0.042") &&
+	   has_line(text, "nlbsd_peer_alive 1") && has_line(text, "nlbsd_peer_hears_heartbeats 1") &&
+	   has_line(text, "nlbsd_healthy 1") && has_line(text, "nlbsd_fingerprint_match 0"),
+	   "nlbsd: election view (ages in seconds, yes/no as 1/0)");
+	ok(has_line(text, "nlbsd_heartbeats_sent_total 500") &&
+	   has_line(text, "nlbsd_heartbeat_send_errors_total 2") &&
+	   has_line(text, "nlbsd_heartbeats_received_total 498") &&
+	   has_line(text, "nlbsd_heartbeats_refused_total{reason=\"auth\"} 3") &&
+	   has_line(text, "nlbsd_heartbeats_refused_total{reason=\"foreign\"} 10") &&
+	   has_line(text, "nlbsd_one_way_losses_total 11") &&
+	   has_line(text, "nlbsd_peer_unconfirmed_total 12") &&
+	   has_line(text, "nlbsd_states_adopted_total 14"), "nlbsd: heartbeat counters");
+	ok(has_line(text, "nlbsd_sync_enabled 1") &&
+	   has_line(text, "nlbsd_sync_flows_total{direction=\"sent\"} 100") &&
+	   has_line(text, "nlbsd_sync_flows_total{direction=\"received\"} 90") &&
+	   has_line(text, "nlbsd_sync_flows_imported_total 80") &&
+	   has_line(text, "nlbsd_sync_resyncs_served_total 6") &&
+	   has_line(text, "nlbsd_sync_refused_total{reason=\"bad\"} 23") &&
+	   has_line(text, "nlbsd_sync_send_errors_total 24") &&
+	   has_line(text, "nlbsd_sync_kernel_overruns_total 25"), "nlbsd: flow sync counters");
+	ok(has_line(text, "nlbsd_servers{health=\"down\"} 1") &&
+	   has_line(text, "nlbsd_services 2") && has_line(text, "nlbsd_checks_in_flight 3") &&
+	   has_line(text, "nlbsd_checks_without_result_total 7") &&
+	   has_line(text, "nlbsd_checks_waited_total 8"), "nlbsd: health checks");
+	ok(has_line(text, "nlbsd_reachability_target_up{target=\"10.10.0.254\"} 1") &&
+	   has_line(text, "nlbsd_reachability_target_up{target=\"fw \\\"2\\\"\"} 0") &&
+	   !strstr(text, "10.10.0.253"), "nlbsd: targets, unknown ones left out, labels escaped");
+	if (access(bin, X_OK) == 0) {
+		rc = promtool(bin, text, said, sizeof(said));
+		ok(rc == 0 && !said[0], "promtool check metrics: clean with nlbsd");
+		if (rc || said[0])
+			printf("# promtool exit %d: %s\n", rc, said);
+	}
+	free(text);
+	free(s.nlbsd_status);
+	s.nlbsd_status = NULL;
+	text = render(&s);
+	ok(has_line(text, "nlbsd_up 0") && !strstr(text, "nlbsd_state"),
+	   "nlbsd not answering: nlbsd_up 0 alone");
+	free(text);
+	s.nlbsd = false;
+
 	snapshot_reset(&s);
 	text = render(&s);
 	ok(!strcmp(text, "# HELP nlbs_up 1 when the nlbs module answered, 0 when it did not "

@@ -177,6 +177,22 @@ out:
 	config_free(c);
 }
 
+static void test_second_path(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD "address2 = 10.20.0.12\n[node]\naddress2 = 10.20.0.11\n",
+				      err, sizeof(err));
+
+	ktap_ok(c && c->address2.s_addr == inet_addr("10.20.0.11") &&
+		c->peer2.s_addr == inet_addr("10.20.0.12"),
+		"a second heartbeat path: [node] address2 and [peer] address2%s%s", c ? "" : ": ",
+		err);
+	config_free(c);
+	c = load(HEAD, err, sizeof(err));
+	ktap_ok(c && !c->address2.s_addr && !c->peer2.s_addr, "no second path by default");
+	config_free(c);
+}
+
 static void test_hex_key(void)
 {
 	char err[600] = "";
@@ -272,6 +288,13 @@ static const struct bad bad[] = {
 	  "table-size = 4194319\n", 10, "bad table-size '4194319'" },
 	{ "bad nodest", HEAD "[service 198.51.100.10 tcp 80]\nnodest = keep\n", 10,
 	  "bad nodest 'keep' (move or drop)" },
+	{ "address2 without the peer's", HEAD "[node]\naddress2 = 10.20.0.11\n", 10,
+	  "a second heartbeat path needs both [node] address2 and [peer] address2" },
+	{ "peer address2 without ours", HEAD "address2 = 10.20.0.12\n", 9,
+	  "a second heartbeat path needs both" },
+	{ "address2 equal to address", HEAD "address2 = 10.20.0.12\n[node]\n"
+	  "address2 = 10.10.0.11\n", 11, "four different addresses (10.10.0.11 twice)" },
+	{ "bad address2", HEAD "[node]\naddress2 = 10.20.0.255.1\n", 10, "bad address2" },
 	{ "overlong line", HEAD "[node]\nid = 1                                                 "
 	  "                                                                                "
 	  "                                                                                "
@@ -329,7 +352,7 @@ static void test_lease_limit(void)
 	ktap_ok(c && c->lease_ms == 600000, "explicit lease allows a long dead-after%s%s",
 		c ? "" : ": ", c ? "" : err);
 	config_free(c);
-	/* issue 11: lease 600s with a dead time of 300 ms passed */
+	/* lease 600s with a dead time of 300 ms passed */
 	err[0] = 0;
 	c = load(HEAD "[node]\nlease = 600s\n", err, sizeof(err));
 	ktap_ok(!c && strstr(err, ":10: lease (600000ms) exceeds dead-after x advert-interval "
@@ -431,6 +454,28 @@ static void test_next_key(void)
 	unlink(path);
 }
 
+/*
+ * A NUL byte in a line (fuzz_conf): the parser's line ends there, fgets()
+ * read on to the newline, and the reader took the line for an overlong one
+ * and swallowed the next line as its "rest". Now an error at its line.
+ */
+static void test_nul_byte(void)
+{
+	static const char text[] = HEAD "[node]\npriority = 2\0 junk\nbogus = 1\n";
+	char err[600] = "";
+	struct nlbsd_config *c;
+	FILE *f = fopen(conffile, "w");
+
+	if (!f || fwrite(text, sizeof(text) - 1, 1, f) != 1 || fclose(f))
+		abort();
+	config_load(conffile, &c, err, sizeof(err));
+	ktap_ok(!c && strstr(err, ":10: NUL byte in line"),
+		"a NUL byte in a line is an error at that line");
+	if (c || !strstr(err, ":10: NUL byte in line"))
+		ktap_diag("got \"%s\"", err);
+	config_free(c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || !mkdtemp(dir))
@@ -447,7 +492,9 @@ int main(void)
 	test_fingerprint();
 	test_next_key();
 	test_hex_key();
+	test_second_path();
 	test_prime();
+	test_nul_byte();
 	unlink(keyfile);
 	unlink(conffile);
 	rmdir(dir);

@@ -275,6 +275,11 @@ static ssize_t k_evrecv(void *ctx, void *buf, size_t len)
 static struct {
 	int fd;
 	struct loop_fd lf;
+	/* a second heartbeat path: 127.0.0.4 (the peer) to 127.0.0.3 (us) */
+	int fd2;
+	struct loop_fd lf2;
+	bool lost1, lost2;	/* a path lost both ways */
+	unsigned long got1, got2;	/* our heartbeats received on each path */
 	struct timer t;
 	int state;
 	uint8_t prio;
@@ -290,10 +295,10 @@ static struct {
 		uint8_t prio;
 	} rx[RXMAX];
 	size_t nrx;
-} peer = { .fd = -1 };
+} peer = { .fd = -1, .fd2 = -1 };
 
 static uint8_t key[32], key2[32];
-static struct sockaddr_in us_sa;
+static struct sockaddr_in us_sa, us_sa2;
 
 static void peer_send(void)
 {
@@ -313,7 +318,10 @@ static void peer_send(void)
 
 	memcpy(m.fp, peer.fp, sizeof(m.fp));
 	hb_encode(&m, peer.key, buf);
-	sendto(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+	if (!peer.lost1)
+		sendto(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+	if (peer.fd2 >= 0 && !peer.lost2)
+		sendto(peer.fd2, buf, sizeof(buf), 0, (struct sockaddr *)&us_sa2, sizeof(us_sa2));
 }
 
 static void peer_drain(void);
@@ -326,15 +334,15 @@ static void peer_tick(struct timer *t)
 		peer_send();
 }
 
-/* Read what we sent to the peer. */
-static void peer_drain(void)
+/* Read what we sent to the peer on one path (dropped if that path is lost). */
+static void peer_drain_fd(int fd, bool lost)
 {
 	uint8_t buf[2048];
 	struct hb_msg m;
 	ssize_t n;
 
-	while ((n = recv(peer.fd, buf, sizeof(buf), 0)) >= 0) {
-		if (hb_decode(buf, n, key, NULL, &m, NULL) != HB_OK || peer.nrx >= RXMAX)
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) >= 0) {
+		if (lost || hb_decode(buf, n, key, NULL, &m, NULL) != HB_OK || peer.nrx >= RXMAX)
 			continue;
 		if (!peer.deaf) {
 			peer.echo_epoch = m.epoch;
@@ -346,6 +354,17 @@ static void peer_drain(void)
 		peer.rx[peer.nrx].prio = m.priority;
 		peer.nrx++;
 	}
+}
+
+static void peer_drain(void)
+{
+	size_t n = peer.nrx;
+
+	peer_drain_fd(peer.fd, peer.lost1);
+	peer.got1 += peer.nrx - n;
+	n = peer.nrx;
+	peer_drain_fd(peer.fd2, peer.lost2);
+	peer.got2 += peer.nrx - n;
 }
 
 static void peer_readable(struct loop_fd *lf, uint32_t events)
@@ -515,12 +534,24 @@ static int setup(uint16_t *port)
 	setsockopt(peer.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	us_sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sa.sin_port,
 				      .sin_addr.s_addr = inet_addr("127.0.0.1") };
+	us_sa2 = us_sa;
+	us_sa2.sin_addr.s_addr = inet_addr("127.0.0.3");
+	/* the peer's end of the second path, on the same port */
+	peer.fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = inet_addr("127.0.0.4");
+	if (peer.fd2 < 0 || bind(peer.fd2, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	setsockopt(peer.fd2, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	k.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (k.efd < 0 || loop_init() < 0)
 		return -1;
 	peer.lf.fd = peer.fd;
 	peer.lf.fn = peer_readable;
 	if (loop_add(&peer.lf, EPOLLIN) < 0)
+		return -1;
+	peer.lf2.fd = peer.fd2;
+	peer.lf2.fn = peer_readable;
+	if (loop_add(&peer.lf2, EPOLLIN) < 0)
 		return -1;
 	peer.epoch = wall_ms() * 1000;
 	peer.t.fn = peer_tick;
@@ -775,6 +806,65 @@ int main(void)
 		close(fd);
 	}
 
+	/*
+	 * ---- the heartbeat socket: connected to the peer, reads bounded ----
+	 * Datagrams from another address are dropped by the kernel (the
+	 * socket is connected to the peer): not one read. A flood from the
+	 * peer's own address and port (spoofed, not authentic) is read at
+	 * most HB_RX_BUDGET a wakeup, the rest at the next turns of the loop,
+	 * and the peer's heartbeats still get through.
+	 */
+	{
+		struct sockaddr_in fa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = inet_addr("127.0.0.9") };
+		struct ha_rx_stats a, b;
+		uint8_t junk[HB_LEN];
+		int ffd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ttl = 255, i, nflood;
+		unsigned long reads;
+
+		memset(junk, 0x5a, sizeof(junk));
+		setsockopt(ffd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		ok = ffd >= 0 && bind(ffd, (struct sockaddr *)&fa, sizeof(fa)) == 0;
+		run_for(ADVERT);
+		ha_rx_stats(&a);
+		lm = log_mark();
+		for (i = 0; ok && i < 500; i++)
+			sendto(ffd, junk, sizeof(junk), 0, (struct sockaddr *)&us_sa, sizeof(us_sa));
+		run_for(2 * ADVERT);
+		ha_rx_stats(&b);
+		ktap_ok(ok && b.foreign == a.foreign && b.reads - a.reads < 10 &&
+			!log_has(lm, "127.0.0.9") && b.accepted > a.accepted,
+			"500 datagrams from 127.0.0.9 to the heartbeat port: none read (%lu reads, "
+			"%lu foreign), the peer's still accepted", b.reads - a.reads,
+			b.foreign - a.foreign);
+		if (ffd >= 0)
+			close(ffd);
+
+		/* the flood, queued all at once: four budgets' worth */
+		nflood = 4 * a.budget;
+		mark = peer.nrx;
+		ha_rx_stats(&a);
+		for (i = 0; i < nflood; i++)
+			sendto(peer.fd, junk, sizeof(junk), 0, (struct sockaddr *)&us_sa,
+			       sizeof(us_sa));
+		peer_send();		/* a genuine heartbeat behind it */
+		run_for(3 * ADVERT);
+		ha_rx_stats(&b);
+		reads = b.reads - a.reads;
+		ktap_diag("flood of %d: %lu read in %lu wakeups, at most %lu in one, budget used up "
+			  "%lu times", nflood, reads, b.wakeups - a.wakeups, b.batch_max,
+			  b.budget_out - a.budget_out);
+		ktap_ok(reads > a.budget, "flood from the peer's address: %lu datagrams queued and "
+			"read (more than one budget, %u)", reads, a.budget);
+		ktap_ok(b.batch_max == a.budget && b.budget_out - a.budget_out >= reads / a.budget &&
+			b.wakeups - a.wakeups > reads / a.budget,
+			"at most %u read per wakeup (the most: %lu), over %lu wakeups", a.budget,
+			b.batch_max, b.wakeups - a.wakeups);
+		ktap_ok(b.accepted > a.accepted && k_active() && all_sent(mark, ST_ACTIVE),
+			"the peer's heartbeats behind the flood accepted (%lu), no transition",
+			b.accepted - a.accepted);
+	}
+
 	/* ---- key rotation: the next key accepted, no state change ---- */
 	{
 		struct nlbsd_config *c3 = mkcfg(port, true);
@@ -796,12 +886,125 @@ int main(void)
 		config_free(c3);
 	}
 
+	/*
+	 * ---- a second heartbeat path ----
+	 * [node] address2 127.0.0.3, [peer] address2 127.0.0.4. The peer
+	 * active with the higher priority, we standby: losing either path
+	 * (both ways) changes nothing, losing both makes us take over.
+	 */
+	{
+		struct nlbsd_config *c4 = mkcfg(port, true);
+		struct ha_rx_stats a, b;
+
+		c4->address2.s_addr = inet_addr("127.0.0.3");
+		c4->peer2.s_addr = inet_addr("127.0.0.4");
+		ha_reload(c4);
+		peer_says(ST_ACTIVE, 200);
+		ok = run_until(k_standby, 1000);
+		run_for(3 * ADVERT);
+		{
+			unsigned long g1 = peer.got1, g2 = peer.got2;
+
+			ha_rx_stats(&a);
+			run_for(5 * ADVERT);
+			ha_rx_stats(&b);
+			g1 = peer.got1 - g1;
+			g2 = peer.got2 - g2;
+			ktap_ok(ok && k_standby() && g1 >= 2 && g2 >= 2 &&
+				b.accepted - a.accepted >= 2 && b.accepted - a.accepted <= 7 &&
+				b.reads - a.reads + 1 >= 2 * (b.accepted - a.accepted),
+				"two paths: standby under the peer; our heartbeats on both (%lu and "
+				"%lu in 5 intervals); its, read on both (%lu), accepted once each (%lu)",
+				g1, g2, b.reads - a.reads, b.accepted - a.accepted);
+		}
+
+		lm = log_mark();
+		mark = peer.nrx;
+		peer.lost1 = true;
+		run_for((2 * DEAD + 2) * ADVERT);
+		ktap_ok(k_standby() && all_sent(mark, ST_STANDBY) && ha_peer_alive() &&
+			log_has(lm, "heartbeat path 1 (127.0.0.1 -> 127.0.0.2): nothing heard for") &&
+			!log_has(lm, "state standby ->"),
+			"path 1 lost both ways: logged, no transition (the peer heard on path 2)");
+		lm = log_mark();
+		peer.lost1 = false;
+		run_for(3 * ADVERT);
+		ktap_ok(log_has(lm, "heartbeat path 1 (127.0.0.1 -> 127.0.0.2) delivers again"),
+			"path 1 back: logged");
+
+		lm = log_mark();
+		mark = peer.nrx;
+		peer.lost2 = true;
+		run_for((2 * DEAD + 2) * ADVERT);
+		ktap_ok(k_standby() && all_sent(mark, ST_STANDBY) && ha_peer_alive() &&
+			log_has(lm, "heartbeat path 2 (127.0.0.3 -> 127.0.0.4): nothing heard for") &&
+			!log_has(lm, "state standby ->"),
+			"path 2 lost both ways: logged, no transition (the peer heard on path 1)");
+
+		lm = log_mark();
+		peer.lost1 = true;	/* and path 2 still lost: both */
+		ok = run_until(k_active, (DEAD + 4) * ADVERT);
+		ktap_ok(ok && log_has(lm, "state standby -> active"),
+			"both paths lost: the peer is dead, we take over");
+
+		peer.lost1 = peer.lost2 = false;
+		peer_says(ST_STANDBY, 50);
+		run_for(3 * ADVERT);
+
+		/*
+		 * The peer's port closed on path 2 (its daemon not listening):
+		 * the connected socket is told (ICMP port unreachable, then
+		 * ECONNREFUSED once): counted, not an error, path 1 unharmed.
+		 */
+		{
+			char *st = NULL, *line;
+			size_t stlen = 0;
+			unsigned long refused = 0;
+			FILE *f;
+
+			lm = log_mark();
+			loop_del(&peer.lf2);
+			close(peer.fd2);
+			peer.fd2 = -1;
+			run_for(5 * ADVERT);
+			f = open_memstream(&st, &stlen);
+			if (f) {
+				ha_status(f);
+				fclose(f);
+			}
+			line = st ? strstr(st, "heartbeat-path: 2 ") : NULL;
+			if (line && (line = strstr(line, "port unreachable ")))
+				refused = strtoul(line + strlen("port unreachable "), NULL, 10);
+			ktap_ok(refused > 0 && k_active() &&
+				!log_has(lm, "heartbeat to 127.0.0.4: Connection refused"),
+				"the peer's port closed on path 2: port unreachable counted (%lu), "
+				"no error, still active", refused);
+			free(st);
+			peer.fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (peer.fd2 >= 0) {
+				struct sockaddr_in sa = us_sa;
+				int ttl = 255;
+
+				sa.sin_addr.s_addr = inet_addr("127.0.0.4");
+				bind(peer.fd2, (struct sockaddr *)&sa, sizeof(sa));
+				setsockopt(peer.fd2, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+				peer.lf2.fd = peer.fd2;
+				loop_add(&peer.lf2, EPOLLIN);
+			}
+		}
+		ha_reload(c);
+		run_for(3 * ADVERT);
+		ktap_ok(k_active(), "back to one path: active");
+		config_free(c4);
+	}
+
 	ha_stop();
 	kern_close();
 	loop_fini();
 	config_free(c);
 	config_free(c2);
 	close(peer.fd);
+	close(peer.fd2);
 	close(k.efd);
 	if (ktap_failed)
 		log_show();

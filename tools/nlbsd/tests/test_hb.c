@@ -127,6 +127,18 @@ static void test_replay(void)
 		"lower seq not seen yet: reordered, newest unchanged");
 	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY,
 		"the same reordered seq again: replay");
+	m.seq = 9;
+	ktap_ok(hb_replay_seen(&r, &m), "seen: the newest, again (a second path's copy)");
+	m.seq = 7;
+	ktap_ok(hb_replay_seen(&r, &m), "seen: one accepted reordered");
+	m.seq = 8;
+	ktap_ok(!hb_replay_seen(&r, &m), "not seen: one within the window never received");
+	m.seq = 10;
+	ktap_ok(!hb_replay_seen(&r, &m), "not seen: a newer one");
+	m.seq = 9;
+	m.epoch = 999;
+	ktap_ok(!hb_replay_seen(&r, &m), "not seen: another epoch");
+	m.epoch = 1000;
 	m.seq = 5;
 	ktap_ok(hb_replay_check(&r, &m, &restarted) == HB_ERR_REPLAY, "first seq again: replay");
 	m.seq = 9 + 70;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nlbsd host tests of the health checks (probe.c) on loopback: local
- * resource errors are "no result", never "down" (issue 11, finding 6), and
+ * resource errors are "no result", never "down", and
  * the checks in flight stay below the limit, the others waiting for a slot
- * without a verdict.
+ * without a verdict; a DNS check is up only on a NOERROR answer to its own
+ * query (id and question), against a fake server on loopback UDP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -86,6 +88,186 @@ static void init_checker(struct checker *ck, enum check_type type, uint16_t port
 	ck->changed = changed;
 }
 
+/* ---- DNS: the reply checker, then a fake server on 127.0.0.1 ---- */
+
+/* the query probe.c sends for "Example.org" with id 0x1234 */
+static const uint8_t dns_q[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 1, 0, 1,
+};
+
+/* A reply to @q: QR, RA, @rcode, the question, one A record. */
+static size_t dns_answer(const uint8_t *q, size_t qlen, uint8_t *r, unsigned int rcode)
+{
+	static const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+
+	memcpy(r, q, qlen);
+	r[2] = 0x80 | (q[2] & 0x01);	/* QR, RD echoed */
+	r[3] = 0x80 | rcode;		/* RA */
+	r[7] = rcode ? 0 : 1;		/* ANCOUNT */
+	if (rcode)
+		return qlen;
+	memcpy(r + qlen, rr, sizeof(rr));
+	return qlen + sizeof(rr);
+}
+
+static bool reply_ok(const uint8_t *r, size_t rlen, char *why)
+{
+	return probe_dns_reply(dns_q, sizeof(dns_q), r, rlen, why, 96);
+}
+
+static void test_dns_reply(void)
+{
+	static const unsigned int rcodes[] = { 1, 2, 3, 4, 5, 9 };
+	uint8_t r[512];
+	char why[96];
+	size_t n, i;
+	bool ok;
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	ktap_ok(reply_ok(r, n, why), "dns: a NOERROR answer to our question is up");
+	r[13] = 'e';
+	r[21] = 'O';
+	ktap_ok(reply_ok(r, n, why), "dns: the name echoed in another case is still ours");
+
+	for (i = 0; i < ARRAY_SIZE(rcodes); i++) {
+		n = dns_answer(dns_q, sizeof(dns_q), r, rcodes[i]);
+		ok = reply_ok(r, n, why);
+		ktap_ok(!ok && !strncmp(why, "rcode ", 6),
+			"dns: rcode %u is down (%s)", rcodes[i], why);
+	}
+	n = dns_answer(dns_q, sizeof(dns_q), r, 3);
+	reply_ok(r, n, why);
+	ktap_ok(!strcmp(why, "rcode NXDOMAIN"), "dns: the rcode named in the reason (%s)", why);
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	r[1] ^= 1;
+	ok = reply_ok(r, n, why);
+	ktap_ok(!ok && strstr(why, "id"), "dns: a reply with another id is down (%s)", why);
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	r[14] = 'y';		/* "Eyample.org" */
+	ok = reply_ok(r, n, why);
+	ktap_ok(!ok && strstr(why, "question"), "dns: a reply to another name is down (%s)", why);
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	r[26] = 28;		/* AAAA */
+	ok = reply_ok(r, n, why);
+	ktap_ok(!ok && strstr(why, "question"), "dns: a reply to another type is down (%s)", why);
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	r[5] = 0;		/* no question */
+	ok = reply_ok(r, n, why);
+	ktap_ok(!ok && strstr(why, "question"), "dns: a reply without the question is down (%s)", why);
+
+	memcpy(r, dns_q, sizeof(dns_q));	/* the query echoed back: QR clear */
+	ok = reply_ok(r, sizeof(dns_q), why);
+	ktap_ok(!ok && strstr(why, "QR"), "dns: the query echoed back (QR clear) is down (%s)", why);
+
+	n = dns_answer(dns_q, sizeof(dns_q), r, 0);
+	ok = reply_ok(r, 20, why) || reply_ok(r, 11, why);
+	ktap_ok(!ok, "dns: a truncated reply is down (%s)", why);
+}
+
+enum dns_mode { DNS_NOERROR, DNS_NXDOMAIN, DNS_SERVFAIL, DNS_REFUSED, DNS_BADID, DNS_OTHERQ };
+
+static enum dns_mode dns_mode;
+static struct loop_fd dns_srv;
+static int dns_verdicts[64];
+static unsigned int dns_nverdicts;
+
+static void dns_serve(struct loop_fd *lf, uint32_t events)
+{
+	uint8_t q[512], r[600];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+	size_t len;
+
+	(void)events;
+	while ((n = recvfrom(lf->fd, q, sizeof(q), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &fl)) >= 12) {
+		static const unsigned int rc[] = { [DNS_NXDOMAIN] = 3, [DNS_SERVFAIL] = 2,
+						   [DNS_REFUSED] = 5 };
+
+		len = dns_answer(q, n, r, dns_mode < ARRAY_SIZE(rc) ? rc[dns_mode] : 0);
+		if (dns_mode == DNS_BADID)
+			r[0] ^= 0x80;
+		if (dns_mode == DNS_OTHERQ && n > 13)
+			r[13] ^= 0x01;	/* another first letter */
+		sendto(lf->fd, r, len, 0, (struct sockaddr *)&from, fl);
+		fl = sizeof(from);
+	}
+}
+
+static void dns_changed(struct checker *ck)
+{
+	if (dns_nverdicts < ARRAY_SIZE(dns_verdicts))
+		dns_verdicts[dns_nverdicts++] = ck->up;
+}
+
+static int udp_server(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* The check against the fake server in each mode: the verdict it gives. */
+static void test_dns_server(void)
+{
+	static const struct {
+		enum dns_mode mode;
+		const char *what, *why;
+	} steps[] = {
+		{ DNS_NXDOMAIN, "NXDOMAIN", "rcode NXDOMAIN" },
+		{ DNS_SERVFAIL, "SERVFAIL", "rcode SERVFAIL" },
+		{ DNS_REFUSED, "REFUSED", "rcode REFUSED" },
+		{ DNS_BADID, "another id", "reply id" },
+		{ DNS_OTHERQ, "another question", "reply to another question" },
+	};
+	static struct checker ck;
+	uint16_t port;
+	size_t i;
+
+	dns_srv.fd = udp_server(&port);
+	dns_srv.fn = dns_serve;
+	if (dns_srv.fd < 0 || loop_add(&dns_srv, EPOLLIN) < 0) {
+		ktap_ok(0, "dns: fake server on 127.0.0.1: %s", strerror(errno));
+		return;
+	}
+	init_checker(&ck, CHECK_DNS, port, "server dns");
+	snprintf(ck.spec.name, sizeof(ck.spec.name), "example.org");
+	ck.spec.interval_ms = 50;	/* room for a busy host: a timeout is down too */
+	ck.spec.timeout_ms = 45;
+	ck.changed = dns_changed;
+	dns_mode = DNS_NOERROR;
+	checker_start(&ck, 0);
+	run_for(150);
+	ktap_ok(ck.up == 1 && dns_nverdicts == 1, "dns: NOERROR from the server: up");
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		dns_mode = steps[i].mode;
+		run_for(150);
+		ktap_ok(ck.up == 0 && strstr(ck.why, steps[i].why),
+			"dns: %s from the server: down (%s)", steps[i].what, ck.why);
+		dns_mode = DNS_NOERROR;
+		run_for(150);
+		ktap_ok(ck.up == 1, "dns: NOERROR again: up");
+	}
+	ktap_ok(dns_nverdicts == 1 + 2 * ARRAY_SIZE(steps),
+		"dns: one verdict change per step (%u)", dns_nverdicts);
+	checker_stop(&ck);
+	loop_del(&dns_srv);
+	close(dns_srv.fd);
+}
+
 int main(void)
 {
 	static struct checker ok, hung[NHUNG];
@@ -125,6 +307,9 @@ int main(void)
 		"EMFILE is no result, never down: the server stays up, its runs untouched");
 	run_for(100);
 	ktap_ok(ok.up == 1 && ok.ok_run > runs, "limit back: checked again, up");
+
+	test_dns_reply();
+	test_dns_server();
 
 	/* many servers that never answer, at most 3 probes in flight */
 	probe_set_limit(3);
