@@ -165,6 +165,7 @@ struct nlbs_instance {
 	netdevice_tracker	server_tracker;
 	__be32			nlbs_addr;
 	struct in6_addr		nlbs_addr6;	/* :: when none; see ndisc.c */
+	u8			nd_mc;		/* NLBS_ND_MC_*: how we joined */
 	u32			garp_count;
 	u32			garp_interval;
 	u32			seed;

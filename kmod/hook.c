@@ -313,6 +313,11 @@ static unsigned int nlbs_ipv6_rcv(struct nlbs_instance *inst,
 
 	key.saddr.in6 = ip6h->saddr;
 	nexthdr = ip6h->nexthdr;
+	if (nexthdr == NEXTHDR_NONE) {
+		/* No Next Header: legal, and without ports */
+		key.proto = nexthdr;
+		return nlbs_vip_rcv(inst, skb, vip, &key, false, false, pkt);
+	}
 	thoff = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
 	if (thoff < 0 || thoff > len)
 		goto malformed;

@@ -169,7 +169,7 @@ static void nlbs_access_release(struct nlbs_instance *inst)
 {
 	if (!inst->access_dev)
 		return;
-	nlbs_ndisc_mc(inst->access_dev, &inst->nlbs_addr6, false);
+	nlbs_ndisc_mc(inst, inst->access_dev, false);
 	nf_unregister_net_hook(inst->net, &inst->hook_ops[inst->hook_slot]);
 	netdev_put(inst->access_dev, &inst->access_tracker);
 	inst->access_dev = NULL;
@@ -199,7 +199,7 @@ static int nlbs_access_attach(struct nlbs_instance *inst,
 	inst->hook_slot = slot;
 	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
 	inst->access_dev = dev;
-	nlbs_ndisc_mc(dev, &inst->nlbs_addr6, true);
+	nlbs_ndisc_mc(inst, dev, true);
 	return 0;
 }
 
@@ -255,9 +255,9 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 	if (cfg->set_addr)
 		WRITE_ONCE(inst->nlbs_addr, cfg->addr);
 	if (cfg->set_addr6 && !ipv6_addr_equal(&cfg->addr6, &inst->nlbs_addr6)) {
-		nlbs_ndisc_mc(inst->access_dev, &inst->nlbs_addr6, false);
+		nlbs_ndisc_mc(inst, inst->access_dev, false);
 		nlbs_addr6_write(inst, &cfg->addr6);
-		nlbs_ndisc_mc(inst->access_dev, &inst->nlbs_addr6, true);
+		nlbs_ndisc_mc(inst, inst->access_dev, true);
 	}
 	if (cfg->set_garp_count)
 		inst->garp_count = cfg->garp_count;

@@ -25,24 +25,41 @@
 
 static const u8 nlbs_allnodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
 
-/* RTNL held: the solicited-node group of @addr on @dev, as a NIC filters. */
-void nlbs_ndisc_mc(struct net_device *dev, const struct in6_addr *addr,
+/*
+ * RTNL held: join (@add) or leave the solicited-node group of the NLBS
+ * address on @dev. Joined through the IPv6 stack, which sends the MLD
+ * reports that snooping switches and bridges need before they forward a
+ * solicitation to us (and programs the device's filter); a device without
+ * IPv6 gets the filter alone. Only what was joined is left: the filter is
+ * refcounted and may be shared with an address of the host's own.
+ */
+void nlbs_ndisc_mc(struct nlbs_instance *inst, struct net_device *dev,
 		   bool add)
 {
 	struct in6_addr maddr;
 	char mac[MAX_ADDR_LEN];
 
-	if (!dev || ipv6_addr_any(addr))
+	if (!dev || ipv6_addr_any(&inst->nlbs_addr6))
 		return;
-	addrconf_addr_solict_mult(addr, &maddr);
+	addrconf_addr_solict_mult(&inst->nlbs_addr6, &maddr);
 	ipv6_eth_mc_map(&maddr, mac);
-	if (add) {
-		if (dev_mc_add(dev, mac))
-			pr_warn_ratelimited("%s: cannot join the solicited-node group of the NLBS address\n",
-					    dev->name);
-	} else {
-		dev_mc_del(dev, mac);
+	if (!add) {
+		if (inst->nd_mc == NLBS_ND_MC_STACK)
+			ipv6_dev_mc_dec(dev, &maddr);
+		else if (inst->nd_mc == NLBS_ND_MC_FILTER)
+			dev_mc_del(dev, mac);
+		inst->nd_mc = NLBS_ND_MC_NONE;
+		return;
 	}
+	if (inst->nd_mc != NLBS_ND_MC_NONE)
+		return;
+	if (!ipv6_dev_mc_inc(dev, &maddr))
+		inst->nd_mc = NLBS_ND_MC_STACK;
+	else if (!dev_mc_add(dev, mac))
+		inst->nd_mc = NLBS_ND_MC_FILTER;
+	else
+		pr_warn_ratelimited("%s: cannot join the solicited-node group of the NLBS address\n",
+				    dev->name);
 }
 
 static struct sk_buff *nlbs_na_build(struct net_device *dev,
@@ -119,6 +136,38 @@ static int nlbs_nd_lladdr(const u8 *opt, unsigned int len, u8 type,
 }
 
 /*
+ * An NS or NA behind extension headers (RFC 6980 has nodes drop NDP with a
+ * fragment header; the stack accepts other headers): one about the NLBS
+ * address is dropped as malformed, so that the stack never sees it.
+ */
+static bool nlbs_ndisc_exthdr(struct nlbs_instance *inst, struct sk_buff *skb,
+			      const struct in6_addr *nlbs6,
+			      unsigned int *verdict)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	struct nd_msg _msg;
+	const struct nd_msg *msg;
+	__be16 frag_off;
+	int off;
+
+	if (!ipv6_ext_hdr(nexthdr) || nexthdr == NEXTHDR_NONE)
+		return false;
+	off = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_ICMPV6 || (frag_off & htons(~0x7)))
+		return false;
+	msg = skb_header_pointer(skb, off, sizeof(_msg), &_msg);
+	if (!msg || (msg->icmph.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION &&
+		     msg->icmph.icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT))
+		return false;
+	if (!ipv6_addr_equal(&msg->target, nlbs6) &&
+	    !ipv6_addr_equal(&ipv6_hdr(skb)->saddr, nlbs6))
+		return false;
+	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_MALFORMED);
+	*verdict = NF_DROP;
+	return true;
+}
+
+/*
  * Ingress hook, RCU read side, BH disabled; the IPv6 header is pulled.
  * Returns false for a frame that is not about the NLBS address (it goes
  * on as any IPv6 datagram), true with *verdict set for one that is.
@@ -138,8 +187,11 @@ bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 
 	nlbs_addr6_read(inst, &nlbs6);
 	ip6h = ipv6_hdr(skb);
-	if (ip6h->nexthdr != IPPROTO_ICMPV6 || ipv6_addr_any(&nlbs6) ||
-	    !pskb_may_pull(skb, thoff + sizeof(*msg)))
+	if (ipv6_addr_any(&nlbs6))
+		return false;
+	if (ip6h->nexthdr != IPPROTO_ICMPV6)
+		return nlbs_ndisc_exthdr(inst, skb, &nlbs6, verdict);
+	if (!pskb_may_pull(skb, thoff + sizeof(*msg)))
 		return false;
 	ip6h = ipv6_hdr(skb);
 	msg = (const struct nd_msg *)(ip6h + 1);
@@ -169,8 +221,14 @@ bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 			   &lladdr))
 		goto malformed;
 	dad = ipv6_addr_any(&ip6h->saddr);
-	if (type == NDISC_NEIGHBOUR_SOLICITATION && dad && lladdr)
-		goto malformed;		/* RFC 4861 7.1.1 */
+	if (type == NDISC_NEIGHBOUR_SOLICITATION && dad) {
+		struct in6_addr snm;
+
+		/* RFC 4861 7.1.1: no source option, to the solicited node */
+		addrconf_addr_solict_mult(&nlbs6, &snm);
+		if (lladdr || !ipv6_addr_equal(&ip6h->daddr, &snm))
+			goto malformed;
+	}
 
 	/* Our own advertisement seen again: nobody else's claim. */
 	if (ether_addr_equal(eth_hdr(skb)->h_source, dev->dev_addr) ||
@@ -201,7 +259,7 @@ bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 		dmac = lladdr ?: eth_hdr(skb)->h_source;
 	}
 	reply = nlbs_na_build(dev, &nlbs6, &daddr, dmac, !dad);
-	if (!reply || dev_queue_xmit(reply) != NET_XMIT_SUCCESS) {
+	if (!reply || net_xmit_eval(dev_queue_xmit(reply))) {
 		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
 		return true;
 	}
@@ -230,8 +288,8 @@ void nlbs_una_send(struct nlbs_instance *inst)
 	skb = nlbs_na_build(dev, &nlbs6, &allnodes, nlbs_allnodes_mac, false);
 	local_bh_disable();
 	if (skb)
-		err = dev_queue_xmit(skb);
-	nlbs_stat_inc(inst, err == NET_XMIT_SUCCESS ?
+		err = net_xmit_eval(dev_queue_xmit(skb));
+	nlbs_stat_inc(inst, !err ?
 			    NLBS_STATS_A_NDP_UNSOLICITED : NLBS_STATS_A_DROP_XMIT);
 	local_bh_enable();
 }

@@ -31,7 +31,15 @@ static inline void nlbs_addr6_write(struct nlbs_instance *inst,
 
 bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 		    unsigned int *verdict);
-void nlbs_ndisc_mc(struct net_device *dev, const struct in6_addr *addr,
+
+/* How the solicited-node group of the NLBS address was joined (nd_mc). */
+enum {
+	NLBS_ND_MC_NONE,
+	NLBS_ND_MC_STACK,	/* ipv6_dev_mc_inc(): MLD reports and the filter */
+	NLBS_ND_MC_FILTER,	/* dev_mc_add() only: the device has no IPv6 */
+};
+
+void nlbs_ndisc_mc(struct nlbs_instance *inst, struct net_device *dev,
 		   bool add);
 void nlbs_una_send(struct nlbs_instance *inst);
 

@@ -1116,30 +1116,46 @@ static int nlbs_flow_import_one(struct nlbs_instance *inst,
 static int nlbs_flow_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlbs_instance *inst = nlbs_info_instance(info);
-	int rem, err = 0, first_err = 0;
-	u32 imported = 0, refused = 0;
+	int rem, err = 0, first_err = 0, parse_err = 0;
+	u32 imported = 0, refused = 0, good = 0;
 	struct nlbs_flow_req req;
 	struct nlattr *nla;
 
-	/* Every flow is well-formed before the first is imported. */
+	/*
+	 * A batch is a set of independent records (flow sync packs hundreds):
+	 * one the kernel cannot take, such as a flow of a client address this
+	 * kernel refuses, is refused and counted alone. A batch with no
+	 * well-formed record changes nothing and says why (the first).
+	 */
 	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(nla) != NLBS_A_FLOW)
 			continue;
-		err = nlbs_parse_flow(nla, &req, info->extack);
-		if (err)
-			return err;
+		err = nlbs_parse_flow(nla, &req, parse_err ? NULL : info->extack);
+		if (!err)
+			good++;
+		else
+			parse_err = parse_err ?: err;
 	}
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_FLOW,
 			 "flow attribute required"))
 		return -EINVAL;
+	if (!good)
+		return parse_err;
+	if (parse_err && info->extack) {
+		info->extack->_msg = NULL;
+		info->extack->bad_attr = NULL;
+	}
 
 	rtnl_lock();
 	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(nla) != NLBS_A_FLOW ||
-		    nlbs_parse_flow(nla, &req, NULL))
+		if (nla_type(nla) != NLBS_A_FLOW)
 			continue;
+		if (nlbs_parse_flow(nla, &req, NULL)) {
+			refused++;
+			continue;
+		}
 		err = nlbs_flow_import_one(inst, &req, info->extack,
 					   !first_err);
 		if (!err) {

@@ -57,6 +57,10 @@ NLBS6_HEX=fd000010000000000000000000000100
 #   badext DMAC SMAC SRC DST             hop-by-hop header running past the end
 #   frag DMAC SMAC SRC DST SPORT DPORT OFFSET MORE   UDP in a fragment header
 #   ptb DMAC SMAC SRC DST ISRC IDST ISPORT IDPORT    Packet Too Big quoting UDP
+#   nshbh SMAC SRC TARGET                solicitation behind a hop-by-hop header
+#   nsdad DMAC SMAC TARGET               duplicate address probe (source ::),
+#                                        sent to DMAC and TARGET, not the group
+#   nonext DMAC SMAC SRC DST             No Next Header, 8 bytes of payload
 v6() {
 	[ -r "$DP_TMP/v6.py" ] || cat >"$DP_TMP/v6.py" <<'EOF'
 import ctypes, os, socket, struct, sys, time
@@ -112,6 +116,21 @@ def frame(kind, a):
         body = b'\0' * 4 + t + b'\x01\x01' + mac(smac)
         return eth('33:33:' + dst[12:].hex(':'), smac,
                    ip6(src, dst, 58, icmp6(src, dst, 135, body, bad), hlim))
+    if kind == 'nshbh':
+        smac, src, t = a[0], a6(a[1]), a6(a[2])
+        dst = a6('ff02::1:ff00:0')[:13] + t[13:]
+        body = b'\0' * 4 + t + b'\x01\x01' + mac(smac)
+        hbh = bytes([58, 0]) + b'\x01\x04' + b'\0' * 4
+        return eth('33:33:' + dst[12:].hex(':'), smac,
+                   ip6(src, dst, 0, hbh + icmp6(src, dst, 135, body), 255))
+    if kind == 'nsdad':
+        dmac, smac, t = a[0], a[1], a6(a[2])
+        src = a6('::')
+        body = b'\0' * 4 + t
+        return eth(dmac, smac, ip6(src, t, 58, icmp6(src, t, 135, body), 255))
+    if kind == 'nonext':
+        dmac, smac, src, dst = a[0], a[1], a6(a[2]), a6(a[3])
+        return eth(dmac, smac, ip6(src, dst, 59, b'nonext!!'))
     if kind == 'na':
         dmac, smac, src, t = a[0], a[1], a6(a[2]), a6(a[3])
         dst = a6('ff02::1')
@@ -261,6 +280,17 @@ rejects() {
 }
 ktap_check "kernel refuses a link-local VIP, multicast nlbs6, loopback server" rejects
 
+# the solicited-node group of nlbs6 is joined through the IPv6 stack (MLD),
+# on both NLBs whatever their state: snooping switches forward NS to them
+mld() {
+	local i
+	for i in 1 2; do
+		ip -n "$(dp_ns nlb$i)" -6 maddr show dev acc | grep -q "inet6 ff02::1:ff00:100$" ||
+			{ log "nlb$i: $(ip -n "$(dp_ns nlb$i)" -6 maddr show dev acc | xargs)"; return 1; }
+	done
+}
+ktap_check "both NLBs joined ff02::1:ff00:100, nlbs6's solicited-node group" mld
+
 # ---- neighbour discovery -------------------------------------------------
 # NA frames as hex IPv6 packets: type 136 at byte 40, flags at 44, target at
 # 48, target link-layer option at 64.
@@ -406,6 +436,8 @@ flow_import() {
 		{ log "flow show: $out"; return 1; }
 	GENL_NODE=nlb2 genl_err "server not in the flow's service" flow add "$VIP6" udp 53 \
 		client "$CLIENT_IP6" sport 40001 server fd00:20::99 || return 1
+	GENL_NODE=nlb2 genl_err "flow addresses must be unicast IPv6 addresses" flow add "$VIP6" \
+		udp 53 client ff02::1 sport 40002 server "${SRV_IP6S[1]}" || return 1
 	dp_genl nlb2 flow flush "$VIP6" udp 53 &&
 		[ -z "$(dp_genl nlb2 flow show "$VIP6")" ]
 }
@@ -459,9 +491,11 @@ malformed() {
 		fw_send trunc "$MAC1" "$FW_MAC" "$CLIENT_IP6" "$VIP6" &&
 		fw_send badext "$MAC1" "$FW_MAC" "$CLIENT_IP6" "$VIP6" &&
 		fw_send ns "$FW_MAC" "$FW_ACC_IP6" "$NLBS_ADDR6" 255 badsum &&
-		fw_send ns "$FW_MAC" "$FW_ACC_IP6" "$NLBS_ADDR6" 64 || return 1
-	busywait 5000 dp_stat_is nlb1 drop-malformed $((${B1[drop-malformed]} + 5)) ||
-		{ dp_expect_delta nlb1 drop-malformed "${B1[drop-malformed]}" 5; return 1; }
+		fw_send ns "$FW_MAC" "$FW_ACC_IP6" "$NLBS_ADDR6" 64 &&
+		fw_send nshbh "$FW_MAC" "$FW_ACC_IP6" "$NLBS_ADDR6" &&
+		fw_send nsdad "$MAC1" "$FW_MAC" "$NLBS_ADDR6" || return 1
+	busywait 5000 dp_stat_is nlb1 drop-malformed $((${B1[drop-malformed]} + 7)) ||
+		{ dp_expect_delta nlb1 drop-malformed "${B1[drop-malformed]}" 7; return 1; }
 	sleep 0.3
 	cap_stop mal
 	[ "$(cap_count mal)" = 0 ] || { log "a malformed solicitation was answered"; return 1; }
@@ -469,8 +503,18 @@ malformed() {
 		dp_expect_delta nlb1 ndp-solicits "${B1[ndp-solicits]}" 0 &&
 		dp_expect_delta nlb1 ndp-adverts "${B1[ndp-adverts]}" 0
 }
-ktap_check "malformed: length past the frame, cut UDP, bad extension header, NS bad checksum or hop limit" \
+ktap_check "malformed: length past the frame, cut UDP, bad extension header, NS bad checksum, hop limit, behind a hop-by-hop header, DAD probe not to the group" \
 	malformed
+
+# No Next Header is legal: a datagram without ports, for the whole VIP
+nonext() {
+	snap || return 1
+	fw_send nonext "$MAC1" "$FW_MAC" "$CLIENT_IP6" "$VIP6" || return 1
+	busywait 5000 dp_stat_is nlb1 forwarded $((${B1[forwarded]} + 1)) ||
+		{ dp_expect_delta nlb1 forwarded "${B1[forwarded]}" 1; return 1; }
+	dp_expect_delta nlb1 drop-malformed "${B1[drop-malformed]}" 0
+}
+ktap_check "No Next Header (59) to the IPv6 VIP: forwarded to the whole-VIP service" nonext
 
 conflict() {
 	snap || return 1
