@@ -183,6 +183,7 @@ bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 	const u8 *lladdr, *dmac;
 	struct sk_buff *reply;
 	bool claim, dad;
+	int err;
 	u8 type;
 
 	nlbs_addr6_read(inst, &nlbs6);
@@ -259,7 +260,9 @@ bool nlbs_ndisc_rcv(struct nlbs_instance *inst, struct sk_buff *skb,
 		dmac = lladdr ?: eth_hdr(skb)->h_source;
 	}
 	reply = nlbs_na_build(dev, &nlbs6, &daddr, dmac, !dad);
-	if (!reply || net_xmit_eval(dev_queue_xmit(reply))) {
+	err = reply ? dev_queue_xmit(reply) : -ENOMEM;
+	/* net_xmit_eval() evaluates its argument twice: never a call */
+	if (net_xmit_eval(err)) {
 		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_XMIT);
 		return true;
 	}
@@ -288,7 +291,8 @@ void nlbs_una_send(struct nlbs_instance *inst)
 	skb = nlbs_na_build(dev, &nlbs6, &allnodes, nlbs_allnodes_mac, false);
 	local_bh_disable();
 	if (skb)
-		err = net_xmit_eval(dev_queue_xmit(skb));
+		err = dev_queue_xmit(skb);
+	err = net_xmit_eval(err);
 	nlbs_stat_inc(inst, !err ?
 			    NLBS_STATS_A_NDP_UNSOLICITED : NLBS_STATS_A_DROP_XMIT);
 	local_bh_enable();
