@@ -161,6 +161,16 @@ static int parse_unicast(const char *s, struct in_addr *out)
 	return 0;
 }
 
+/* A unicast IPv6 address: not ::, loopback, multicast or v4-mapped. */
+static int parse_unicast6(const char *s, struct in6_addr *out)
+{
+	if (inet_pton(AF_INET6, s, out) != 1 || IN6_IS_ADDR_UNSPECIFIED(out) ||
+	    IN6_IS_ADDR_LOOPBACK(out) || IN6_IS_ADDR_MULTICAST(out) ||
+	    IN6_IS_ADDR_V4MAPPED(out))
+		return -1;
+	return 0;
+}
+
 static int parse_ifname(const char *s, char *out)
 {
 	size_t n = strlen(s);
@@ -316,6 +326,9 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 	} else if (!strcmp(name, "nlbs")) {
 		if (parse_unicast(value, &c->nlbs_addr))
 			return fail(p, "bad NLBS address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "nlbs6")) {
+		if (parse_unicast6(value, &c->nlbs_addr6))
+			return fail(p, "bad NLBS address '%s' (unicast IPv6)", value);
 	} else if (!strcmp(name, "id")) {
 		if (parse_u32(value, 1, UINT32_MAX, &c->node_id))
 			return fail(p, "bad id '%s' (1..4294967295)", value);

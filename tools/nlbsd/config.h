@@ -91,6 +91,7 @@ struct nlbsd_config {
 	struct in_addr address;		/* own access-subnet address */
 	struct in_addr address2;	/* a second heartbeat path: ours; 0: none */
 	struct in_addr nlbs_addr;
+	struct in6_addr nlbs_addr6;	/* nlbs6: IPv6 NLBS address, :: if none */
 	uint32_t node_id;		/* default: derived from address */
 	uint8_t priority;
 	bool preempt;

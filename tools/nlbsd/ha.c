@@ -1480,7 +1480,9 @@ int ha_reload(const struct nlbsd_config *c)
 		ha.hold = ST_INIT;
 	}
 	if (strcmp(c->access_dev, old->access_dev) || strcmp(c->server_dev, old->server_dev) ||
-	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr || c->garp_count != old->garp_count ||
+	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr ||
+	    memcmp(&c->nlbs_addr6, &old->nlbs_addr6, sizeof(c->nlbs_addr6)) ||
+	    c->garp_count != old->garp_count ||
 	    c->garp_interval_ms != old->garp_interval_ms || c->hash_seed != old->hash_seed) {
 		if (kern_config(c) < 0) {
 			log_err("%s", kern_error());

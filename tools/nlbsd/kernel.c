@@ -163,6 +163,10 @@ int kern_config(const struct nlbsd_config *c)
 	kc.nlbs_addr = c->nlbs_addr.s_addr;
 	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX) |
 		     NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6)) {
+		memcpy(kc.nlbs_addr6, &c->nlbs_addr6, 16);
+		kc.present |= NLBS_BIT(NLBS_A_NLBS_ADDR6);
+	}
 	if (c->garp_count_set) {
 		kc.garp_count = c->garp_count;
 		kc.present |= NLBS_BIT(NLBS_A_GARP_COUNT);
@@ -193,7 +197,8 @@ int kern_config_matches(const struct nlbsd_config *c)
 	       (kc.present & NLBS_BIT(NLBS_A_SERVER_IFINDEX)) &&
 	       kc.access_ifindex == if_nametoindex(c->access_dev) &&
 	       kc.server_ifindex == if_nametoindex(c->server_dev) &&
-	       kc.nlbs_addr == c->nlbs_addr.s_addr;
+	       kc.nlbs_addr == c->nlbs_addr.s_addr &&
+	       !memcmp(kc.nlbs_addr6, &c->nlbs_addr6, 16);
 }
 
 int kern_state(int state, uint32_t lease_ms, bool announce)
@@ -398,8 +403,9 @@ int kern_service_prune(const struct nlbsd_config *c)
 	if (ret >= 0 && p.err)
 		ret = p.err;
 	for (i = 0; ret >= 0 && i < p.n; i++) {
-		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
-				      NLBS_BIT(NLBS_SVC_A_PORT);
+		/* IPv6 services, which nlbsd does not configure yet, go too. */
+		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_VIP6) |
+				      NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT);
 		nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
 		nlbs_put_service(nlh, &p.stale[i]);
 		ret = note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
@@ -693,7 +699,9 @@ static int flow_one(const struct nlbs_flow *f, void *data)
 {
 	struct flows_ctx *fc = data;
 
-	fc->cb(fc->arg, f);
+	/* The sync wire format carries IPv4 flows only (so far). */
+	if (!(f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))
+		fc->cb(fc->arg, f);
 	return 0;
 }
 
@@ -841,7 +849,8 @@ int kern_dump_read(kern_flow_cb cb, void *arg)
 				return -EBADMSG;
 			return e->error < 0 ? e->error : 1;
 		}
-		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0)
+		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0 ||
+		    (f.present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))	/* IPv4 sync only */
 			continue;
 		cb(arg, &f);
 	}

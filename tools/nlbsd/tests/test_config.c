@@ -73,6 +73,12 @@ static void test_minimal(void)
 	ktap_ok(c->key[0] == 0x01 && c->key[31] == 0x20, "base64 key decoded");
 	ktap_ok(c->ntargets == 0 && c->nservices == 0 && c->require_all && c->check_devices,
 		"no targets, no services, require all, devices checked");
+	ktap_ok(IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6), "no nlbs6 by default");
+	config_free(c);
+
+	c = load(HEAD "[node]\nnlbs6 = fd00:10::100\n", err, sizeof(err));
+	ktap_ok(c && c->nlbs_addr6.s6_addr[0] == 0xfd && c->nlbs_addr6.s6_addr[15] == 0x00 &&
+		c->nlbs_addr6.s6_addr[14] == 0x01, "nlbs6 in [node]%s%s", c ? "" : ": ", err);
 	config_free(c);
 }
 
@@ -218,6 +224,9 @@ static const struct bad bad[] = {
 	{ "dead-after 1", HEAD "[node]\ndead-after = 1\n", 10, "bad dead-after" },
 	{ "bad boolean", HEAD "[node]\npreempt = maybe\n", 10, "bad preempt 'maybe'" },
 	{ "multicast NLBS address", "[node]\nnlbs = 224.0.0.1\n", 2, "bad NLBS address" },
+	{ "multicast IPv6 NLBS address", "[node]\nnlbs6 = ff02::1\n", 2,
+	  "bad NLBS address 'ff02::1' (unicast IPv6)" },
+	{ "IPv4 as nlbs6", "[node]\nnlbs6 = 10.10.0.100\n", 2, "(unicast IPv6)" },
 	{ "syntax error", HEAD "this line has no equals\n", 9, "syntax error" },
 	{ "unknown section", HEAD "[nodes]\nx = 1\n", 10, "unknown section [nodes]" },
 	{ "key outside a section", "x = 1\n" HEAD, 1, "'x' outside of any section" },
