@@ -91,11 +91,12 @@ static void check_config(const struct nlbsd_config *c)
 		CHECK(!s->table_size || is_prime(s->table_size));
 		for (j = 0; j < i; j++)
 			CHECK(!service_same_key(s, &c->services[j]));
+		CHECK(s->vip.af == AF_INET || s->vip.af == AF_INET6);
 		for (j = 0; j < s->nservers; j++)
-			CHECK(s->servers[j].weight <= 65535);
+			CHECK(s->servers[j].weight <= 65535 && s->servers[j].addr.af == s->vip.af);
 	}
 	for (i = 0; i < c->ntargets; i++)
-		CHECK(c->targets[i].addr.s_addr);
+		CHECK(c->targets[i].addr.af == AF_INET || c->targets[i].addr.af == AF_INET6);
 	config_fingerprint(c, fp);
 }
 

@@ -68,7 +68,7 @@ const char *check_type_name(enum check_type t)
 
 bool service_same_key(const struct cfg_service *a, const struct cfg_service *b)
 {
-	return a->vip.s_addr == b->vip.s_addr && a->proto == b->proto &&
+	return ipaddr_eq(&a->vip, &b->vip) && a->proto == b->proto &&
 	       a->port == b->port;
 }
 
@@ -171,6 +171,27 @@ static int parse_unicast6(const char *s, struct in6_addr *out)
 	return 0;
 }
 
+/* A unicast address of either family. */
+static int parse_unicast_any(const char *s, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':')) {
+		if (parse_unicast6(s, &out->v6))
+			return -1;
+		out->af = AF_INET6;
+		return 0;
+	}
+	if (parse_unicast(s, &out->v4))
+		return -1;
+	out->af = AF_INET;
+	return 0;
+}
+
+static const char *family_name(int af)
+{
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
 static int parse_ifname(const char *s, char *out)
 {
 	size_t n = strlen(s);
@@ -249,8 +270,9 @@ static int parse_check(struct parse_ctx *p, const char *value, struct check_spec
 			    reach ? "icmp, tcp or dns" : "tcp, http, dns, icmp or none");
 	}
 	if (reach) {
-		if (i >= n || parse_unicast(tok[i], &ck->addr))
-			return fail(p, "target needs a unicast IPv4 address after '%s'", tok[0]);
+		if (i >= n || parse_unicast_any(tok[i], &ck->addr))
+			return fail(p, "target needs a unicast IPv4 or IPv6 address after '%s'",
+				    tok[0]);
 		i++;
 	}
 	for (; i < n; i += 2) {
@@ -547,8 +569,13 @@ static int parse_server(struct parse_ctx *p, struct cfg_service *s, const char *
 
 	snprintf(buf, sizeof(buf), "%s", value);
 	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
-	if (cnt <= 0 || parse_unicast(tok[0], &srv.addr))
-		return fail(p, "server needs a unicast IPv4 address first");
+	if (cnt <= 0 || parse_unicast_any(tok[0], &srv.addr))
+		return fail(p, "server needs a unicast IPv4 or IPv6 address first");
+	/* as the kernel: a service's servers are of its VIP's family */
+	if (srv.addr.af != s->vip.af)
+		return fail(p, "server %s is %s, service %s is %s: a service's servers are "
+			    "of its VIP's family", tok[0], family_name(srv.addr.af), s->name,
+			    family_name(s->vip.af));
 	for (i = 1; i < cnt; i += 2) {
 		if (i + 1 >= cnt)
 			return fail(p, "'%s' needs a value", tok[i]);
@@ -566,7 +593,7 @@ static int parse_server(struct parse_ctx *p, struct cfg_service *s, const char *
 		}
 	}
 	for (k = 0; k < s->nservers; k++)
-		if (s->servers[k].addr.s_addr == srv.addr.s_addr)
+		if (ipaddr_eq(&s->servers[k].addr, &srv.addr))
 			return fail(p, "duplicate server %s (first on line %d)", tok[0],
 				    s->servers[k].line);
 	n = realloc(s->servers, (s->nservers + 1) * sizeof(*n));
@@ -646,7 +673,7 @@ static int start_service(struct parse_ctx *p, const char *section)
 
 	snprintf(buf, sizeof(buf), "%s", section);
 	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
-	if (cnt < 2 || parse_unicast(tok[1], &s.vip))
+	if (cnt < 2 || parse_unicast_any(tok[1], &s.vip))
 		return fail(p, "[%s]: expected [service VIP] or [service VIP tcp|udp PORT]",
 			    section);
 	if (cnt == 4) {
@@ -1010,6 +1037,18 @@ static void fp_u32(crypto_generichash_state *st, uint32_t v)
 	fp_put(st, b, sizeof(b));
 }
 
+/* IPv4: the 4 bytes as before IPv6 (a pair of IPv4-only configurations keeps
+ * its fingerprint); IPv6: a marker, then the 16 bytes. */
+static void fp_addr(crypto_generichash_state *st, const struct ipaddr *a)
+{
+	if (a->af == AF_INET6) {
+		fp_put(st, "ip6", 3);
+		fp_put(st, &a->v6, sizeof(a->v6));
+	} else {
+		fp_u32(st, ntohl(a->v4.s_addr));
+	}
+}
+
 static uint32_t fp_final(crypto_generichash_state *st)
 {
 	uint8_t h[crypto_generichash_BYTES_MIN];
@@ -1022,10 +1061,10 @@ static int svc_cmp(const void *a, const void *b)
 {
 	const struct cfg_service *x = *(const struct cfg_service *const *)a;
 	const struct cfg_service *y = *(const struct cfg_service *const *)b;
-	uint32_t xv = ntohl(x->vip.s_addr), yv = ntohl(y->vip.s_addr);
+	int r = ipaddr_cmp(&x->vip, &y->vip);
 
-	if (xv != yv)
-		return xv < yv ? -1 : 1;
+	if (r)
+		return r;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
 	return x->port < y->port ? -1 : x->port > y->port;
@@ -1033,10 +1072,8 @@ static int svc_cmp(const void *a, const void *b)
 
 static int srv_cmp(const void *a, const void *b)
 {
-	uint32_t x = ntohl((*(const struct cfg_server *const *)a)->addr.s_addr);
-	uint32_t y = ntohl((*(const struct cfg_server *const *)b)->addr.s_addr);
-
-	return x < y ? -1 : x > y;
+	return ipaddr_cmp(&(*(const struct cfg_server *const *)a)->addr,
+			  &(*(const struct cfg_server *const *)b)->addr);
 }
 
 static void fp_service(crypto_generichash_state *st, const struct cfg_service *s)
@@ -1044,7 +1081,7 @@ static void fp_service(crypto_generichash_state *st, const struct cfg_service *s
 	const struct cfg_server **srv;
 	size_t i;
 
-	fp_u32(st, ntohl(s->vip.s_addr));
+	fp_addr(st, &s->vip);
 	fp_u32(st, (uint32_t)s->proto << 16 | s->port);
 	fp_u32(st, s->table_size);
 	fp_u32(st, s->nodest_set ? s->nodest : NODEST_MOVE);
@@ -1057,7 +1094,7 @@ static void fp_service(crypto_generichash_state *st, const struct cfg_service *s
 	for (i = 0; i < s->nservers; i++) {
 		const struct cfg_server *v = srv ? srv[i] : &s->servers[i];
 
-		fp_u32(st, ntohl(v->addr.s_addr));
+		fp_addr(st, &v->addr);
 		fp_u32(st, v->weight);
 		fp_u32(st, v->has_mac);
 		fp_put(st, v->has_mac ? v->mac : (const uint8_t[6]){ 0 }, 6);

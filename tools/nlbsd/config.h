@@ -46,7 +46,7 @@ enum nodest { NODEST_MOVE, NODEST_DROP };
 
 struct check_spec {
 	enum check_type type;
-	struct in_addr addr;	/* target: server address or reachability target */
+	struct ipaddr addr;	/* target: server address or reachability target */
 	uint16_t port;		/* 0: the service port (tcp/http/dns) */
 	uint16_t status;	/* http: expected status, 0: any 2xx or 3xx */
 	char path[128];		/* http */
@@ -58,7 +58,7 @@ struct check_spec {
 };
 
 struct cfg_server {
-	struct in_addr addr;
+	struct ipaddr addr;	/* the service's family */
 	uint32_t weight;
 	bool has_mac;
 	uint8_t mac[6];
@@ -66,7 +66,7 @@ struct cfg_server {
 };
 
 struct cfg_service {
-	struct in_addr vip;
+	struct ipaddr vip;	/* IPv4 or IPv6; its servers are of the same family */
 	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, 0: whole VIP */
 	uint16_t port;
 	struct check_spec check;	/* template; addr filled per server */
@@ -79,7 +79,7 @@ struct cfg_service {
 	struct cfg_server *servers;
 	size_t nservers;
 	int line;
-	char name[64];		/* "198.51.100.10 tcp 80" */
+	char name[64];		/* "198.51.100.10 tcp 80", "2001:db8:100::10 tcp 80" */
 };
 
 struct nlbsd_config {

@@ -451,7 +451,7 @@ static void reach_changed(struct checker *ck)
 
 static bool same_target(const struct check_spec *a, const struct check_spec *b)
 {
-	return a->type == b->type && a->addr.s_addr == b->addr.s_addr && a->port == b->port &&
+	return a->type == b->type && ipaddr_eq(&a->addr, &b->addr) && a->port == b->port &&
 	       a->status == b->status && !strcmp(a->path, b->path) &&
 	       !strcmp(a->name, b->name) && a->interval_ms == b->interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
@@ -479,7 +479,7 @@ static void start_targets(const struct nlbsd_config *c)
 
 		ck->spec = c->targets[i];
 		snprintf(ck->label, sizeof(ck->label), "target %s %s",
-			 check_type_name(ck->spec.type), ip4(ck->spec.addr));
+			 check_type_name(ck->spec.type), ipa(&ck->spec.addr));
 		ck->changed = reach_changed;
 		checker_start(ck, 0);
 		for (j = 0; j < nold; j++) {

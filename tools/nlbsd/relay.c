@@ -773,11 +773,13 @@ static void dry_setup(const struct nlbsd_config *c)
 	for (i = 0; i < c->nservices; i++) {
 		const struct cfg_service *s = &c->services[i];
 
-		f.daddr = s->vip.s_addr;
+		if (s->vip.af != AF_INET)
+			continue;
+		f.daddr = s->vip.v4.s_addr;
 		f.proto = s->proto ? s->proto : IPPROTO_TCP;
 		f.dport = s->proto ? s->port : 80;
 		if (s->nservers)
-			f.server = s->servers[0].addr.s_addr;
+			f.server = s->servers[0].addr.v4.s_addr;
 		break;
 	}
 	kern_dry_flows(r.dry_table, r.dry_rate, &f);

@@ -193,6 +193,52 @@ static void test_second_path(void)
 	config_free(c);
 }
 
+/* IPv6 services and servers, next to IPv4 ones on the same port. */
+static void test_ipv6_services(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD
+		"[reachability]\n"
+		"target = icmp 2001:db8:10::1\n"
+		"[service 198.51.100.10 tcp 80]\n"
+		"server = 10.20.0.21\n"
+		"[service 2001:db8:100::10 tcp 80]\n"
+		"check = http /health\n"
+		"server = 2001:db8:200::21 weight 2\n"
+		"server = 2001:db8:200::22 mac 02:00:00:00:00:22\n"
+		"[service 2001:db8:100::10]\n"
+		"server = 2001:db8:200::23\n", err, sizeof(err));
+	struct in6_addr want;
+	struct cfg_service *s;
+
+	ktap_ok(c != NULL, "IPv6 services parse%s%s", c ? "" : ": ", err);
+	if (!c)
+		return;
+	ktap_ok(c->ntargets == 1 && c->targets[0].addr.af == AF_INET6,
+		"an IPv6 reachability target");
+	ktap_ok(c->nservices == 3 && c->services[0].vip.af == AF_INET &&
+		c->services[0].servers[0].addr.af == AF_INET, "the IPv4 service on the same port");
+	if (c->nservices != 3)
+		goto out;
+	s = &c->services[1];
+	inet_pton(AF_INET6, "2001:db8:100::10", &want);
+	ktap_ok(s->vip.af == AF_INET6 && IN6_ARE_ADDR_EQUAL(&s->vip.v6, &want) &&
+		s->proto == IPPROTO_TCP && s->port == 80 && s->check.type == CHECK_HTTP &&
+		!strcmp(s->name, "2001:db8:100::10 tcp 80"), "IPv6 VIP, tcp 80, http check");
+	inet_pton(AF_INET6, "2001:db8:200::22", &want);
+	ktap_ok(s->nservers == 2 && s->servers[0].addr.af == AF_INET6 &&
+		s->servers[0].weight == 2 && s->servers[1].has_mac &&
+		IN6_ARE_ADDR_EQUAL(&s->servers[1].addr.v6, &want), "IPv6 servers, weight and mac");
+	s = &c->services[2];
+	ktap_ok(s->vip.af == AF_INET6 && !s->proto && !strcmp(s->name, "2001:db8:100::10"),
+		"IPv6 whole-VIP service");
+	ktap_ok(!service_same_key(&c->services[0], &c->services[1]) &&
+		!service_same_key(&c->services[1], &c->services[2]),
+		"the same port in both families: two services");
+out:
+	config_free(c);
+}
+
 static void test_hex_key(void)
 {
 	char err[600] = "";
@@ -264,7 +310,25 @@ static const struct bad bad[] = {
 	{ "check timeout above interval", HEAD "[service 198.51.100.10 tcp 80]\n"
 	  "interval = 1s\ntimeout = 2s\nserver = 10.20.0.21\n", 9, "timeout exceeds interval" },
 	{ "target without address", HEAD "[reachability]\ntarget = icmp\n", 10,
-	  "target needs a unicast IPv4 address" },
+	  "target needs a unicast IPv4 or IPv6 address" },
+	{ "IPv4 server in an IPv6 service", HEAD "[service 2001:db8:100::10 tcp 80]\n"
+	  "server = 2001:db8:200::21\nserver = 10.20.0.21\n", 11,
+	  "server 10.20.0.21 is IPv4, service 2001:db8:100::10 tcp 80 is IPv6: a service's "
+	  "servers are of its VIP's family" },
+	{ "IPv6 server in an IPv4 service", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "server = 2001:db8:200::21\n", 10,
+	  "server 2001:db8:200::21 is IPv6, service 198.51.100.10 tcp 80 is IPv4" },
+	{ "multicast IPv6 VIP", HEAD "[service ff02::1 tcp 80]\nserver = 2001:db8:200::21\n", 9, "expected [service VIP]" },
+	{ "v4-mapped VIP", HEAD "[service ::ffff:198.51.100.10 tcp 80]\nrise = 1\n", 9,
+	  "expected [service VIP]" },
+	{ "loopback IPv6 server", HEAD "[service 2001:db8:100::10 tcp 80]\nserver = ::1\n", 10,
+	  "server needs a unicast IPv4 or IPv6 address first" },
+	{ "duplicate IPv6 server", HEAD "[service 2001:db8:100::10 tcp 80]\n"
+	  "server = 2001:db8:200::21\nserver = 2001:DB8:200:0::21 weight 2\n", 11,
+	  "duplicate server 2001:DB8:200:0::21 (first on line 10)" },
+	{ "duplicate IPv6 service", HEAD "[service 2001:db8:100::10 tcp 80]\nrise = 1\n"
+	  "[service 2001:db8:100:0::10 tcp 80]\nrise = 1\n", 11,
+	  "duplicate [service 2001:db8:100:0::10 tcp 80] (first at line 9)" },
 	{ "tcp target without port", HEAD "[reachability]\ntarget = tcp 10.10.0.1\n", 10,
 	  "tcp target needs 'port N'" },
 	{ "unknown script key", HEAD "[scripts]\nfault = /bin/true\n", 10,
@@ -424,6 +488,14 @@ static void test_fingerprint(void)
 	ktap_ok(a[1] != b[1], "fingerprint: a table size");
 	FP(b, HEAD "[node]\nadvert-interval = 50ms\n%s", svc_a);
 	ktap_ok(a[0] == b[0] && a[1] == b[1] && a[2] != b[2], "fingerprint: timers");
+	FP(a, HEAD "%s[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::21\n"
+	   "server = 2001:db8:200::22 weight 2\n", svc_a);
+	FP(b, HEAD "[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::22 weight 2\n"
+	   "server = 2001:db8:200::21\n%s", svc_b);
+	ktap_ok(!memcmp(a, b, sizeof(a)) && a[1], "fingerprint: IPv6 services in any order");
+	FP(b, HEAD "%s[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::21\n"
+	   "server = 2001:db8:200::23 weight 2\n", svc_a);
+	ktap_ok(a[1] != b[1], "fingerprint: an IPv6 server's address");
 #undef FP
 }
 
@@ -492,6 +564,7 @@ int main(void)
 	test_fingerprint();
 	test_next_key();
 	test_hex_key();
+	test_ipv6_services();
 	test_second_path();
 	test_prime();
 	test_nul_byte();
