@@ -667,11 +667,22 @@ void kern_dry_flows(uint32_t table, uint32_t rate, const struct nlbs_flow *tmpl)
 		dryf.next = table;
 }
 
-/* Flow @i of the made-up kernel: 10.i.i.i:port to the template's service. */
+/*
+ * Flow @i of the made-up kernel: 10.i.i.i:port (IPv6: fd00::i.i.i) to the
+ * template's service.
+ */
 static void dry_flow(uint32_t i, struct nlbs_flow *f)
 {
+	uint32_t c = htonl(0x0a000000 | ((i / 50000) & 0xffffff));
+
 	*f = dryf.tmpl;
-	f->saddr = htonl(0x0a000000 | ((i / 50000) & 0xffffff));
+	f->saddr = c;
+	if (f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)) {
+		f->saddr = 0;
+		memset(f->saddr6, 0, 16);
+		f->saddr6[0] = 0xfd;
+		memcpy(f->saddr6 + 12, &c, 4);
+	}
 	f->sport = 10000 + i % 50000;
 	f->idle_ms = 0;
 }
@@ -741,9 +752,7 @@ static int flow_one(const struct nlbs_flow *f, void *data)
 {
 	struct flows_ctx *fc = data;
 
-	/* The sync wire format carries IPv4 flows only (so far). */
-	if (!(f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))
-		fc->cb(fc->arg, f);
+	fc->cb(fc->arg, f);	/* either family */
 	return 0;
 }
 
@@ -891,8 +900,7 @@ int kern_dump_read(kern_flow_cb cb, void *arg)
 				return -EBADMSG;
 			return e->error < 0 ? e->error : 1;
 		}
-		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0 ||
-		    (f.present & NLBS_BIT(NLBS_FLOW_A_SADDR6)))	/* IPv4 sync only */
+		if (nlbs_msg_cmd(nlh) != NLBS_CMD_FLOW_GET || nlbs_parse_flow(nlh, &f) < 0)
 			continue;
 		cb(arg, &f);
 	}

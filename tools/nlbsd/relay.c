@@ -4,7 +4,8 @@
  *
  * Out, live: the kernel multicasts the flows it creates or refreshes on its
  * "flows" group in batches (FLOW_NTF); while we are active and the peer is
- * alive, they go to the peer in SYNC_T_FLOWS datagrams of up to 55 flows,
+ * alive, they go to the peer in SYNC_T_FLOWS datagrams of up to 55 flows
+ * (IPv6 flows: SYNC_T_FLOWS6, up to 22; one family a datagram),
  * at most sync-rate flows a second (a token bucket): above it flows are
  * dropped and counted, never queued, so nothing ever waits for the peer.
  *
@@ -68,7 +69,7 @@ static struct relay {
 
 	/* live */
 	struct bucket live;
-	struct sync_msg out;	/* the batch being filled */
+	struct sync_msg out[2];	/* the batches being filled: IPv4, IPv6 */
 	bool live_on;		/* while reading a batch: send it? */
 	uint64_t live_now;
 
@@ -212,13 +213,11 @@ static void send_ctl(uint8_t type, uint32_t id, uint32_t total, uint8_t status)
 
 /* ---- live ---- */
 
-static void flush_live(void)
+static void flush_one(struct sync_msg *m, uint8_t type)
 {
-	struct sync_msg *m = &r.out;
-
 	if (!m->count)
 		return;
-	m->type = SYNC_T_FLOWS;
+	m->type = type;
 	m->flags = 0;
 	m->resync_id = 0;
 	m->total = 0;
@@ -230,8 +229,16 @@ static void flush_live(void)
 	m->count = 0;
 }
 
+static void flush_live(void)
+{
+	flush_one(&r.out[0], SYNC_T_FLOWS);
+	flush_one(&r.out[1], SYNC_T_FLOWS6);
+}
+
 static void live_flow(void *arg, const struct nlbs_flow *f)
 {
+	bool v6 = sync_flow_is6(f);
+
 	(void)arg;
 	if (!r.live_on)
 		return;
@@ -239,8 +246,9 @@ static void live_flow(void *arg, const struct nlbs_flow *f)
 		r.c.dropped++;
 		return;
 	}
-	if (sync_add(&r.out, f))
-		flush_live();
+	/* one family a message */
+	if (sync_add(&r.out[v6], f))
+		flush_one(&r.out[v6], v6 ? SYNC_T_FLOWS6 : SYNC_T_FLOWS);
 }
 
 static void kfl_readable(struct loop_fd *lf, uint32_t events)
@@ -346,6 +354,17 @@ static void serve_poll(bool want)
 
 static void serve_pump(void);
 
+/* Of the @n flows at @q, how many go in one message: a run of one family. */
+static size_t same_family(const struct nlbs_flow *q, size_t n)
+{
+	size_t i, max = sync_max_flows(q);
+
+	for (i = 1; i < n && i < max; i++)
+		if (sync_flow_is6(&q[i]) != sync_flow_is6(q))
+			break;
+	return i < max ? i : max;
+}
+
 static void serve_pace(struct timer *t)
 {
 	(void)t;
@@ -396,15 +415,14 @@ static void serve_pump(void)
 			serve_end(SYNC_END_OK, NULL);
 			return;
 		}
-		if (n > SYNC_MAX_FLOWS)
-			n = SYNC_MAX_FLOWS;
+		n = same_family(r.srv.q + r.srv.head, n);
 		now = now_ms();
 		wait = bucket_wait_ms(&r.srv.bucket, n, now);
 		if (wait) {
 			timer_arm(&r.srv.pace, now + wait);
 			return;
 		}
-		m->type = SYNC_T_FLOWS;
+		m->type = sync_flow_is6(&r.srv.q[r.srv.head]) ? SYNC_T_FLOWS6 : SYNC_T_FLOWS;
 		m->flags = SYNC_F_RESYNC;
 		m->resync_id = r.srv.id;
 		m->total = 0;
@@ -604,6 +622,7 @@ void relay_rx(const uint8_t *buf, size_t len)
 	}
 	switch (m->type) {
 	case SYNC_T_FLOWS:
+	case SYNC_T_FLOWS6:
 		on_flows(m);
 		break;
 	case SYNC_T_REQUEST:
@@ -773,13 +792,18 @@ static void dry_setup(const struct nlbsd_config *c)
 	for (i = 0; i < c->nservices; i++) {
 		const struct cfg_service *s = &c->services[i];
 
-		if (s->vip.af != AF_INET)
-			continue;
-		f.daddr = s->vip.v4.s_addr;
+		if (s->vip.af == AF_INET6) {
+			f.present = NLBS_BIT(NLBS_FLOW_A_SADDR6);
+			memcpy(f.daddr6, &s->vip.v6, 16);
+			if (s->nservers)
+				memcpy(f.server6, &s->servers[0].addr.v6, 16);
+		} else {
+			f.daddr = s->vip.v4.s_addr;
+			if (s->nservers)
+				f.server = s->servers[0].addr.v4.s_addr;
+		}
 		f.proto = s->proto ? s->proto : IPPROTO_TCP;
 		f.dport = s->proto ? s->port : 80;
-		if (s->nservers)
-			f.server = s->servers[0].addr.v4.s_addr;
 		break;
 	}
 	kern_dry_flows(r.dry_table, r.dry_rate, &f);
