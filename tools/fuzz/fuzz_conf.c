@@ -76,8 +76,9 @@ static void check_config(const struct nlbsd_config *c)
 	size_t i, j;
 
 	CHECK(!strcmp(c->path, conf));
-	CHECK(c->access_dev[0] && c->server_dev[0] && c->address.s_addr &&
-	      c->nlbs_addr.s_addr && c->peer.s_addr && c->key_file[0]);
+	CHECK(c->access_dev[0] && c->server_dev[0] && c->address.af &&
+	      c->nlbs_addr.s_addr && c->peer.af == c->address.af && c->key_file[0]);
+	CHECK(!c->address2.af || c->address2.af == c->peer2.af);
 	CHECK(c->lease_ms >= 2 * c->advert_ms);
 	CHECK(memchr(c->access_dev, 0, sizeof(c->access_dev)) &&
 	      memchr(c->server_dev, 0, sizeof(c->server_dev)) &&

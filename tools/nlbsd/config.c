@@ -32,7 +32,7 @@ struct parse_ctx {
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
 	int key_file_line, next_key_line, lease_line, advert_line, dead_line;
-	int address2_line, peer2_line;
+	int address_line, address2_line, peer_addr_line, peer2_line;
 	char err[PATH_MAX + 512];
 };
 
@@ -184,6 +184,17 @@ static int parse_unicast_any(const char *s, struct ipaddr *out)
 	if (parse_unicast(s, &out->v4))
 		return -1;
 	out->af = AF_INET;
+	return 0;
+}
+
+/* A heartbeat address: unicast of either family, not IPv6 link-local (it
+ * would need a scope). */
+static int parse_hb_addr(const char *s, struct ipaddr *out)
+{
+	if (parse_unicast_any(s, out))
+		return -1;
+	if (out->af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&out->v6))
+		return -1;
 	return 0;
 }
 
@@ -339,11 +350,14 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_ifname(value, c->server_dev))
 			return fail(p, "bad device name '%s'", value);
 	} else if (!strcmp(name, "address")) {
-		if (parse_unicast(value, &c->address))
-			return fail(p, "bad address '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->address))
+			return fail(p, "bad address '%s' (unicast IPv4 or IPv6, not link-local)",
+				    value);
+		p->address_line = p->lineno;
 	} else if (!strcmp(name, "address2")) {
-		if (parse_unicast(value, &c->address2))
-			return fail(p, "bad address2 '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->address2))
+			return fail(p, "bad address2 '%s' (unicast IPv4 or IPv6, not link-local)",
+				    value);
 		p->address2_line = p->lineno;
 	} else if (!strcmp(name, "nlbs")) {
 		if (parse_unicast(value, &c->nlbs_addr))
@@ -420,11 +434,14 @@ static int peer_key(struct parse_ctx *p, const char *name, const char *value)
 	if (!p->peer_line)
 		p->peer_line = p->lineno;
 	if (!strcmp(name, "address")) {
-		if (parse_unicast(value, &c->peer))
-			return fail(p, "bad peer address '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->peer))
+			return fail(p, "bad peer address '%s' (unicast IPv4 or IPv6, not "
+				    "link-local)", value);
+		p->peer_addr_line = p->lineno;
 	} else if (!strcmp(name, "address2")) {
-		if (parse_unicast(value, &c->peer2))
-			return fail(p, "bad peer address2 '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->peer2))
+			return fail(p, "bad peer address2 '%s' (unicast IPv4 or IPv6, not "
+				    "link-local)", value);
 		p->peer2_line = p->lineno;
 	} else if (!strcmp(name, "port")) {
 		if (parse_u32(value, 1, 65535, &v))
@@ -841,7 +858,7 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[node]: 'access' (access device) is required");
 	if (!c->server_dev[0])
 		return fail(p, "[node]: 'servers' (server device) is required");
-	if (!c->address.s_addr)
+	if (!c->address.af)
 		return fail(p, "[node]: 'address' (own access address) is required");
 	if (!c->nlbs_addr.s_addr)
 		return fail(p, "[node]: 'nlbs' (NLBS address) is required");
@@ -874,32 +891,52 @@ static int validate(struct parse_ctx *p)
 			    "lower it, or set allow-long-lease = yes", c->lease_ms,
 			    (unsigned long long)dead, (unsigned long long)(c->lease_ms - dead));
 	}
-	if (!c->node_id)
-		c->node_id = ntohl(c->address.s_addr);
+	if (!c->node_id) {
+		/* IPv4: the address; IPv6: its last 32 bits (the interface id's) */
+		c->node_id = c->address.af == AF_INET6 ? ntohl(c->address.v6.s6_addr32[3]) :
+			     ntohl(c->address.v4.s_addr);
+		if (!c->node_id) {
+			p->lineno = p->address_line;
+			return fail(p, "[node]: no node id derives from address %s (its last 32 "
+				    "bits are 0): set 'id'", ipa(&c->address));
+		}
+	}
 	p->lineno = p->peer_line;
 	if (!p->peer_line)
 		return fail(p, "missing [peer] section");
-	if (!c->peer.s_addr)
+	if (!c->peer.af)
 		return fail(p, "[peer]: 'address' is required");
-	if (c->peer.s_addr == c->address.s_addr)
+	if (ipaddr_eq(&c->peer, &c->address))
 		return fail(p, "[peer]: address equals [node] address");
+	/* a path's ends are of one family: the heartbeats go from one to the other */
+	if (c->peer.af != c->address.af) {
+		p->lineno = p->peer_addr_line;
+		return fail(p, "[peer] address %s is %s, [node] address %s is %s: a heartbeat "
+			    "path's two ends must be of one family", ipa(&c->peer),
+			    family_name(c->peer.af), ipa(&c->address), family_name(c->address.af));
+	}
 	/* the second heartbeat path: both ends, four distinct addresses */
-	if (!!c->address2.s_addr != !!c->peer2.s_addr) {
-		p->lineno = c->address2.s_addr ? p->address2_line : p->peer2_line;
+	if (!!c->address2.af != !!c->peer2.af) {
+		p->lineno = c->address2.af ? p->address2_line : p->peer2_line;
 		return fail(p, "a second heartbeat path needs both [node] address2 and "
 			    "[peer] address2");
 	}
-	if (c->address2.s_addr) {
-		struct in_addr a[4] = { c->address, c->peer, c->address2, c->peer2 };
+	if (c->address2.af) {
+		struct ipaddr a[4] = { c->address, c->peer, c->address2, c->peer2 };
 		int i, j;
 
 		p->lineno = p->peer2_line > p->address2_line ? p->peer2_line : p->address2_line;
+		if (c->peer2.af != c->address2.af)
+			return fail(p, "[peer] address2 %s is %s, [node] address2 %s is %s: a "
+				    "heartbeat path's two ends must be of one family",
+				    ipa(&c->peer2), family_name(c->peer2.af), ipa(&c->address2),
+				    family_name(c->address2.af));
 		for (i = 0; i < 4; i++)
 			for (j = i + 1; j < 4; j++)
-				if (a[i].s_addr == a[j].s_addr)
+				if (ipaddr_eq(&a[i], &a[j]))
 					return fail(p, "address2: [node] and [peer] address and "
 						    "address2 must be four different addresses "
-						    "(%s twice)", ip4(a[i]));
+						    "(%s twice)", ipa(&a[i]));
 	}
 	if (!c->key_file[0])
 		return fail(p, "[peer]: 'key-file' is required");

@@ -88,11 +88,16 @@ struct nlbsd_config {
 	/* [node] */
 	char access_dev[IF_NAMESIZE];
 	char server_dev[IF_NAMESIZE];
-	struct in_addr address;		/* own access-subnet address */
-	struct in_addr address2;	/* a second heartbeat path: ours; 0: none */
+	/*
+	 * Heartbeat (and flow sync) addresses, IPv4 or IPv6; a path's two
+	 * ends are of one family (af 0: no second path).
+	 */
+	struct ipaddr address;		/* own access-subnet address */
+	struct ipaddr address2;		/* a second heartbeat path: ours; af 0: none */
 	struct in_addr nlbs_addr;
 	struct in6_addr nlbs_addr6;	/* nlbs6: IPv6 NLBS address, :: if none */
-	uint32_t node_id;		/* default: derived from address */
+	uint32_t node_id;		/* default: derived from address (IPv6: its
+					 * last 32 bits) */
 	uint8_t priority;
 	bool preempt;
 	uint32_t preempt_delay_ms;
@@ -109,8 +114,8 @@ struct nlbsd_config {
 	char control_socket[NLBSD_CONTROL_MAX];	/* nlbsd status; "": none */
 
 	/* [peer] */
-	struct in_addr peer;
-	struct in_addr peer2;		/* a second heartbeat path: the peer's */
+	struct ipaddr peer;
+	struct ipaddr peer2;		/* a second heartbeat path: the peer's */
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];

@@ -183,13 +183,51 @@ static void test_second_path(void)
 	struct nlbsd_config *c = load(HEAD "address2 = 10.20.0.12\n[node]\naddress2 = 10.20.0.11\n",
 				      err, sizeof(err));
 
-	ktap_ok(c && c->address2.s_addr == inet_addr("10.20.0.11") &&
-		c->peer2.s_addr == inet_addr("10.20.0.12"),
+	ktap_ok(c && c->address2.af == AF_INET && c->address2.v4.s_addr == inet_addr("10.20.0.11") &&
+		c->peer2.af == AF_INET && c->peer2.v4.s_addr == inet_addr("10.20.0.12"),
 		"a second heartbeat path: [node] address2 and [peer] address2%s%s", c ? "" : ": ",
 		err);
 	config_free(c);
 	c = load(HEAD, err, sizeof(err));
-	ktap_ok(c && !c->address2.s_addr && !c->peer2.s_addr, "no second path by default");
+	ktap_ok(c && !c->address2.af && !c->peer2.af, "no second path by default");
+	config_free(c);
+}
+
+#define HEAD6 \
+	"[node]\n"			/* 1 */ \
+	"access = acc0\n"		/* 2 */ \
+	"servers = srv0\n"		/* 3 */ \
+	"address = fd00:10::11\n"	/* 4 */ \
+	"nlbs = 10.10.0.100\n"		/* 5 */ \
+	"[peer]\n"			/* 6 */ \
+	"address = fd00:10::12\n"	/* 7 */ \
+	"key-file = key\n"		/* 8 */
+
+/* Heartbeats over IPv6: each path's two ends of one family. */
+static void test_ipv6_heartbeats(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD6, err, sizeof(err));
+	struct in6_addr want;
+
+	inet_pton(AF_INET6, "fd00:10::12", &want);
+	ktap_ok(c && c->address.af == AF_INET6 && c->peer.af == AF_INET6 &&
+		IN6_ARE_ADDR_EQUAL(&c->peer.v6, &want),
+		"IPv6 [node] and [peer] address%s%s", c ? "" : ": ", err);
+	ktap_ok(c && c->node_id == 0x11, "node id: the IPv6 address's last 32 bits (%u)",
+		c ? c->node_id : 0);
+	config_free(c);
+	c = load(HEAD6 "address2 = 10.20.0.12\n[node]\naddress2 = 10.20.0.11\n", err, sizeof(err));
+	ktap_ok(c && c->address2.af == AF_INET && c->peer2.af == AF_INET,
+		"an IPv6 path and an IPv4 second path%s%s", c ? "" : ": ", err);
+	config_free(c);
+	c = load(HEAD "address2 = fd00:20::12\n[node]\naddress2 = fd00:20::11\n", err,
+		 sizeof(err));
+	ktap_ok(c && c->address.af == AF_INET && c->address2.af == AF_INET6,
+		"an IPv4 path and an IPv6 second path%s%s", c ? "" : ": ", err);
+	config_free(c);
+	c = load(HEAD6 "[node]\nid = 7\naddress = fd00:10::\n", err, sizeof(err));
+	ktap_ok(c && c->node_id == 7, "an IPv6 address ending in 0 with an id set");
 	config_free(c);
 }
 
@@ -359,6 +397,22 @@ static const struct bad bad[] = {
 	{ "address2 equal to address", HEAD "address2 = 10.20.0.12\n[node]\n"
 	  "address2 = 10.10.0.11\n", 11, "four different addresses (10.10.0.11 twice)" },
 	{ "bad address2", HEAD "[node]\naddress2 = 10.20.0.255.1\n", 10, "bad address2" },
+	{ "IPv6 peer of an IPv4 address", HEAD "address = fd00:10::12\n", 9,
+	  "[peer] address fd00:10::12 is IPv6, [node] address 10.10.0.11 is IPv4: a "
+	  "heartbeat path's two ends must be of one family" },
+	{ "IPv4 peer2 of an IPv6 address2", HEAD "address2 = 10.20.0.12\n[node]\n"
+	  "address2 = fd00:20::11\n", 11, "[peer] address2 10.20.0.12 is IPv4, [node] "
+	  "address2 fd00:20::11 is IPv6" },
+	{ "link-local heartbeat address", HEAD "[node]\naddress = fe80::11\n", 10,
+	  "bad address 'fe80::11' (unicast IPv4 or IPv6, not link-local)" },
+	{ "multicast IPv6 peer", HEAD "address = ff02::1\n", 9, "bad peer address 'ff02::1'" },
+	{ "IPv6 address without a node id", "[node]\naccess = a\nservers = b\n"
+	  "address = fd00:10::\nnlbs = 10.0.0.100\n[peer]\naddress = fd00:10::12\n"
+	  "key-file = key\n", 4, "no node id derives from address fd00:10:: (its last 32 bits "
+	  "are 0): set 'id'" },
+	{ "IPv6 address2 equal to the peer's address", HEAD6 "address2 = fd00:10::11\n"
+	  "[node]\naddress2 = fd00:10::12\n", 11,
+	  "four different addresses (fd00:10::11 twice)" },
 	{ "overlong line", HEAD "[node]\nid = 1                                                 "
 	  "                                                                                "
 	  "                                                                                "
@@ -565,6 +619,7 @@ int main(void)
 	test_next_key();
 	test_hex_key();
 	test_ipv6_services();
+	test_ipv6_heartbeats();
 	test_second_path();
 	test_prime();
 	test_nul_byte();
