@@ -5,7 +5,7 @@
 # keepalived VRRPv3 for IPv4 and IPv6 on two firewalls, nlbsd + nlbs.ko on
 # two NLBs with an IPv4 and an IPv6 service on port 80, lighttpd on three
 # servers answering both families on the VIPs (on lo). Scenarios, one
-# KTAP group each:
+# KTAP group each (heartbeats: an IPv4 path and an IPv6 one, both heard):
 #   1. curl and ab over IPv6 and IPv4 answered by srv1..3 by weight 1:2:3;
 #      IPv6 replies never cross the NLBs
 #   2. only the active NLB answers neighbour solicitations for the IPv6
@@ -32,6 +32,9 @@ dmesg_mark e2e6
 ktap_check "nlbsd on nlb1/nlb2 with $VIP and $VIP6 tcp 80: nlb1 active, nlb2 standby, weights 1:2:3 in both services" \
 	e2e6_setup_nlbs || { e2e_logs; ktap_finished; }
 log "set up in $(( ($(now_ms) - start) / 1000 )) s"
+hb6_both() { e2e6_hb6 1 && e2e6_hb6 2; }
+ktap_check "heartbeats over IPv6: both daemons hear each other on the second path (${NLB_ACC_IP6S[0]} <-> ${NLB_ACC_IP6S[1]})" \
+	e2e_wait 10000 hb6_both
 
 # ---- 1. both families balanced by weight, replies direct -----------------------
 e2e6_direct_return() {

@@ -18,9 +18,11 @@
 #              NLBS_ADDR6 fd00:10::100
 #   srv1..3    lighttpd on the VIP, VIP6 (on lo) and the private addresses
 #              of both families
-#   nlb1, nlb2 nlbsd as in lib_e2e.sh plus nlbs6 = NLBS_ADDR6, an IPv6
-#              reachability target (ICMPv6 to fd00:10::1) and the service
-#              VIP6 tcp 80 with srv1..3's IPv6 addresses at weights 1:2:3
+#   nlb1, nlb2 nlbsd as in lib_e2e.sh plus nlbs6 = NLBS_ADDR6, a second
+#              heartbeat path over IPv6 on the access subnet (address2),
+#              an IPv6 reachability target (ICMPv6 to fd00:10::1), a
+#              control socket each, and the service VIP6 tcp 80 with
+#              srv1..3's IPv6 addresses at weights 1:2:3
 # e2e_fw_conf and e2e_nlbsd_conf are wrapped here (the IPv4 text, then the
 # IPv6 additions): lib_e2e.sh's e2e_fw_start, e2e_nlbsd_start and the steps
 # built on them start the dual-stack processes.
@@ -82,11 +84,15 @@ e2e6_fw_backup() {
 # nlbsd.conf(5) of nlbI: lib_e2e.sh's, and the IPv6 parts ([node] and
 # [reachability] may come twice: the keys add up)
 e2e_nlbsd_conf() {
-	local s
+	local i=$1 s
 	e2e4_nlbsd_conf "$@"
 	cat <<EOC
 [node]
 nlbs6 = $NLBS_ADDR6
+address2 = ${NLB_ACC_IP6S[i - 1]}
+control-socket = $E2E_TMP/nlb$i.ctl
+[peer]
+address2 = ${NLB_ACC_IP6S[2 - i]}
 [reachability]
 target = icmp $FW_ACC_IP6
 [service $VIP6 tcp 80]
@@ -233,6 +239,15 @@ e2e6_synced() {
 	n=$(e2e_genl "$1" flow show "$VIP6" tcp 80 |
 		grep -c "^flow tcp \[$CLIENT_IP6\]:[0-9]* -> \[$VIP6\]:80 server .*imported")
 	[ "$n" -ge "$2" ] || { log "$1: $n imported IPv6 flows of the client (want $2)"; return 1; }
+}
+
+# e2e6_hb6 I: nlbI's daemon hears its peer on the IPv6 heartbeat path
+# (nlbsd status: path 2 connected, heartbeats received on it)
+e2e6_hb6() {
+	local out rx
+	out=$(ip netns exec "$(e2e_ns "nlb$1")" "$NLBSD" -c "$E2E_TMP/nlb$1.conf" status) || return 1
+	rx=$(sed -n "s/^heartbeat-path: 2 ${NLB_ACC_IP6S[$1 - 1]} -> \[\{0,1\}${NLB_ACC_IP6S[2 - $1]}\]\{0,1\}:[0-9]*, connected, .*, rx \([0-9]*\)$/\1/p" <<<"$out")
+	[ "${rx:-0}" -gt 0 ] || { log "nlb$1: $(grep '^heartbeat-path' <<<"$out")"; return 1; }
 }
 
 # ---- setup -------------------------------------------------------------------

@@ -1181,8 +1181,8 @@ static void connect_paths(void)
 		if (p->lf.fd >= 0 && !p->connected) {
 			p->connected = try_connect(p->lf.fd, &p->peer, c->port, &p->rl_conn);
 			if (p->connected && p->rl_conn.last_ms)
-				log_info("heartbeat socket: connected to %s:%u", ipa(&p->peer),
-					 c->port);
+				log_info("heartbeat socket: connected to %s",
+					 ipa_port(&p->peer, c->port));
 		}
 	}
 	if (ha.srx.fd >= 0 && !ha.srx_connected)
@@ -1225,7 +1225,7 @@ static int set_sockets(const struct nlbsd_config *c)
 	if (ret >= 0)
 		ret = fd[n] = open_socket(c, &c->address, false);
 	if (ret < 0) {
-		log_err("heartbeat socket %s:%u: %s", ipa(&local[i ? i - 1 : 0]), c->port,
+		log_err("heartbeat socket %s: %s", ipa_port(&local[i ? i - 1 : 0], c->port),
 			strerror(-ret));
 		for (i = 0; i <= n; i++)
 			if (fd[i] >= 0)
@@ -1451,12 +1451,12 @@ int ha_start(const struct nlbsd_config *c)
 		log_err("%s", kern_error());
 		ha.kernel_retry_ms = now + 1000;
 	}
-	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
-		 ipa(&c->address), c->priority, ipa(&c->peer), c->port, c->advert_ms,
+	log_info("node %s priority %u, peer %s, advert %u ms, dead after %u, lease %u ms%s",
+		 ipa(&c->address), c->priority, ipa_port(&c->peer, c->port), c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
 	if (c->peer2.af)
-		log_info("second heartbeat path: %s -> %s:%u", ipa(&c->address2), ipa(&c->peer2),
-			 c->port);
+		log_info("second heartbeat path: %s -> %s", ipa(&c->address2),
+			 ipa_port(&c->peer2, c->port));
 	run_scripts(ST_INIT, ST_INIT, "started");
 	relay_start(c, ha.epoch);
 	/* the peer's last life we know of: anything older is a replay */
@@ -1612,8 +1612,8 @@ void ha_status(FILE *f)
 		const struct hb_path *p = &ha.path[i];
 
 		fprintf(f, "heartbeat-path: %zu %s", i + 1, ipa(&p->local));
-		fprintf(f, " -> %s:%u, %s, last heard %llu ms ago%s, tx %lu (errors %lu, "
-			"port unreachable %lu), rx %lu\n", ipa(&p->peer), c->port,
+		fprintf(f, " -> %s, %s, last heard %llu ms ago%s, tx %lu (errors %lu, "
+			"port unreachable %lu), rx %lu\n", ipa_port(&p->peer, c->port),
 			p->connected ? "connected" : "not connected", (unsigned long long)(now - p->rx_ms),
 			p->silent ? " (silent)" : "", p->tx, p->tx_err, p->refused, p->rx);
 	}

@@ -59,6 +59,16 @@ const char *ipa(const struct ipaddr *a)
 	return "(none)";
 }
 
+const char *ipa_port(const struct ipaddr *a, uint16_t port)
+{
+	static char buf[8][INET6_ADDRSTRLEN + 8];
+	static unsigned int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ipa(a), port);
+	return buf[i];
+}
+
 bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
 {
 	if (a->af != b->af)

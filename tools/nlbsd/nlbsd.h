@@ -45,6 +45,8 @@ struct ipaddr {
 
 /* The address in one of 8 rotating static buffers (several per printf). */
 const char *ipa(const struct ipaddr *a);
+/* "ADDR:PORT", an IPv6 address in brackets ("[ADDR]:PORT"); rotating buffers too. */
+const char *ipa_port(const struct ipaddr *a, uint16_t port);
 bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
 /* A total order: IPv4 before IPv6, each in numeric order. */
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);

@@ -181,7 +181,7 @@ status_ok() {
 	st && grep -q "^peer: fd00:10::12$" "$DIR/status" &&
 		grep -q "^peer-hears-us: yes$" "$DIR/status" &&
 		grep -q "^healthy: yes" "$DIR/status" &&
-		grep -q "^heartbeat-path: 1 fd00:10::11 -> fd00:10::12:7405, connected" "$DIR/status" &&
+		grep -q "^heartbeat-path: 1 fd00:10::11 -> \[fd00:10::12\]:7405, connected" "$DIR/status" &&
 		grep -q "^heartbeat-path: 2 10.10.0.11 -> 10.10.0.12:7405, connected" "$DIR/status"
 }
 wait_for 3000 status_ok
