@@ -77,7 +77,8 @@ static void check_config(const struct nlbsd_config *c)
 
 	CHECK(!strcmp(c->path, conf));
 	CHECK(c->access_dev[0] && c->server_dev[0] && c->address.af &&
-	      c->nlbs_addr.s_addr && c->peer.af == c->address.af && c->key_file[0]);
+	      (c->nlbs_addr.s_addr || !IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6)) &&
+	      c->peer.af == c->address.af && c->key_file[0]);
 	CHECK(!c->address2.af || c->address2.af == c->peer2.af);
 	CHECK(c->lease_ms >= 2 * c->advert_ms);
 	CHECK(memchr(c->access_dev, 0, sizeof(c->access_dev)) &&

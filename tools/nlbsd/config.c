@@ -860,8 +860,9 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[node]: 'servers' (server device) is required");
 	if (!c->address.af)
 		return fail(p, "[node]: 'address' (own access address) is required");
-	if (!c->nlbs_addr.s_addr)
-		return fail(p, "[node]: 'nlbs' (NLBS address) is required");
+	/* an IPv4 NLBS address, an IPv6 one, or both */
+	if (!c->nlbs_addr.s_addr && IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6))
+		return fail(p, "[node]: 'nlbs' or 'nlbs6' (NLBS address) is required");
 	if (!c->lease_ms) {
 		uint64_t l = (uint64_t)c->dead_after * c->advert_ms;
 

@@ -160,9 +160,12 @@ int kern_config(const struct nlbsd_config *c)
 	if (dry)
 		return 0;
 	NEED_REQ("config set");
-	kc.nlbs_addr = c->nlbs_addr.s_addr;
-	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX) |
-		     NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX);
+	/* either NLBS address may be left out (IPv4 only, IPv6 only) */
+	if (c->nlbs_addr.s_addr) {
+		kc.nlbs_addr = c->nlbs_addr.s_addr;
+		kc.present |= NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	}
 	if (!IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6)) {
 		memcpy(kc.nlbs_addr6, &c->nlbs_addr6, 16);
 		kc.present |= NLBS_BIT(NLBS_A_NLBS_ADDR6);
@@ -197,8 +200,9 @@ int kern_config_matches(const struct nlbsd_config *c)
 	       (kc.present & NLBS_BIT(NLBS_A_SERVER_IFINDEX)) &&
 	       kc.access_ifindex == if_nametoindex(c->access_dev) &&
 	       kc.server_ifindex == if_nametoindex(c->server_dev) &&
-	       kc.nlbs_addr == c->nlbs_addr.s_addr &&
-	       !memcmp(kc.nlbs_addr6, &c->nlbs_addr6, 16);
+	       (!c->nlbs_addr.s_addr || kc.nlbs_addr == c->nlbs_addr.s_addr) &&
+	       (IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6) ||
+		!memcmp(kc.nlbs_addr6, &c->nlbs_addr6, 16));
 }
 
 int kern_state(int state, uint32_t lease_ms, bool announce)

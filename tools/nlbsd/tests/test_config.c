@@ -226,6 +226,11 @@ static void test_ipv6_heartbeats(void)
 	ktap_ok(c && c->address.af == AF_INET && c->address2.af == AF_INET6,
 		"an IPv4 path and an IPv6 second path%s%s", c ? "" : ": ", err);
 	config_free(c);
+	c = load("[node]\naccess = a\nservers = b\naddress = fd00:10::11\nnlbs6 = fd00:10::100\n"
+		 "[peer]\naddress = fd00:10::12\nkey-file = key\n", err, sizeof(err));
+	ktap_ok(c && !c->nlbs_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6),
+		"IPv6 only: nlbs6 without nlbs%s%s", c ? "" : ": ", err);
+	config_free(c);
 	c = load(HEAD6 "[node]\nid = 7\naddress = fd00:10::\n", err, sizeof(err));
 	ktap_ok(c && c->node_id == 7, "an IPv6 address ending in 0 with an id set");
 	config_free(c);
@@ -406,6 +411,9 @@ static const struct bad bad[] = {
 	{ "link-local heartbeat address", HEAD "[node]\naddress = fe80::11\n", 10,
 	  "bad address 'fe80::11' (unicast IPv4 or IPv6, not link-local)" },
 	{ "multicast IPv6 peer", HEAD "address = ff02::1\n", 9, "bad peer address 'ff02::1'" },
+	{ "neither nlbs nor nlbs6", "[node]\naccess = a\nservers = b\naddress = fd00:10::11\n"
+	  "[peer]\naddress = fd00:10::12\nkey-file = key\n", 2,
+	  "[node]: 'nlbs' or 'nlbs6' (NLBS address) is required" },
 	{ "IPv6 address without a node id", "[node]\naccess = a\nservers = b\n"
 	  "address = fd00:10::\nnlbs = 10.0.0.100\n[peer]\naddress = fd00:10::12\n"
 	  "key-file = key\n", 4, "no node id derives from address fd00:10:: (its last 32 bits "
