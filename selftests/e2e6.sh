@@ -43,12 +43,16 @@ e2e6_direct_return() {
 }
 
 scn_balance() {
-	local n=$1 c=$2 fam k i mac macs=""
+	local n=$1 c=$2 fam k i mac port macs=""
 	e2e_title "1. HTTP to $VIP6 and $VIP answered by srv1..3 in proportion to weights ${E2E_WEIGHTS[*]}"
+	# client ports of their own per family: an IPv4 bind to 0.0.0.0:P
+	# conflicts with the IPv6 connection just closed from [addr]:P (in
+	# TIME_WAIT, not IPv6-only)
 	for fam in 6 4; do
 		for k in 1 2 3; do
-			e2e_check "curl -$fam to the VIP (client port $((41000 + k * 7))) answered by a server" \
-				e2e6_curl $fam $((41000 + k * 7))
+			port=$((41000 + (fam == 4 ? 500 : 0) + k * 7))
+			e2e_check "curl -$fam to the VIP (client port $port) answered by a server" \
+				e2e6_curl $fam $port
 		done
 	done
 	# IPv6 replies go from the servers to the firewall: captured on both
