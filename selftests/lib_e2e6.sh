@@ -44,7 +44,8 @@ eval "$(declare -f e2e_fw_conf | sed '1s/^e2e_fw_conf /e2e4_fw_conf /')"
 eval "$(declare -f e2e_nlbsd_conf | sed '1s/^e2e_nlbsd_conf /e2e4_nlbsd_conf /')"
 
 # keepalived on fwI: the IPv4 instances, and three IPv6 ones in the same
-# sync group (VRRPv3 carries IPv6 in instances of their own)
+# sync group (VRRPv3 carries IPv6 in instances of their own; a virtual
+# link-local address first, RFC 5798 5.2.9, then the global one)
 e2e_fw_conf() {
 	local i=$1 prio state inst leg vid addr
 	prio=$((i == 1 ? 150 : 100))
@@ -60,6 +61,7 @@ vrrp_instance $inst {
 	priority $prio
 	advert_int $E2E_VRRP_ADVERT
 	virtual_ipaddress {
+		fe80::1/64 dev $leg
 		$addr/64 dev $leg
 	}
 }
