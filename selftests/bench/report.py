@@ -489,22 +489,22 @@ def md_sync(s):
          'New UDP flows (every datagram its own source address and port) offered to the active '
          f"nlb1 for {info.get('secs', '?')} s a step, pktgen paced (last: flat out); both flow "
          'tables flushed before a step, counters read once nlb2\'s imports stopped moving. '
-         f"nlbsd sync-rate {rate_s}. \"created\": nlb1's flow-new; \"imported\": nlb2's kernel "
+         f"nlbsd sync-rate {rate_s}. \"sent\": by pktgen; \"created\": nlb1's flow-new; \"imported\": nlb2's kernel "
          'sync-imported; then where the rest went: nlb1\'s kernel sync-dropped (notification '
          'batches its daemon\'s netlink socket could not take) and the overruns the daemon saw, '
          'nlbsd\'s dropped (over sync-rate, or a send error), nlb2\'s UDP receive-buffer drops '
          '(datagrams of up to 55 flows), flows refused by nlb2 (kernel or daemon); "other loss": flows neither imported nor in '
          'those flow counts (lost datagrams, counted in the socket drops, or still in flight '
          'when the drain gave up).', '',
-         '| offered flows/s (asked) | created | forwarded | imported on nlb2 | kernel sync-dropped '
+         '| offered flows/s (asked) | sent | created | forwarded | imported on nlb2 | kernel sync-dropped '
          '(overruns) | nlbsd dropped | nlb2 socket drops | refused | other loss | drain |',
-         '|---|---|---|---|---|---|---|---|---|---|']
+         '|---|---|---|---|---|---|---|---|---|---|---|']
     for r in steps:
         asked = 'flat out' if r['asked'] == 0 else f"{r['asked']:,}"
         pct = fmt_f(r['imported_pct'], 1)
         fw = f"{r['forwarded']:,}" + ('' if r['forwarded'] == r['created'] else ' (≠ created)')
         moved = '' if r.get('nlb1_active', 1) else ' [the pair moved]'
-        L.append(f"| {r['offered']:,} ({asked}){moved} | {r['created']:,} | {fw} "
+        L.append(f"| {r['offered']:,} ({asked}){moved} | {r['sent']:,} | {r['created']:,} | {fw} "
                  f"| {r['imported']:,} ({pct}%) | {r['k_dropped']:,} ({r['d_overruns']:,}) "
                  f"| {r['d_dropped']:,} | {r['rcvbuf_errors']:,} | {r['refused'] + r['p_refused']:,} "
                  f"| {max(0, r['lost'] - r['lost_counted']):,} | {r['drain_ms'] / 1000:.1f} s |")
