@@ -8,8 +8,8 @@
 # Topology: lib.sh topo_setup (client, fw1, nlb1, nlb2, srv1..3, bridges in
 # sw). The module on both NLBs (flow_max 524288), nlbsd on both (priorities
 # 200 and 100, sync = yes at its default sync-rate unless
-# NLBS_BENCH_SYNC_RATE is set, advert-interval 200ms, dead-after 4 as the
-# connection tests use under TCG), one service VIP udp 5001 over srv1..3
+# NLBS_BENCH_SYNC_RATE is set, advert-interval 500ms, dead-after 6: no
+# takeover in a TCG stall), one service VIP udp 5001 over srv1..3
 # (check none, static MACs); nlb1 active. The servers drop the datagrams at
 # tc ingress (no ICMP back).
 #
@@ -36,7 +36,9 @@
 # accepted import requests, in refused requests, ignored, datagrams that
 # failed auth/replay/parse), imported / refused (nlb2 kernel sync-imported /
 # sync-refused), rcvbuf_errors (nlb2 UDP receive buffer drops: datagrams of
-# up to 55 flows), drain_ms, nlb1_active (1: the pair did not move).
+# up to 55 flows), drain_ms, d_served / p_resyncs (resyncs served by nlb1,
+# completed by nlb2: their flows are in the counts), flaps (state changes
+# the daemons logged during the step: the pair moved), nlb1_active.
 # kind=sync_info: sync_rate, flow_max, secs.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_dp.sh"
@@ -49,7 +51,8 @@ STEPS=(250 500 1000 2000 4000)
 FLOW_MAX=524288
 CAP=$((FLOW_MAX * 3 / 4))	# datagrams of one step at most
 SYNC_RATE=${NLBS_BENCH_SYNC_RATE:-}
-ADVERT=200 DEAD=4
+ADVERT=500 DEAD=6	# a lease of 3 s: a busy host stalls the guest for
+			# seconds, and a takeover mid-step resyncs the tables
 D=$BENCH_TMP
 
 [ -r "$NLBS_KO" ] || { rec kind=error what="$NLBS_KO missing"; exit 1; }
@@ -70,6 +73,9 @@ for i in 1 2 3; do
 	qdisc add dev eth0 clsact
 	filter add dev eth0 ingress protocol ip pref 1 flower ip_proto udp dst_port $PORT action drop
 	END
+	# a static FDB entry: the servers never send, so the bridge would flood
+	# every datagram to every port of br-srv (nlb2 and fw1 included)
+	bridge -n "$sw" fdb replace "$(mac_of "${SRV_IPS[i - 1]}")" dev "srv$i-eth0" master static
 done
 bench_sysfs || { rec kind=error what="sysfs of sw"; exit 1; }
 # pktgen's runner counts what the servers' bridge ports sent them (the
@@ -122,6 +128,8 @@ nlbsd_start() { # nlbsd_start I
 		>>"$D/nlb$1.log" 2>&1 &
 	defer kill -9 "$!"
 }
+# transitions: the state changes both daemons logged so far
+transitions() { cat "$D"/nlb?.log 2>/dev/null | grep -c 'state [a-z]* -> [a-z]*'; }
 kstate() { dp_genl "$1" state show 2>/dev/null | awk '{ print $2; exit }'; }
 settled() { [ "$(kstate nlb1)" = active ] && [ "$(kstate nlb2)" = standby ]; }
 # nlbsd_sync ARRAY I: nlbI's daemon's sync counters (nlbsd status) into
@@ -201,11 +209,12 @@ BLOCK=0
 # step ASKED COUNT [RECORD]: one step (ASKED 0: flat out); RECORD=0: only
 # the rate (PG_PPS), nothing recorded
 step() {
-	local asked=$1 count=$2 record=${3:-1} k created imported offered drop0 drop1 skipped
+	local asked=$1 count=$2 record=${3:-1} k created imported offered drop0 drop1 skipped t0
 	BLOCK=$((BLOCK + 1))
 	# a pair that moved (a TCG stall past the lease) comes back first
 	settled || busywait 15000 settled || note "the pair moved: nlb1 $(kstate nlb1), nlb2 $(kstate nlb2)"
 	flush
+	t0=$(transitions)
 	dp_snap A0 nlb1; dp_snap B0 nlb2
 	nlbsd_sync P0 1 || note "nlbsd status on nlb1 failed"
 	nlbsd_sync Q0 2 || note "nlbsd status on nlb2 failed"
@@ -239,6 +248,8 @@ step() {
 		p_rejected=$(( $(d Q0 Q1 auth) + $(d Q0 Q1 replay) + $(d Q0 Q1 bad) )) \
 		imported="$imported" refused="$(d B0 B1 sync-refused)" \
 		rcvbuf_errors=$((${drop1:-0} - ${drop0:-0})) drain_ms="$DRAIN_MS" \
+		d_served="$(d P0 P1 served)" p_resyncs="$(d Q0 Q1 resyncs)" \
+		flaps=$(($(transitions) - t0)) \
 		nlb1_active="$(settled && echo 1 || echo 0)" mark="$PG_MARK"
 	note "asked $asked/s: offered $offered/s, created $created, forwarded $(d A0 A1 forwarded), kernel sync-sent $(d A0 A1 sync-sent) sync-dropped $(d A0 A1 sync-dropped), nlbsd sent $(d P0 P1 sent) dropped $(d P0 P1 dropped), nlb2 received $(d Q0 Q1 received) imported $imported (drain ${DRAIN_MS} ms)"
 	KEPT_UP=0
@@ -250,14 +261,14 @@ step() {
 STEP_S=$((SECS + 25))
 rate=0
 for asked in "${STEPS[@]}"; do
-	in_budget $((STEP_S + 40)) "sync $asked flows/s" || break
+	in_budget $((STEP_S + 30)) "sync $asked flows/s" || break
 	step "$asked" $((asked * SECS)) || continue
 	rate=$asked
 done
 # doubling while the pipeline and pktgen keep up
 while [ "$rate" -gt 0 ] && [ "${KEPT_UP:-0}" = 1 ] && [ $((rate * 2 * SECS)) -le $CAP ]; do
 	asked=$((rate * 2))
-	in_budget $((STEP_S + 40)) "sync $asked flows/s" || break
+	in_budget $((STEP_S + 30)) "sync $asked flows/s" || break
 	step "$asked" $((asked * SECS)) || break
 	rate=$asked
 	# pktgen no longer reaches the rate asked: flat out is next
