@@ -519,7 +519,8 @@ def md_sync(s):
     k, f = s['kept_up_offered'], s['first_loss_offered']
     if k is not None:
         line = f"**Flow sync kept up (≥ 99% imported) up to {k:,} new flows/s**"
-        line += f"; first loss at {f:,}/s." if f is not None else '; no step lost flows.'
+        line += (f"; first loss at {f:,}/s." if f is not None else
+                 '; no step measured lost flows: the limit is above the fastest step.')
     elif f is not None:
         line = f"**Flow sync lost flows already at {f:,} new flows/s** (the slowest step)."
     else:
