@@ -222,7 +222,7 @@ e2e6_ab() {
 e2e6_curl() {
 	local out url="http://$VIP/"
 	[ "$1" = 6 ] && url="http://[$VIP6]/"
-	out=$(client curl "-$1" -s -m 5 --local-port "$2" "$url")
+	out=$(client curl "-$1" -s -m $((5 * ${NLBS_TIMEOUT_SCALE:-1})) --local-port "$2" "$url")
 	echo "${out:-no answer}"
 	[[ $out == "served by srv"[123] ]]
 }
