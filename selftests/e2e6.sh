@@ -179,7 +179,7 @@ scn_drain() {
 	e2e_check "IPv6 clients answered again on every connection" e2e_wait 30000 e2e_hold d6 resumed "$t1"
 	e2e_check "new IPv6 connections keep being answered after the drain" \
 		e2e_wait 15000 e2e_new_ok_ge d6 $(($(e2e_new_ok d6) + 10))
-	e2e_report d6 "$t0" $((t1 + 500))
+	e2e_report d6 "$t0" $((t1 + 500 * ${NLBS_TIMEOUT_SCALE:-1}))
 	log "broken: ${R[broken]} (on: ${R[broken_on]:-none}); failed new requests ${R[new_fail]}, after the drain ${R[fail_after]}"
 	e2e_check "only IPv6 connections on srv$v broke" e2e_only_broken_on "srv$v"
 	e2e_check "no IPv6 failure after the drain" test "${R[fail_after]}" = 0
