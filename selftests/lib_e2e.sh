@@ -166,6 +166,8 @@ e2e_fw_backup() {
 
 # lighttpd on srvI: the VIP and the private address, a page naming the server,
 # /health, an access log (one line per request).
+# e2e_http_listen I: more lighttpd sockets for srvI (lib_e2e6.sh: IPv6)
+e2e_http_listen() { :; }
 e2e_http_start() {
 	local i=$1 d=$E2E_TMP/srv$1
 	mkdir -p "$d/www"
@@ -176,6 +178,7 @@ server.document-root = "$d/www"
 server.bind = "$VIP"
 server.port = 80
 \$SERVER["socket"] == "${SRV_IPS[i - 1]}:80" { }
+$(e2e_http_listen "$i")
 server.pid-file = "$d/lighttpd.pid"
 server.errorlog = "$d/error.log"
 server.modules = ( "mod_accesslog" )

@@ -109,38 +109,14 @@ EOC
 	for s in 0 1 2; do echo "server = ${SRV_IP6S[s]} weight ${E2E_WEIGHTS[s]}"; done
 }
 
-# e2e6_http_start I: lighttpd on srvI on both families: the VIP and VIP6,
-# the private addresses; a page naming the server, /health, an access log
-# (the client's address first: the family of each request)
-e2e6_http_start() {
-	local i=$1 d=$E2E_TMP/srv$1
-	mkdir -p "$d/www"
-	echo "served by srv$i" >"$d/www/index.html"
-	echo ok >"$d/www/health"
-	cat >"$d/lighttpd.conf" <<EOC
-server.document-root = "$d/www"
-server.bind = "$VIP"
-server.port = 80
-\$SERVER["socket"] == "${SRV_IPS[i - 1]}:80" { }
-\$SERVER["socket"] == "[$VIP6]:80" { }
-\$SERVER["socket"] == "[${SRV_IP6S[i - 1]}]:80" { }
-server.pid-file = "$d/lighttpd.pid"
-server.errorlog = "$d/error.log"
-server.modules = ( "mod_accesslog" )
-accesslog.filename = "$d/access.log"
-index-file.names = ( "index.html" )
-mimetype.assign = ( "" => "text/plain" )
-server.max-keep-alive-requests = 1000000
-server.max-keep-alive-idle = 300
-server.max-read-idle = 300
-server.max-connections = 2048
-server.stat-cache-engine = "disable"
-EOC
-	touch "$d/access.log"
-	ip netns exec "$(e2e_ns "srv$i")" lighttpd -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
-	E2E_PID[srv$i]=$!
-	defer e2e_reap "$!"
+# e2e6_http_start I: lighttpd on srvI on both families: lib_e2e.sh's
+# e2e_http_start (the VIP, srvI's IPv4 address, a page naming the server,
+# /health, an access log with the client's address first) and these sockets
+e2e_http_listen() {
+	echo "\$SERVER[\"socket\"] == \"[$VIP6]:80\" { }"
+	echo "\$SERVER[\"socket\"] == \"[${SRV_IP6S[$1 - 1]}]:80\" { }"
 }
+e2e6_http_start() { e2e_http_start "$@"; }
 
 # e2e6_http_up I: srvI answers on both private addresses
 e2e6_http_up() {
