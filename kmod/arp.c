@@ -10,6 +10,7 @@
 #include <linux/if_arp.h>
 #include <net/arp.h>
 #include "arp.h"
+#include "ndisc.h"
 #include "stats.h"
 
 struct nlbs_arp_body {
@@ -85,12 +86,18 @@ unsigned int nlbs_arp_rcv(struct nlbs_instance *inst, struct sk_buff *skb)
 	return NF_STOLEN;
 }
 
+/* One round of announcements: the gratuitous ARP and, with an IPv6 NLBS
+ * address, the unsolicited neighbour advertisement (ndisc.c).
+ */
 static void nlbs_garp_send(struct nlbs_instance *inst)
 {
 	struct net_device *dev = inst->access_dev;
 	__be32 nlbs = READ_ONCE(inst->nlbs_addr);
 	struct sk_buff *skb;
 
+	nlbs_una_send(inst);
+	if (!nlbs)
+		return;
 	skb = arp_create(ARPOP_REQUEST, ETH_P_ARP, nlbs, dev, nlbs, NULL,
 			 dev->dev_addr, NULL);
 	local_bh_disable();

@@ -42,18 +42,42 @@ struct nlbs_server_counters {
 	struct u64_stats_sync	syncp;
 };
 
+/*
+ * Addresses of both families are union nf_inet_addr, as in IPVS: an IPv4
+ * address is .ip with the other 12 bytes zero, so that hashing, comparing
+ * and ordering the whole union is right for either family. The family goes
+ * next to it in every key (AF_INET or AF_INET6), so that an IPv4 address
+ * and the IPv6 address ::a.b.c.d never meet.
+ */
+static inline bool nlbs_addr_equal(const union nf_inet_addr *a,
+				   const union nf_inet_addr *b)
+{
+	return nf_inet_addr_cmp(a, b);
+}
+
+static inline bool nlbs_addr_any(const union nf_inet_addr *a)
+{
+	return !(a->all[0] | a->all[1] | a->all[2] | a->all[3]);
+}
+
 /* Hash keys: every byte is a named field, so that none is left unset. */
-struct nlbs_svc_key {
-	__be32			vip;
-	u16			port;
-	u8			proto;
-	u8			pad;
+struct nlbs_vip_key {
+	union nf_inet_addr	addr;
+	u8			family;
+	u8			pad[3];
 };
 
+struct nlbs_svc_key {
+	union nf_inet_addr	vip;
+	u16			port;
+	u8			proto;
+	u8			family;
+};
+
+/* A server has its service's family. */
 struct nlbs_srv_key {
 	struct nlbs_service	*svc;
-	__be32			addr;
-	u32			pad;
+	union nf_inet_addr	addr;
 };
 
 struct nlbs_server {
@@ -62,7 +86,8 @@ struct nlbs_server {
 	struct nlbs_srv_key	key;
 	struct nlbs_service	*svc;
 	struct rcu_head		rcu;
-	__be32			addr;
+	union nf_inet_addr	addr;
+	u8			family;		/* the service's */
 	u32			weight;		/* RTNL: read when tables are built */
 	bool			static_mac;
 	u8			mac[ETH_ALEN];	/* immutable once added */
@@ -92,7 +117,7 @@ struct nlbs_table {
 /* A VIP: the services of one address (lookup.c). */
 struct nlbs_vip {
 	struct rhash_head	node;		/* inst->vip_ht, RCU */
-	__be32			addr;
+	struct nlbs_vip_key	key;
 	u32			nservices;	/* RTNL */
 	u32			nports;		/* services with a port */
 	struct nlbs_service __rcu *whole;	/* the whole-VIP service */
@@ -101,13 +126,10 @@ struct nlbs_vip {
 
 struct nlbs_service {
 	struct rhash_head	hnode;		/* inst->svc_ht, RCU */
-	struct nlbs_svc_key	key;
+	struct nlbs_svc_key	key;		/* proto 0: the whole VIP */
 	struct nlbs_vip		*vip_ent;	/* RTNL */
 	struct list_head	node;		/* inst->services, RTNL */
 	struct rcu_head		rcu;
-	__be32			vip;
-	u8			proto;		/* 0: every protocol of the VIP */
-	u16			port;
 	u8			nodest;		/* enum nlbs_nodest */
 	u32			table_size;	/* fixed at creation, prime */
 	u32			nservers;
@@ -142,6 +164,8 @@ struct nlbs_instance {
 	struct net_device __rcu	*server_dev;
 	netdevice_tracker	server_tracker;
 	__be32			nlbs_addr;
+	struct in6_addr		nlbs_addr6;	/* :: when none; see ndisc.c */
+	u8			nd_mc;		/* NLBS_ND_MC_*: how we joined */
 	u32			garp_count;
 	u32			garp_interval;
 	u32			seed;

@@ -96,16 +96,16 @@ u32 nlbs_flow_idle_limit(const struct nlbs_instance *inst,
 static u32 nlbs_flow_bucket(const struct nlbs_flows *ft,
 			    const struct nlbs_flow_key *k)
 {
-	return jhash_3words((__force u32)k->saddr, (__force u32)k->daddr,
-			    (__force u32)k->ports, ft->seed ^ k->proto) >>
-	       (32 - NLBS_FLOW_BITS);
+	return nlbs_flow_hash(k, ft->seed) >> (32 - NLBS_FLOW_BITS);
 }
 
 static bool nlbs_flow_match(const struct nlbs_flow *f,
 			    const struct nlbs_flow_key *k)
 {
-	return f->key.saddr == k->saddr && f->key.daddr == k->daddr &&
-	       f->key.ports == k->ports && f->key.proto == k->proto;
+	return f->key.ports == k->ports && f->key.proto == k->proto &&
+	       f->key.family == k->family &&
+	       nlbs_addr_equal(&f->key.saddr, &k->saddr) &&
+	       nlbs_addr_equal(&f->key.daddr, &k->daddr);
 }
 
 static struct nlbs_flow *nlbs_flow_find(struct nlbs_flows *ft, u32 h,
@@ -276,9 +276,7 @@ struct nlbs_server *nlbs_flow_pick(struct nlbs_instance *inst,
 	}
 	if (!tbl)
 		return NULL;
-	srv = nlbs_table_lookup(tbl, nlbs_flow_hash(key->saddr, key->daddr,
-						    key->proto, key->ports,
-						    READ_ONCE(inst->seed)));
+	srv = nlbs_table_lookup(tbl, nlbs_flow_hash(key, READ_ONCE(inst->seed)));
 	if (!srv || (pkt & NLBS_PKT_ERROR))
 		return srv;
 	nlbs_server_new_flow(srv);
@@ -342,13 +340,16 @@ bool nlbs_flow_filter_match(const struct nlbs_flow *f,
 
 	if (!flt)
 		return true;
-	if (flt->vip && f->key.daddr != flt->vip)
+	if (flt->vip_family && (f->key.family != flt->vip_family ||
+				!nlbs_addr_equal(&f->key.daddr, &flt->vip)))
 		return false;
 	if (flt->proto && f->key.proto != flt->proto)
 		return false;
 	if (flt->port && ntohs(port[1]) != flt->port)
 		return false;
-	return !flt->server || READ_ONCE(f->srv)->addr == flt->server;
+	return !flt->server_family ||
+	       (f->key.family == flt->server_family &&
+		nlbs_addr_equal(&READ_ONCE(f->srv)->addr, &flt->server));
 }
 
 /*
@@ -477,6 +478,21 @@ void nlbs_flows_exit(struct nlbs_instance *inst)
 	kvfree(ft);
 }
 
+static int nlbs_flow_put_addrs(struct sk_buff *skb, const struct nlbs_flow *f)
+{
+	const struct nlbs_server *srv = READ_ONCE(f->srv);
+
+	if (f->key.family == AF_INET)
+		return nla_put_in_addr(skb, NLBS_FLOW_A_SADDR_BE,
+				       f->key.saddr.ip) ||
+		       nla_put_in_addr(skb, NLBS_FLOW_A_DADDR_BE,
+				       f->key.daddr.ip) ||
+		       nla_put_in_addr(skb, NLBS_FLOW_A_SERVER_BE, srv->addr.ip);
+	return nla_put_in6_addr(skb, NLBS_FLOW_A_SADDR6, &f->key.saddr.in6) ||
+	       nla_put_in6_addr(skb, NLBS_FLOW_A_DADDR6, &f->key.daddr.in6) ||
+	       nla_put_in6_addr(skb, NLBS_FLOW_A_SERVER6, &srv->addr.in6);
+}
+
 int nlbs_flow_put(struct sk_buff *skb, const struct nlbs_flow *f)
 {
 	struct nlattr *nest = nla_nest_start(skb, NLBS_A_FLOW);
@@ -484,12 +500,10 @@ int nlbs_flow_put(struct sk_buff *skb, const struct nlbs_flow *f)
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, NLBS_FLOW_A_SADDR_BE, f->key.saddr) ||
-	    nla_put_in_addr(skb, NLBS_FLOW_A_DADDR_BE, f->key.daddr) ||
+	if (nlbs_flow_put_addrs(skb, f) ||
 	    nla_put_u8(skb, NLBS_FLOW_A_PROTO, f->key.proto) ||
 	    nla_put_u16(skb, NLBS_FLOW_A_SPORT, ntohs(port[0])) ||
 	    nla_put_u16(skb, NLBS_FLOW_A_DPORT, ntohs(port[1])) ||
-	    nla_put_in_addr(skb, NLBS_FLOW_A_SERVER_BE, READ_ONCE(f->srv)->addr) ||
 	    nla_put_u32(skb, NLBS_FLOW_A_IDLE_MS,
 			jiffies_to_msecs(jiffies - READ_ONCE(f->last))) ||
 	    nla_put_u32(skb, NLBS_FLOW_A_FLAGS, READ_ONCE(f->flags))) {

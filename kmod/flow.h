@@ -7,12 +7,18 @@
 #define NLBS_FLOW_TIMEOUT_FIN	10	/* s, after a FIN or RST: default */
 #define NLBS_FLOW_TIMEOUT_SYN	10	/* s, a SYN and nothing else: default */
 
-/* A TCP or UDP flow as the client sends it: ports is sport << 16 | dport. */
+/*
+ * A TCP or UDP flow as the client sends it: ports is sport << 16 | dport.
+ * Zeroed before it is filled: pad and the unused bytes of an IPv4 address
+ * are part of the key.
+ */
 struct nlbs_flow_key {
-	__be32	saddr;
-	__be32	daddr;
-	__be32	ports;
-	u8	proto;
+	union nf_inet_addr	saddr;
+	union nf_inet_addr	daddr;
+	__be32			ports;
+	u8			proto;
+	u8			family;		/* AF_INET or AF_INET6 */
+	u16			pad;
 };
 
 /* What the packet path saw of a TCP segment, for nlbs_flow_pick(). */
@@ -22,10 +28,12 @@ struct nlbs_flow_key {
 
 /* Flows of a VIP, of a service or of a server; zero fields match all. */
 struct nlbs_flow_filter {
-	__be32	vip;
-	u8	proto;
-	u16	port;
-	__be32	server;
+	union nf_inet_addr	vip;
+	union nf_inet_addr	server;
+	u8			vip_family;	/* 0: any VIP */
+	u8			server_family;	/* 0: any server */
+	u8			proto;
+	u16			port;
 };
 
 int nlbs_flows_init(struct nlbs_instance *inst);

@@ -4,19 +4,25 @@
  * the original design's forwarding flow chart, per frame.
  *
  *   ARP                         -> arp.c (answer for the NLBS address if active)
- *   IPv4, to our MAC, to a VIP  -> not active: drop; else pick a server
- *                                  (sched.c) and rewrite the MAC (fwd.c)
+ *   NS/NA about the IPv6 NLBS address -> ndisc.c (the same, for IPv6)
+ *   IPv4 or IPv6, to our MAC, to a VIP -> not active: drop; else pick a
+ *                                  server (sched.c) and rewrite the MAC (fwd.c)
  *   anything else               -> untouched (NF_ACCEPT)
  *
- * VIP traffic is never handed to the local stack.
+ * VIP traffic is never handed to the local stack. Both families share
+ * everything past the header checks: the flow key (flow.h) holds either.
  */
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include "arp.h"
+#include "ndisc.h"
 #include "flow.h"
 #include "fwd.h"
 #include "hook.h"
@@ -24,22 +30,23 @@
 #include "sched.h"
 #include "stats.h"
 
-/* TCP and UDP: the flow key and what the segment says about the flow. */
-static int nlbs_ports(struct sk_buff *skb, unsigned int ihl, unsigned int len,
+/*
+ * TCP and UDP (key->proto) at @thoff of a datagram of @len bytes: the flow
+ * key's ports and what the segment says about the flow.
+ */
+static int nlbs_ports(struct sk_buff *skb, unsigned int thoff, unsigned int len,
 		      struct nlbs_flow_key *key, u8 *pkt)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int need = iph->protocol == IPPROTO_TCP ?
+	unsigned int need = key->proto == IPPROTO_TCP ?
 			    sizeof(struct tcphdr) : sizeof(struct udphdr);
+	const struct tcphdr *th;
 
-	if (len < ihl + need || !pskb_may_pull(skb, ihl + need))
+	if (len < thoff + need || !pskb_may_pull(skb, thoff + need))
 		return -EINVAL;
-	iph = ip_hdr(skb);
-	key->ports = *(__be32 *)((u8 *)iph + ihl);
+	th = (const void *)(skb_network_header(skb) + thoff);
+	key->ports = *(__be32 *)th;
 	*pkt = 0;
-	if (iph->protocol == IPPROTO_TCP) {
-		const struct tcphdr *th = (const void *)((u8 *)iph + ihl);
-
+	if (key->proto == IPPROTO_TCP) {
 		if (th->syn && !th->ack)
 			*pkt |= NLBS_PKT_SYN;
 		if (th->fin || th->rst)
@@ -86,8 +93,8 @@ static int nlbs_icmp_key(struct sk_buff *skb, unsigned int ihl,
 		return -ENOENT;
 	p = (__be16 *)((u8 *)inner + iihl);
 	kp = (__be16 *)&key->ports;
-	key->saddr = inner->daddr;
-	key->daddr = inner->saddr;
+	key->saddr.ip = inner->daddr;
+	key->daddr.ip = inner->saddr;
 	key->proto = inner->protocol;
 	kp[0] = p[1];		/* the client's port */
 	kp[1] = p[0];		/* the VIP's */
@@ -101,72 +108,81 @@ static bool nlbs_too_big(const struct sk_buff *skb, const struct net_device *out
 	return !skb_is_gso(skb) || !skb_gso_validate_network_len(skb, out->mtu);
 }
 
-static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
-				  struct sk_buff *skb)
+/*
+ * ICMPv6 errors, as nlbs_icmp_key() for IPv4: destination unreachable,
+ * packet too big, time exceeded and parameter problem quoting a datagram
+ * the VIP sent. The quoted datagram's extension headers are walked; a
+ * quoted fragment other than the first carries no ports.
+ */
+static int nlbs_icmp6_key(struct sk_buff *skb, unsigned int thoff,
+			  unsigned int len, struct nlbs_flow_key *key)
 {
-	struct nlbs_flow_key key = {};
+	unsigned int ioff = thoff + sizeof(struct icmp6hdr);
+	const struct ipv6hdr *ip6h, *inner;
+	const struct icmp6hdr *ih;
+	__be16 frag_off, _p[2], *kp;
+	const __be16 *p;
+	int ithoff;
+	u8 nexthdr;
+
+	if (len < ioff + sizeof(*inner) ||
+	    !pskb_may_pull(skb, ioff + sizeof(*inner)))
+		return -ENOENT;
+	ip6h = ipv6_hdr(skb);
+	ih = (const void *)(skb_network_header(skb) + thoff);
+	if (ih->icmp6_type != ICMPV6_DEST_UNREACH &&
+	    ih->icmp6_type != ICMPV6_PKT_TOOBIG &&
+	    ih->icmp6_type != ICMPV6_TIME_EXCEED &&
+	    ih->icmp6_type != ICMPV6_PARAMPROB)
+		return -ENOENT;
+	inner = (const void *)(ih + 1);
+	if (inner->version != 6 || !ipv6_addr_equal(&inner->saddr, &ip6h->daddr))
+		return -ENOENT;
+	nexthdr = inner->nexthdr;
+	ithoff = ipv6_skip_exthdr(skb, ioff + sizeof(*inner), &nexthdr,
+				  &frag_off);
+	if (ithoff < 0 || (frag_off & htons(~0x7)) ||
+	    (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP) ||
+	    len < ithoff + sizeof(_p))
+		return -ENOENT;
+	p = skb_header_pointer(skb, ithoff, sizeof(_p), _p);
+	if (!p)
+		return -ENOENT;
+	kp = (__be16 *)&key->ports;
+	key->saddr.in6 = inner->daddr;
+	key->daddr.in6 = inner->saddr;
+	key->proto = nexthdr;
+	kp[0] = p[1];		/* the client's port */
+	kp[1] = p[0];		/* the VIP's */
+	return 0;
+}
+
+/*
+ * Both families, once the header is checked and the key made: the service,
+ * the server (the flow table for TCP and UDP and ICMP errors, Maglev on
+ * addresses and protocol for the rest), and the MAC rewrite.
+ */
+static unsigned int nlbs_vip_rcv(struct nlbs_instance *inst,
+				 struct sk_buff *skb, struct nlbs_vip *vip,
+				 struct nlbs_flow_key *key, bool ported,
+				 bool icmp, u8 pkt)
+{
 	struct nlbs_service *svc;
-	struct nlbs_vip *vip;
 	struct nlbs_server *srv;
 	struct net_device *out;
 	struct nlbs_table *tbl;
-	const struct iphdr *iph;
-	unsigned int ihl, len;
-	bool drop, ported = false, icmp = false;
-	u8 pkt = 0;
-
-	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
-	    !READ_ONCE(inst->nservices))
-		return NF_ACCEPT;
-	if (!pskb_may_pull(skb, sizeof(*iph)))
-		goto malformed;
-	skb_reset_network_header(skb);
-	iph = ip_hdr(skb);
-	/* A cheap filter first: most traffic on the access side is not ours. */
-	vip = nlbs_vip_lookup_rcu(inst, iph->daddr);
-	if (!vip)
-		return NF_ACCEPT;
-
-	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
-	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < sizeof(*iph) || !pskb_may_pull(skb, ihl))
-		goto malformed;
-	iph = ip_hdr(skb);
-	len = ntohs(iph->tot_len);
-	if (len < ihl || len > skb->len || ip_fast_csum(iph, iph->ihl))
-		goto malformed;
-
-	if (READ_ONCE(inst->state) != NLBS_STATE_ACTIVE) {
-		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_INACTIVE);
-		return NF_DROP;
-	}
-
-	key.saddr = iph->saddr;
-	key.daddr = iph->daddr;
-	key.proto = iph->protocol;
-	if (!ip_is_fragment(iph)) {
-		if (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP) {
-			if (nlbs_ports(skb, ihl, len, &key, &pkt))
-				goto malformed;
-			ported = true;
-		} else if (iph->protocol == IPPROTO_ICMP &&
-			   !nlbs_icmp_key(skb, ihl, len, &key)) {
-			ported = true;
-			icmp = true;
-		}
-		iph = ip_hdr(skb);
-	}
+	bool drop;
 
 	/* Fragments carry no ports: only the whole-VIP service takes them. */
-	svc = nlbs_vip_service_rcu(inst, vip, ported ? key.proto : 0,
-				   ported ? ntohs(((__be16 *)&key.ports)[1]) : 0);
+	svc = nlbs_vip_service_rcu(inst, vip, ported ? key->proto : 0,
+				   ported ? ntohs(((__be16 *)&key->ports)[1]) : 0);
 	tbl = svc ? rcu_dereference(svc->table) : NULL;
 	out = rcu_dereference(inst->server_dev);
 	if (!svc || !out)
 		goto no_server;
 
 	if (ported) {
-		srv = nlbs_flow_pick(inst, svc, tbl, &key,
+		srv = nlbs_flow_pick(inst, svc, tbl, key,
 				     icmp ? NLBS_PKT_ERROR : pkt, &drop);
 		if (drop) {
 			nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NODEST);
@@ -175,9 +191,7 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 	} else {
 		/* Fragments and other protocols: addresses and protocol. */
 		srv = tbl ? nlbs_table_lookup(tbl,
-					      nlbs_flow_hash(key.saddr,
-							     key.daddr,
-							     key.proto, 0,
+					      nlbs_flow_hash(key,
 							     READ_ONCE(inst->seed))) :
 			    NULL;
 	}
@@ -201,6 +215,132 @@ static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
 no_server:
 	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_NO_SERVER);
 	return NF_DROP;
+}
+
+static unsigned int nlbs_ipv4_rcv(struct nlbs_instance *inst,
+				  struct sk_buff *skb)
+{
+	struct nlbs_flow_key key = { .family = AF_INET };
+	const struct iphdr *iph;
+	bool ported = false, icmp = false;
+	struct nlbs_vip *vip;
+	unsigned int ihl, len;
+	u8 pkt = 0;
+
+	if (skb->pkt_type != PACKET_HOST || skb_vlan_tag_present(skb) ||
+	    !READ_ONCE(inst->nservices))
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		goto malformed;
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	/* A cheap filter first: most traffic on the access side is not ours. */
+	key.daddr.ip = iph->daddr;
+	vip = nlbs_vip_lookup_rcu(inst, AF_INET, &key.daddr);
+	if (!vip)
+		return NF_ACCEPT;
+
+	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(*iph) || !pskb_may_pull(skb, ihl))
+		goto malformed;
+	iph = ip_hdr(skb);
+	len = ntohs(iph->tot_len);
+	if (len < ihl || len > skb->len || ip_fast_csum(iph, iph->ihl))
+		goto malformed;
+
+	if (READ_ONCE(inst->state) != NLBS_STATE_ACTIVE) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_INACTIVE);
+		return NF_DROP;
+	}
+
+	key.saddr.ip = iph->saddr;
+	key.proto = iph->protocol;
+	if (!ip_is_fragment(iph)) {
+		if (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP) {
+			if (nlbs_ports(skb, ihl, len, &key, &pkt))
+				goto malformed;
+			ported = true;
+		} else if (iph->protocol == IPPROTO_ICMP &&
+			   !nlbs_icmp_key(skb, ihl, len, &key)) {
+			ported = true;
+			icmp = true;
+		}
+	}
+	return nlbs_vip_rcv(inst, skb, vip, &key, ported, icmp, pkt);
+
+malformed:
+	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_MALFORMED);
+	return NF_DROP;
+}
+
+static unsigned int nlbs_ipv6_rcv(struct nlbs_instance *inst,
+				  struct sk_buff *skb)
+{
+	struct nlbs_flow_key key = { .family = AF_INET6 };
+	const struct ipv6hdr *ip6h;
+	bool ported = false, icmp = false;
+	unsigned int len, verdict;
+	struct nlbs_vip *vip;
+	__be16 frag_off;
+	u8 nexthdr, pkt = 0;
+	int thoff;
+
+	/* Too short to say whether it is ours: the stack's to judge. */
+	if (skb_vlan_tag_present(skb) || !pskb_may_pull(skb, sizeof(*ip6h)))
+		return NF_ACCEPT;
+	skb_reset_network_header(skb);
+	/* NDP for the NLBS address arrives multicast too. */
+	if (nlbs_ndisc_rcv(inst, skb, &verdict))
+		return verdict;
+	if (skb->pkt_type != PACKET_HOST || !READ_ONCE(inst->nservices))
+		return NF_ACCEPT;
+	ip6h = ipv6_hdr(skb);
+	key.daddr.in6 = ip6h->daddr;
+	vip = nlbs_vip_lookup_rcu(inst, AF_INET6, &key.daddr);
+	if (!vip)
+		return NF_ACCEPT;
+
+	nlbs_stat_inc(inst, NLBS_STATS_A_RX);
+	len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (ip6h->version != 6 || len > skb->len)
+		goto malformed;
+
+	if (READ_ONCE(inst->state) != NLBS_STATE_ACTIVE) {
+		nlbs_stat_inc(inst, NLBS_STATS_A_DROP_INACTIVE);
+		return NF_DROP;
+	}
+
+	key.saddr.in6 = ip6h->saddr;
+	nexthdr = ip6h->nexthdr;
+	if (nexthdr == NEXTHDR_NONE) {
+		/* No Next Header: legal, and without ports */
+		key.proto = nexthdr;
+		return nlbs_vip_rcv(inst, skb, vip, &key, false, false, pkt);
+	}
+	thoff = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
+	if (thoff < 0 || thoff > len)
+		goto malformed;
+	if (frag_off) {
+		/*
+		 * A fragment, the first included: all of a datagram's
+		 * fragments hash alike, on the addresses alone.
+		 */
+		key.proto = NEXTHDR_FRAGMENT;
+	} else if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP) {
+		key.proto = nexthdr;
+		if (nlbs_ports(skb, thoff, len, &key, &pkt))
+			goto malformed;
+		ported = true;
+	} else if (nexthdr == IPPROTO_ICMPV6 &&
+		   !nlbs_icmp6_key(skb, thoff, len, &key)) {
+		ported = true;
+		icmp = true;
+	} else {
+		key.proto = nexthdr;
+	}
+	return nlbs_vip_rcv(inst, skb, vip, &key, ported, icmp, pkt);
+
 malformed:
 	nlbs_stat_inc(inst, NLBS_STATS_A_DROP_MALFORMED);
 	return NF_DROP;
@@ -218,6 +358,8 @@ unsigned int nlbs_hook(void *priv, struct sk_buff *skb,
 		return nlbs_arp_rcv(inst, skb);
 	case htons(ETH_P_IP):
 		return nlbs_ipv4_rcv(inst, skb);
+	case htons(ETH_P_IPV6):
+		return nlbs_ipv6_rcv(inst, skb);
 	default:
 		return NF_ACCEPT;
 	}

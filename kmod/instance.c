@@ -6,6 +6,7 @@
  * device) or written with WRITE_ONCE (state, addresses, seed).
  */
 #include "arp.h"
+#include "ndisc.h"
 #include "flow.h"
 #include "hook.h"
 #include "instance.h"
@@ -117,7 +118,8 @@ int nlbs_state_set(struct nlbs_instance *inst, u8 state, u32 lease_ms,
 			NL_SET_ERR_MSG_MOD(extack, "invalid state transition");
 		return -EINVAL;
 	}
-	if (state == NLBS_STATE_ACTIVE && !inst->nlbs_addr) {
+	if (state == NLBS_STATE_ACTIVE && !inst->nlbs_addr &&
+	    ipv6_addr_any(&inst->nlbs_addr6)) {
 		NL_SET_ERR_MSG_MOD(extack, "cannot become active: NLBS address not configured");
 		return -EINVAL;
 	}
@@ -167,6 +169,7 @@ static void nlbs_access_release(struct nlbs_instance *inst)
 {
 	if (!inst->access_dev)
 		return;
+	nlbs_ndisc_mc(inst, inst->access_dev, false);
 	nf_unregister_net_hook(inst->net, &inst->hook_ops[inst->hook_slot]);
 	netdev_put(inst->access_dev, &inst->access_tracker);
 	inst->access_dev = NULL;
@@ -196,6 +199,7 @@ static int nlbs_access_attach(struct nlbs_instance *inst,
 	inst->hook_slot = slot;
 	netdev_hold(dev, &inst->access_tracker, GFP_KERNEL);
 	inst->access_dev = dev;
+	nlbs_ndisc_mc(inst, dev, true);
 	return 0;
 }
 
@@ -232,7 +236,9 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 	if (inst->state == NLBS_STATE_ACTIVE &&
 	    ((cfg->set_access && cfg->access != inst->access_dev) ||
 	     (cfg->set_server && cfg->server != rtnl_dereference(inst->server_dev)) ||
-	     (cfg->set_addr && cfg->addr != inst->nlbs_addr))) {
+	     (cfg->set_addr && cfg->addr != inst->nlbs_addr) ||
+	     (cfg->set_addr6 && !ipv6_addr_equal(&cfg->addr6,
+						 &inst->nlbs_addr6)))) {
 		NL_SET_ERR_MSG_MOD(extack, "devices and NLBS address cannot change while active");
 		return -EBUSY;
 	}
@@ -248,6 +254,11 @@ int nlbs_config_set(struct nlbs_instance *inst, const struct nlbs_config *cfg,
 		nlbs_server_dev_attach(inst, cfg->server);
 	if (cfg->set_addr)
 		WRITE_ONCE(inst->nlbs_addr, cfg->addr);
+	if (cfg->set_addr6 && !ipv6_addr_equal(&cfg->addr6, &inst->nlbs_addr6)) {
+		nlbs_ndisc_mc(inst, inst->access_dev, false);
+		nlbs_addr6_write(inst, &cfg->addr6);
+		nlbs_ndisc_mc(inst, inst->access_dev, true);
+	}
 	if (cfg->set_garp_count)
 		inst->garp_count = cfg->garp_count;
 	if (cfg->set_garp_interval)
@@ -459,14 +470,14 @@ static void nlbs_service_changed(struct nlbs_instance *inst,
 			   msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
 }
 
-int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
-		     u16 port, u32 table_size, u8 nodest,
+int nlbs_service_add(struct nlbs_instance *inst,
+		     const struct nlbs_svc_key *key, u32 table_size, u8 nodest,
 		     struct netlink_ext_ack *extack)
 {
 	struct nlbs_service *svc;
 	int err;
 
-	if (nlbs_service_find(inst, vip, proto, port)) {
+	if (nlbs_service_find(inst, key)) {
 		NL_SET_ERR_MSG_MOD(extack, "service already exists");
 		return -EEXIST;
 	}
@@ -480,9 +491,7 @@ int nlbs_service_add(struct nlbs_instance *inst, __be32 vip, u8 proto,
 	if (!svc)
 		return -ENOMEM;
 	err = 0;
-	svc->vip = vip;
-	svc->proto = proto;
-	svc->port = port;
+	svc->key = *key;
 	svc->table_size = table_size ?: nlbs_table_size;
 	svc->nodest = nodest;
 	refcount_set(&svc->ref, 1);
@@ -540,8 +549,8 @@ void nlbs_service_del(struct nlbs_instance *inst, struct nlbs_service *svc)
 }
 
 int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
-		    __be32 addr, u32 weight, const u8 *mac, bool defer,
-		    struct netlink_ext_ack *extack)
+		    const union nf_inet_addr *addr, u32 weight, const u8 *mac,
+		    bool defer, struct netlink_ext_ack *extack)
 {
 	struct nlbs_server *srv;
 
@@ -569,7 +578,8 @@ int nlbs_server_add(struct nlbs_instance *inst, struct nlbs_service *svc,
 	}
 	refcount_set(&srv->ref, 1);
 	srv->svc = svc;
-	srv->addr = addr;
+	srv->addr = *addr;
+	srv->family = svc->key.family;
 	srv->weight = weight;
 	if (mac) {
 		srv->static_mac = true;

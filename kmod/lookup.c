@@ -2,9 +2,9 @@
 /*
  * Finding services and servers. Three resizable hash tables per instance:
  *
- *   VIPs      address -> struct nlbs_vip, with the VIP's whole-VIP service:
+ *   VIPs      (family, address) -> struct nlbs_vip, with the VIP's whole-VIP service:
  *             the packet path's "is this frame ours at all" filter
- *   services  (VIP, protocol, port) -> struct nlbs_service: one lookup per
+ *   services  (family, VIP, protocol, port) -> struct nlbs_service: one lookup per
  *             datagram, whatever the number of services of the VIP
  *   servers   (service, address) -> struct nlbs_server, configuration only
  *
@@ -14,8 +14,8 @@
 #include "lookup.h"
 
 static const struct rhashtable_params nlbs_vip_params = {
-	.key_len		= sizeof(__be32),
-	.key_offset		= offsetof(struct nlbs_vip, addr),
+	.key_len		= sizeof(struct nlbs_vip_key),
+	.key_offset		= offsetof(struct nlbs_vip, key),
 	.head_offset		= offsetof(struct nlbs_vip, node),
 	.automatic_shrinking	= true,
 };
@@ -64,17 +64,20 @@ void nlbs_lookup_destroy(struct nlbs_instance *inst)
 	rhashtable_destroy(&inst->vip_ht);
 }
 
-struct nlbs_vip *nlbs_vip_lookup_rcu(struct nlbs_instance *inst, __be32 addr)
+struct nlbs_vip *nlbs_vip_lookup_rcu(struct nlbs_instance *inst, u8 family,
+				     const union nf_inet_addr *addr)
 {
-	return rhashtable_lookup(&inst->vip_ht, &addr, nlbs_vip_params);
+	struct nlbs_vip_key key = { .addr = *addr, .family = family };
+
+	return rhashtable_lookup(&inst->vip_ht, &key, nlbs_vip_params);
 }
 
 struct nlbs_service *nlbs_vip_service_rcu(struct nlbs_instance *inst,
 					  struct nlbs_vip *vip, u8 proto,
 					  u16 port)
 {
-	struct nlbs_svc_key key = { .vip = vip->addr, .proto = proto,
-				    .port = port };
+	struct nlbs_svc_key key = { .vip = vip->key.addr, .proto = proto,
+				    .port = port, .family = vip->key.family };
 	struct nlbs_service *svc;
 
 	if (proto && READ_ONCE(vip->nports)) {
@@ -85,12 +88,10 @@ struct nlbs_service *nlbs_vip_service_rcu(struct nlbs_instance *inst,
 	return rcu_dereference_check(vip->whole, lockdep_rtnl_is_held());
 }
 
-struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst, __be32 vip,
-				       u8 proto, u16 port)
+struct nlbs_service *nlbs_service_find(struct nlbs_instance *inst,
+				       const struct nlbs_svc_key *key)
 {
-	struct nlbs_svc_key key = { .vip = vip, .proto = proto, .port = port };
-
-	return rhashtable_lookup_fast(&inst->svc_ht, &key, nlbs_svc_params);
+	return rhashtable_lookup_fast(&inst->svc_ht, key, nlbs_svc_params);
 }
 
 static void nlbs_vip_free_rcu(struct rcu_head *rcu)
@@ -100,15 +101,17 @@ static void nlbs_vip_free_rcu(struct rcu_head *rcu)
 
 int nlbs_service_link(struct nlbs_instance *inst, struct nlbs_service *svc)
 {
+	struct nlbs_vip_key key = { .addr = svc->key.vip,
+				    .family = svc->key.family };
 	struct nlbs_vip *vip;
 	int err;
 
-	vip = rhashtable_lookup_fast(&inst->vip_ht, &svc->vip, nlbs_vip_params);
+	vip = rhashtable_lookup_fast(&inst->vip_ht, &key, nlbs_vip_params);
 	if (!vip) {
 		vip = kzalloc(sizeof(*vip), GFP_KERNEL_ACCOUNT);
 		if (!vip)
 			return -ENOMEM;
-		vip->addr = svc->vip;
+		vip->key = key;
 		err = rhashtable_insert_fast(&inst->vip_ht, &vip->node,
 					     nlbs_vip_params);
 		if (err) {
@@ -116,8 +119,6 @@ int nlbs_service_link(struct nlbs_instance *inst, struct nlbs_service *svc)
 			return err;
 		}
 	}
-	svc->key = (struct nlbs_svc_key){ .vip = svc->vip, .proto = svc->proto,
-					  .port = svc->port };
 	err = rhashtable_insert_fast(&inst->svc_ht, &svc->hnode,
 				     nlbs_svc_params);
 	if (err) {
@@ -130,7 +131,7 @@ int nlbs_service_link(struct nlbs_instance *inst, struct nlbs_service *svc)
 	}
 	svc->vip_ent = vip;
 	vip->nservices++;
-	if (svc->proto)
+	if (svc->key.proto)
 		WRITE_ONCE(vip->nports, vip->nports + 1);
 	else
 		rcu_assign_pointer(vip->whole, svc);
@@ -142,7 +143,7 @@ void nlbs_service_unlink(struct nlbs_instance *inst, struct nlbs_service *svc)
 	struct nlbs_vip *vip = svc->vip_ent;
 
 	rhashtable_remove_fast(&inst->svc_ht, &svc->hnode, nlbs_svc_params);
-	if (svc->proto)
+	if (svc->key.proto)
 		WRITE_ONCE(vip->nports, vip->nports - 1);
 	else
 		RCU_INIT_POINTER(vip->whole, NULL);
@@ -153,9 +154,10 @@ void nlbs_service_unlink(struct nlbs_instance *inst, struct nlbs_service *svc)
 }
 
 struct nlbs_server *nlbs_server_find(struct nlbs_instance *inst,
-				     struct nlbs_service *svc, __be32 addr)
+				     struct nlbs_service *svc,
+				     const union nf_inet_addr *addr)
 {
-	struct nlbs_srv_key key = { .svc = svc, .addr = addr };
+	struct nlbs_srv_key key = { .svc = svc, .addr = *addr };
 
 	return rhashtable_lookup_fast(&inst->srv_ht, &key, nlbs_srv_params);
 }

@@ -8,6 +8,7 @@
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include "flow.h"
 #include "instance.h"
@@ -126,6 +127,7 @@ static const struct nla_policy nlbs_svc_policy[NLBS_SVC_A_MAX + 1] = {
 	[NLBS_SVC_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[NLBS_SVC_A_TABLE_SIZE]	= { .type = NLA_U32 },
 	[NLBS_SVC_A_NODEST]	= NLA_POLICY_MAX(NLA_U8, NLBS_NODEST_MAX),
+	[NLBS_SVC_A_VIP6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static const struct nla_policy nlbs_flow_policy[NLBS_FLOW_A_MAX + 1] = {
@@ -138,18 +140,23 @@ static const struct nla_policy nlbs_flow_policy[NLBS_FLOW_A_MAX + 1] = {
 	[NLBS_FLOW_A_IDLE_MS]	= { .type = NLA_U32 },
 	[NLBS_FLOW_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, NLBS_FLOW_F_FIN |
 							  NLBS_FLOW_F_SYN),
+	[NLBS_FLOW_A_SADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[NLBS_FLOW_A_DADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[NLBS_FLOW_A_SERVER6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static const struct nla_policy nlbs_srv_policy[NLBS_SRV_A_MAX + 1] = {
 	[NLBS_SRV_A_ADDR_BE]	= { .type = NLA_BE32 },
 	[NLBS_SRV_A_WEIGHT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &nlbs_weight_range),
 	[NLBS_SRV_A_MAC]	= NLA_POLICY_ETH_ADDR,
+	[NLBS_SRV_A_ADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static const struct nla_policy nlbs_config_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_ACCESS_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[NLBS_A_SERVER_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[NLBS_A_NLBS_ADDR_BE]	= { .type = NLA_BE32 },
+	[NLBS_A_NLBS_ADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[NLBS_A_GARP_COUNT]	= NLA_POLICY_MAX(NLA_U32, 100),
 	[NLBS_A_GARP_INTERVAL]	= NLA_POLICY_FULL_RANGE(NLA_U32,
 							&nlbs_garp_interval_range),
@@ -201,6 +208,79 @@ static bool nlbs_unicast_ipv4(__be32 addr)
 	       !ipv4_is_multicast(addr) && !ipv4_is_lbcast(addr);
 }
 
+/* NL_SET_ERR_MSG_ATTR() with a message chosen by the caller. */
+static void nlbs_bad_attr(struct netlink_ext_ack *extack,
+			  const struct nlattr *attr, const char *msg)
+{
+	NL_SET_BAD_ATTR(extack, attr);
+	if (extack)
+		extack->_msg = msg;
+}
+
+/* Global or unique local, or link-local: anything a host can hold. */
+static bool nlbs_unicast_ipv6(const struct in6_addr *addr)
+{
+	return !ipv6_addr_any(addr) &&
+	       !(ipv6_addr_type(addr) & (IPV6_ADDR_MULTICAST |
+					 IPV6_ADDR_LOOPBACK |
+					 IPV6_ADDR_MAPPED));
+}
+
+/*
+ * An address given as the IPv4 attribute @type4 or the IPv6 one @type6 of
+ * @tb: 0 with *addr and *family set, -ENOENT when neither is there (the
+ * caller says whether it was required), -EINVAL with a message when both
+ * are or the address is not a unicast one (@msg4, @msg6).
+ */
+static int nlbs_parse_addr(struct nlattr **tb, u16 type4, u16 type6,
+			   union nf_inet_addr *addr, u8 *family,
+			   const char *msg4, const char *msg6,
+			   struct netlink_ext_ack *extack)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (tb[type4] && tb[type6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[type6],
+				    "an IPv4 or an IPv6 address, not both");
+		return -EINVAL;
+	}
+	if (tb[type4]) {
+		*family = AF_INET;
+		addr->ip = nla_get_in_addr(tb[type4]);
+		if (!nlbs_unicast_ipv4(addr->ip)) {
+			nlbs_bad_attr(extack, tb[type4], msg4);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (tb[type6]) {
+		*family = AF_INET6;
+		addr->in6 = nla_get_in6_addr(tb[type6]);
+		if (!nlbs_unicast_ipv6(&addr->in6)) {
+			nlbs_bad_attr(extack, tb[type6], msg6);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Required: the missing attribute named is the IPv4 one. */
+static int nlbs_parse_addr_req(struct nlattr *nest, struct nlattr **tb,
+			       u16 type4, u16 type6, union nf_inet_addr *addr,
+			       u8 *family, const char *missing,
+			       const char *msg4, const char *msg6,
+			       struct netlink_ext_ack *extack)
+{
+	int err = nlbs_parse_addr(tb, type4, type6, addr, family, msg4, msg6,
+				  extack);
+
+	if (err == -ENOENT) {
+		nlbs_missing(extack, nest, tb, type4, missing);
+		return -EINVAL;
+	}
+	return err;
+}
+
 static struct net_device *nlbs_get_dev(struct net *net, struct nlattr *attr,
 				       struct netlink_ext_ack *extack)
 {
@@ -232,6 +312,15 @@ static int nlbs_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (!nlbs_unicast_ipv4(cfg.addr)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, tb[NLBS_A_NLBS_ADDR_BE],
 					    "NLBS address must be a unicast IPv4 address");
+			return -EINVAL;
+		}
+	}
+	if (tb[NLBS_A_NLBS_ADDR6]) {
+		cfg.set_addr6 = true;
+		cfg.addr6 = nla_get_in6_addr(tb[NLBS_A_NLBS_ADDR6]);
+		if (!nlbs_unicast_ipv6(&cfg.addr6)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[NLBS_A_NLBS_ADDR6],
+					    "NLBS address must be a unicast IPv6 address");
 			return -EINVAL;
 		}
 	}
@@ -380,21 +469,20 @@ static int nlbs_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 struct nlbs_svc_req {
-	__be32	vip;
-	u8	proto;
-	u16	port;
-	u8	nodest;
-	bool	has_nodest;
-	u32	table_size;
+	struct nlbs_svc_key	key;
+	u8			nodest;
+	bool			has_nodest;
+	u32			table_size;
 };
 
 /* What a request may say of a service besides its key. */
 #define NLBS_SVC_TABLE_SIZE	BIT(0)
 #define NLBS_SVC_NODEST		BIT(1)
 
-static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_req *key,
+static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_req *req,
 			      unsigned int allow, struct netlink_ext_ack *extack)
 {
+	struct nlbs_svc_key *key = &req->key;
 	struct nlattr *tb[NLBS_SVC_A_MAX + 1];
 	int err;
 
@@ -411,28 +499,33 @@ static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_req *key,
 				    "nodest applies to service add and set only");
 		return -EINVAL;
 	}
-	key->table_size = nlbs_u32(tb[NLBS_SVC_A_TABLE_SIZE]);
-	if (tb[NLBS_SVC_A_TABLE_SIZE] && !nlbs_table_size_valid(key->table_size)) {
+	req->table_size = nlbs_u32(tb[NLBS_SVC_A_TABLE_SIZE]);
+	if (tb[NLBS_SVC_A_TABLE_SIZE] && !nlbs_table_size_valid(req->table_size)) {
 		BUILD_BUG_ON(NLBS_TABLE_SIZE_MIN != 251 ||
 			     NLBS_TABLE_SIZE_MAX != 4194301);
 		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_TABLE_SIZE],
 				    "table size must be a prime within 251..4194301");
 		return -EINVAL;
 	}
-	key->has_nodest = tb[NLBS_SVC_A_NODEST];
-	key->nodest = key->has_nodest ? nla_get_u8(tb[NLBS_SVC_A_NODEST]) : 0;
-	if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
-			 "service VIP required"))
+	req->has_nodest = tb[NLBS_SVC_A_NODEST];
+	req->nodest = req->has_nodest ? nla_get_u8(tb[NLBS_SVC_A_NODEST]) : 0;
+	memset(key, 0, sizeof(*key));
+	err = nlbs_parse_addr_req(nest, tb, NLBS_SVC_A_VIP_BE, NLBS_SVC_A_VIP6,
+				  &key->vip, &key->family,
+				  "service VIP required",
+				  "VIP must be a unicast IPv4 address",
+				  "VIP must be a unicast IPv6 address", extack);
+	if (err)
+		return err;
+	if (key->family == AF_INET6 && ipv6_addr_type(&key->vip.in6) &
+	    IPV6_ADDR_LINKLOCAL) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP6],
+				    "VIP must not be a link-local address");
 		return -EINVAL;
-	key->vip = nla_get_in_addr(tb[NLBS_SVC_A_VIP_BE]);
+	}
 	key->proto = tb[NLBS_SVC_A_PROTO] ? nla_get_u8(tb[NLBS_SVC_A_PROTO]) : 0;
 	key->port = tb[NLBS_SVC_A_PORT] ? nla_get_u16(tb[NLBS_SVC_A_PORT]) : 0;
 
-	if (!nlbs_unicast_ipv4(key->vip)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP_BE],
-				    "VIP must be a unicast IPv4 address");
-		return -EINVAL;
-	}
 	if (key->proto && key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PROTO],
 				    "protocol must be tcp, udp or absent (whole VIP)");
@@ -454,7 +547,7 @@ static int nlbs_parse_service(struct nlattr *nest, struct nlbs_svc_req *key,
 /* RTNL held. */
 static struct nlbs_service *nlbs_get_service(struct nlbs_instance *inst,
 					     struct genl_info *info,
-					     struct nlbs_svc_req *key)
+					     struct nlbs_svc_req *req)
 {
 	u8 cmd = info->genlhdr->cmd;
 	struct nlbs_service *svc;
@@ -463,12 +556,12 @@ static struct nlbs_service *nlbs_get_service(struct nlbs_instance *inst,
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_SERVICE,
 			 "service attribute required"))
 		return ERR_PTR(-EINVAL);
-	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], key,
+	err = nlbs_parse_service(info->attrs[NLBS_A_SERVICE], req,
 				 cmd == NLBS_CMD_SERVICE_SET ? NLBS_SVC_NODEST : 0,
 				 info->extack);
 	if (err)
 		return ERR_PTR(err);
-	svc = nlbs_service_find(inst, key->vip, key->proto, key->port);
+	svc = nlbs_service_find(inst, &req->key);
 	if (!svc) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NLBS_A_SERVICE],
 				    "no such service");
@@ -492,8 +585,8 @@ static int nlbs_service_add_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	nlbs_lock(inst, info);
-	err = nlbs_service_add(inst, key.vip, key.proto, key.port,
-			       key.table_size, key.nodest, info->extack);
+	err = nlbs_service_add(inst, &key.key, key.table_size, key.nodest,
+			       info->extack);
 	nlbs_unlock(inst);
 	return err;
 }
@@ -537,7 +630,8 @@ static int nlbs_service_set_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 struct nlbs_srv_req {
-	__be32		addr;
+	union nf_inet_addr addr;
+	u8		family;
 	u32		weight;
 	const u8	*mac;
 	bool		has_weight;
@@ -556,15 +650,14 @@ static int nlbs_parse_server(struct genl_info *info, struct nlbs_srv_req *req)
 			       info->extack);
 	if (err)
 		return err;
-	if (nlbs_missing(info->extack, nest, tb, NLBS_SRV_A_ADDR_BE,
-			 "server address required"))
-		return -EINVAL;
-	req->addr = nla_get_in_addr(tb[NLBS_SRV_A_ADDR_BE]);
-	if (!nlbs_unicast_ipv4(req->addr)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[NLBS_SRV_A_ADDR_BE],
-				    "server address must be a unicast IPv4 address");
-		return -EINVAL;
-	}
+	err = nlbs_parse_addr_req(nest, tb, NLBS_SRV_A_ADDR_BE,
+				  NLBS_SRV_A_ADDR6, &req->addr, &req->family,
+				  "server address required",
+				  "server address must be a unicast IPv4 address",
+				  "server address must be a unicast IPv6 address",
+				  info->extack);
+	if (err)
+		return err;
 	req->has_weight = tb[NLBS_SRV_A_WEIGHT];
 	req->weight = req->has_weight ? nla_get_u32(tb[NLBS_SRV_A_WEIGHT]) : 1;
 	req->mac = tb[NLBS_SRV_A_MAC] ? nla_data(tb[NLBS_SRV_A_MAC]) : NULL;
@@ -606,12 +699,18 @@ static int nlbs_server_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(svc);
 		goto out;
 	}
+	if (req.family != svc->key.family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NLBS_A_SERVER],
+				    "server address family must be the VIP's");
+		err = -EINVAL;
+		goto out;
+	}
 	if (cmd == NLBS_CMD_SERVER_ADD) {
-		err = nlbs_server_add(inst, svc, req.addr, req.weight, req.mac,
+		err = nlbs_server_add(inst, svc, &req.addr, req.weight, req.mac,
 				      defer, info->extack);
 		goto out;
 	}
-	srv = nlbs_server_find(inst, svc, req.addr);
+	srv = nlbs_server_find(inst, svc, &req.addr);
 	if (!srv) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NLBS_A_SERVER],
 				    "no such server in this service");
@@ -632,11 +731,11 @@ out:
  * parts of a dump is flagged with NLM_F_DUMP_INTR through the generation.
  */
 struct nlbs_dump_ctx {
-	long	svc_idx;
-	long	srv_idx;
-	long	filtered;
-	bool	admin;
-	struct nlbs_svc_req key;
+	long			svc_idx;
+	long			srv_idx;
+	bool			filtered;
+	bool			admin;
+	struct nlbs_svc_key	key;
 };
 
 static struct nlbs_dump_ctx *nlbs_dump_ctx(struct netlink_callback *cb)
@@ -689,6 +788,8 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlattr *nest = info->attrs[NLBS_A_SERVICE];
+	struct nlbs_svc_req req;
+	int err;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (nlbs_dump_start_instance(cb))
@@ -696,8 +797,10 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	ctx->admin = nlbs_admin(cb->skb, sock_net(cb->skb->sk));
 	if (!nest)
 		return 0;
-	ctx->filtered = 1;
-	return nlbs_parse_service(nest, &ctx->key, 0, cb->extack);
+	ctx->filtered = true;
+	err = nlbs_parse_service(nest, &req, 0, cb->extack);
+	ctx->key = req.key;
+	return err;
 }
 
 static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -714,9 +817,8 @@ static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(svc, &inst->services, node) {
 		if (sidx++ < ctx->svc_idx)
 			continue;
-		if (ctx->filtered && (svc->vip != ctx->key.vip ||
-				      svc->proto != ctx->key.proto ||
-				      svc->port != ctx->key.port))
+		if (ctx->filtered && memcmp(&svc->key, &ctx->key,
+					    sizeof(ctx->key)))
 			goto next_svc;
 		ridx = 0;
 		list_for_each_entry(srv, &svc->servers, node) {
@@ -761,7 +863,8 @@ static int nlbs_parse_filter_service(struct nlattr *nest,
 			       extack);
 	if (err)
 		return err;
-	if (nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
+	if (!tb[NLBS_SVC_A_VIP_BE] && !tb[NLBS_SVC_A_VIP6] &&
+	    nlbs_missing(extack, nest, tb, NLBS_SVC_A_VIP_BE,
 			 "service VIP required"))
 		return -EINVAL;
 	if (tb[NLBS_SVC_A_TABLE_SIZE] || tb[NLBS_SVC_A_NODEST]) {
@@ -769,14 +872,14 @@ static int nlbs_parse_filter_service(struct nlattr *nest,
 				    "a flow filter has VIP, protocol and port only");
 		return -EINVAL;
 	}
-	flt->vip = nla_get_in_addr(tb[NLBS_SVC_A_VIP_BE]);
+	err = nlbs_parse_addr(tb, NLBS_SVC_A_VIP_BE, NLBS_SVC_A_VIP6,
+			      &flt->vip, &flt->vip_family,
+			      "VIP must be a unicast IPv4 address",
+			      "VIP must be a unicast IPv6 address", extack);
+	if (err)
+		return err;
 	flt->proto = nlbs_u8(tb[NLBS_SVC_A_PROTO]);
 	flt->port = nlbs_u16(tb[NLBS_SVC_A_PORT]);
-	if (!nlbs_unicast_ipv4(flt->vip)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_VIP_BE],
-				    "VIP must be a unicast IPv4 address");
-		return -EINVAL;
-	}
 	if (flt->proto && flt->proto != IPPROTO_TCP &&
 	    flt->proto != IPPROTO_UDP) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SVC_A_PROTO],
@@ -802,7 +905,8 @@ static int nlbs_parse_filter_server(struct nlattr *nest,
 			       extack);
 	if (err)
 		return err;
-	if (nlbs_missing(extack, nest, tb, NLBS_SRV_A_ADDR_BE,
+	if (!tb[NLBS_SRV_A_ADDR_BE] && !tb[NLBS_SRV_A_ADDR6] &&
+	    nlbs_missing(extack, nest, tb, NLBS_SRV_A_ADDR_BE,
 			 "server address required"))
 		return -EINVAL;
 	if (tb[NLBS_SRV_A_WEIGHT] || tb[NLBS_SRV_A_MAC]) {
@@ -810,13 +914,11 @@ static int nlbs_parse_filter_server(struct nlattr *nest,
 				    "a flow filter has the server address only");
 		return -EINVAL;
 	}
-	flt->server = nla_get_in_addr(tb[NLBS_SRV_A_ADDR_BE]);
-	if (!nlbs_unicast_ipv4(flt->server)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_SRV_A_ADDR_BE],
-				    "server address must be a unicast IPv4 address");
-		return -EINVAL;
-	}
-	return 0;
+	return nlbs_parse_addr(tb, NLBS_SRV_A_ADDR_BE, NLBS_SRV_A_ADDR6,
+			       &flt->server, &flt->server_family,
+			       "server address must be a unicast IPv4 address",
+			       "server address must be a unicast IPv6 address",
+			       extack);
 }
 
 /*
@@ -843,16 +945,20 @@ static int nlbs_parse_flow_filter(struct nlattr **attrs,
 	return 0;
 }
 
-/* The flow dump's cursor (flow.c uses the first two longs) and filter. */
+/*
+ * The flow dump's cursor (flow.c uses the first two longs) and filter, which
+ * holds two IPv6 addresses and does not fit in cb->ctx with the cursor.
+ */
 struct nlbs_flow_dump_ctx {
 	long			bucket;
 	long			idx;
-	struct nlbs_flow_filter	flt;
+	struct nlbs_flow_filter	*flt;
 };
 
 static int nlbs_flow_dump_start(struct netlink_callback *cb)
 {
 	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
+	int err;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	BUILD_BUG_ON(offsetof(struct nlbs_flow_dump_ctx, idx) !=
@@ -860,8 +966,16 @@ static int nlbs_flow_dump_start(struct netlink_callback *cb)
 	memset(ctx, 0, sizeof(*ctx));
 	if (nlbs_dump_start_instance(cb))
 		return -ENOMEM;
-	return nlbs_parse_flow_filter(genl_dumpit_info(cb)->attrs, &ctx->flt,
-				      cb->extack);
+	ctx->flt = kmalloc(sizeof(*ctx->flt), GFP_KERNEL);
+	if (!ctx->flt)
+		return -ENOMEM;
+	err = nlbs_parse_flow_filter(genl_dumpit_info(cb)->attrs, ctx->flt,
+				     cb->extack);
+	if (err) {
+		kfree(ctx->flt);
+		ctx->flt = NULL;
+	}
+	return err;
 }
 
 static int nlbs_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -869,7 +983,15 @@ static int nlbs_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
 
 	return nlbs_flow_dump(skb, cb, nlbs_dump_instance(cb),
-			      &ctx->flt, nlbs_flow_hdr);
+			      ctx->flt, nlbs_flow_hdr);
+}
+
+static int nlbs_flow_dump_done(struct netlink_callback *cb)
+{
+	struct nlbs_flow_dump_ctx *ctx = (void *)cb->ctx;
+
+	kfree(ctx->flt);
+	return 0;
 }
 
 static int nlbs_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -889,7 +1011,7 @@ static int nlbs_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 struct nlbs_flow_req {
 	struct nlbs_flow_key	key;
-	__be32			server;
+	union nf_inet_addr	server;
 	u32			idle_ms;
 	u32			flags;
 };
@@ -897,19 +1019,26 @@ struct nlbs_flow_req {
 static int nlbs_parse_flow(struct nlattr *nest, struct nlbs_flow_req *req,
 			   struct netlink_ext_ack *extack)
 {
+	/* Addresses: the IPv4 attribute named, or its IPv6 twin. */
 	static const struct {
 		u16 type;
+		u16 type6;
 		const char *msg;
 	} required[] = {
-		{ NLBS_FLOW_A_SADDR_BE, "flow client address required" },
-		{ NLBS_FLOW_A_DADDR_BE, "flow VIP required" },
-		{ NLBS_FLOW_A_PROTO, "flow protocol required" },
-		{ NLBS_FLOW_A_SPORT, "flow client port required" },
-		{ NLBS_FLOW_A_DPORT, "flow VIP port required" },
-		{ NLBS_FLOW_A_SERVER_BE, "flow server required" },
+		{ NLBS_FLOW_A_SADDR_BE, NLBS_FLOW_A_SADDR6,
+		  "flow client address required" },
+		{ NLBS_FLOW_A_DADDR_BE, NLBS_FLOW_A_DADDR6, "flow VIP required" },
+		{ NLBS_FLOW_A_PROTO, 0, "flow protocol required" },
+		{ NLBS_FLOW_A_SPORT, 0, "flow client port required" },
+		{ NLBS_FLOW_A_DPORT, 0, "flow VIP port required" },
+		{ NLBS_FLOW_A_SERVER_BE, NLBS_FLOW_A_SERVER6,
+		  "flow server required" },
 	};
+	static const char *msg4 = "flow addresses must be unicast IPv4 addresses";
+	static const char *msg6 = "flow addresses must be unicast IPv6 addresses";
 	struct nlattr *tb[NLBS_FLOW_A_MAX + 1];
 	__be16 *port = (__be16 *)&req->key.ports;
+	u8 dfamily, sfamily;
 	int err, i;
 
 	err = nla_parse_nested(tb, NLBS_FLOW_A_MAX, nest, nlbs_flow_policy,
@@ -917,28 +1046,33 @@ static int nlbs_parse_flow(struct nlattr *nest, struct nlbs_flow_req *req,
 	if (err)
 		return err;
 	for (i = 0; i < ARRAY_SIZE(required); i++)
-		if (nlbs_missing(extack, nest, tb, required[i].type,
+		if (!(required[i].type6 && tb[required[i].type6]) &&
+		    nlbs_missing(extack, nest, tb, required[i].type,
 				 required[i].msg))
 			return -EINVAL;
 	memset(req, 0, sizeof(*req));
-	req->key.saddr = nla_get_in_addr(tb[NLBS_FLOW_A_SADDR_BE]);
-	req->key.daddr = nla_get_in_addr(tb[NLBS_FLOW_A_DADDR_BE]);
+	err = nlbs_parse_addr(tb, NLBS_FLOW_A_SADDR_BE, NLBS_FLOW_A_SADDR6,
+			      &req->key.saddr, &req->key.family, msg4, msg6,
+			      extack) ?:
+	      nlbs_parse_addr(tb, NLBS_FLOW_A_DADDR_BE, NLBS_FLOW_A_DADDR6,
+			      &req->key.daddr, &dfamily, msg4, msg6, extack) ?:
+	      nlbs_parse_addr(tb, NLBS_FLOW_A_SERVER_BE, NLBS_FLOW_A_SERVER6,
+			      &req->server, &sfamily, msg4, msg6, extack);
+	if (err)
+		return err;
+	if (dfamily != req->key.family || sfamily != req->key.family) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "flow addresses must all be of one family");
+		return -EINVAL;
+	}
 	req->key.proto = nla_get_u8(tb[NLBS_FLOW_A_PROTO]);
 	port[0] = htons(nla_get_u16(tb[NLBS_FLOW_A_SPORT]));
 	port[1] = htons(nla_get_u16(tb[NLBS_FLOW_A_DPORT]));
-	req->server = nla_get_in_addr(tb[NLBS_FLOW_A_SERVER_BE]);
 	req->idle_ms = nlbs_u32(tb[NLBS_FLOW_A_IDLE_MS]);
 	req->flags = nlbs_u32(tb[NLBS_FLOW_A_FLAGS]);
 	if (req->key.proto != IPPROTO_TCP && req->key.proto != IPPROTO_UDP) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NLBS_FLOW_A_PROTO],
 				    "flow protocol must be tcp or udp");
-		return -EINVAL;
-	}
-	if (!nlbs_unicast_ipv4(req->key.saddr) ||
-	    !nlbs_unicast_ipv4(req->key.daddr) ||
-	    !nlbs_unicast_ipv4(req->server)) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "flow addresses must be unicast IPv4 addresses");
 		return -EINVAL;
 	}
 	return 0;
@@ -956,12 +1090,12 @@ static int nlbs_flow_import_one(struct nlbs_instance *inst,
 	int err;
 
 	rcu_read_lock();	/* RTNL keeps what it finds alive */
-	vip = nlbs_vip_lookup_rcu(inst, req->key.daddr);
+	vip = nlbs_vip_lookup_rcu(inst, req->key.family, &req->key.daddr);
 	svc = vip ? nlbs_vip_service_rcu(inst, vip, req->key.proto,
 					 ntohs(((__be16 *)&req->key.ports)[1])) :
 		    NULL;
 	rcu_read_unlock();
-	srv = svc ? nlbs_server_find(inst, svc, req->server) : NULL;
+	srv = svc ? nlbs_server_find(inst, svc, &req->server) : NULL;
 	if (!srv) {
 		err = -ENOENT;
 		why = svc ?
@@ -982,30 +1116,46 @@ static int nlbs_flow_import_one(struct nlbs_instance *inst,
 static int nlbs_flow_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlbs_instance *inst = nlbs_info_instance(info);
-	int rem, err = 0, first_err = 0;
-	u32 imported = 0, refused = 0;
+	int rem, err = 0, first_err = 0, parse_err = 0;
+	u32 imported = 0, refused = 0, good = 0;
 	struct nlbs_flow_req req;
 	struct nlattr *nla;
 
-	/* Every flow is well-formed before the first is imported. */
+	/*
+	 * A batch is a set of independent records (flow sync packs hundreds):
+	 * one the kernel cannot take, such as a flow of a client address this
+	 * kernel refuses, is refused and counted alone. A batch with no
+	 * well-formed record changes nothing and says why (the first).
+	 */
 	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(nla) != NLBS_A_FLOW)
 			continue;
-		err = nlbs_parse_flow(nla, &req, info->extack);
-		if (err)
-			return err;
+		err = nlbs_parse_flow(nla, &req, parse_err ? NULL : info->extack);
+		if (!err)
+			good++;
+		else
+			parse_err = parse_err ?: err;
 	}
 	if (nlbs_missing(info->extack, NULL, info->attrs, NLBS_A_FLOW,
 			 "flow attribute required"))
 		return -EINVAL;
+	if (!good)
+		return parse_err;
+	if (parse_err && info->extack) {
+		info->extack->_msg = NULL;
+		info->extack->bad_attr = NULL;
+	}
 
 	rtnl_lock();
 	nla_for_each_attr(nla, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
-		if (nla_type(nla) != NLBS_A_FLOW ||
-		    nlbs_parse_flow(nla, &req, NULL))
+		if (nla_type(nla) != NLBS_A_FLOW)
 			continue;
+		if (nlbs_parse_flow(nla, &req, NULL)) {
+			refused++;
+			continue;
+		}
 		err = nlbs_flow_import_one(inst, &req, info->extack,
 					   !first_err);
 		if (!err) {
@@ -1073,6 +1223,7 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		.cmd = NLBS_CMD_FLOW_GET,
 		.start = nlbs_flow_dump_start,
 		.dumpit = nlbs_flow_dumpit,
+		.done = nlbs_flow_dump_done,
 		.policy = nlbs_flow_filter_policy,
 		.maxattr = NLBS_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,

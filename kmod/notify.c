@@ -3,6 +3,7 @@
  * Message builders shared by replies and events, and the "events"
  * multicast notifications. Builders return -EMSGSIZE when @skb is full.
  */
+#include <net/ipv6.h>
 #include "flow.h"
 #include "notify.h"
 #include "stats.h"
@@ -38,6 +39,8 @@ int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst, bool admin)
 	      nla_put_string(skb, NLBS_A_SERVER_IFNAME, server->name))) ||
 	    (inst->nlbs_addr &&
 	     nla_put_in_addr(skb, NLBS_A_NLBS_ADDR_BE, inst->nlbs_addr)) ||
+	    (!ipv6_addr_any(&inst->nlbs_addr6) &&
+	     nla_put_in6_addr(skb, NLBS_A_NLBS_ADDR6, &inst->nlbs_addr6)) ||
 	    nla_put_u32(skb, NLBS_A_GARP_COUNT, inst->garp_count) ||
 	    nla_put_u32(skb, NLBS_A_GARP_INTERVAL, inst->garp_interval) ||
 	    (admin && nla_put_u32(skb, NLBS_A_HASH_SEED, inst->seed)))
@@ -56,16 +59,27 @@ int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst, bool admin)
 	return 0;
 }
 
+/* The IPv4 attribute @type4 or the IPv6 one @type6, as @family says. */
+int nlbs_put_addr(struct sk_buff *skb, u16 type4, u16 type6, u8 family,
+		  const union nf_inet_addr *addr)
+{
+	if (family == AF_INET)
+		return nla_put_in_addr(skb, type4, addr->ip);
+	return nla_put_in6_addr(skb, type6, &addr->in6);
+}
+
 int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event)
 {
+	const struct nlbs_svc_key *key = &svc->key;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, NLBS_A_SERVICE);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, NLBS_SVC_A_VIP_BE, svc->vip) ||
-	    nla_put_u8(skb, NLBS_SVC_A_PROTO, svc->proto) ||
-	    (svc->proto && nla_put_u16(skb, NLBS_SVC_A_PORT, svc->port)) ||
+	if (nlbs_put_addr(skb, NLBS_SVC_A_VIP_BE, NLBS_SVC_A_VIP6, key->family,
+			  &key->vip) ||
+	    nla_put_u8(skb, NLBS_SVC_A_PROTO, key->proto) ||
+	    (key->proto && nla_put_u16(skb, NLBS_SVC_A_PORT, key->port)) ||
 	    nla_put_u32(skb, NLBS_SVC_A_SERVERS, svc->nservers) ||
 	    nla_put_u32(skb, NLBS_SVC_A_TABLE_SIZE, svc->table_size) ||
 	    nla_put_u8(skb, NLBS_SVC_A_NODEST, svc->nodest) ||
@@ -86,7 +100,8 @@ int nlbs_put_server(struct sk_buff *skb, struct nlbs_server *srv, u8 event,
 	nest = nla_nest_start(skb, NLBS_A_SERVER);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, NLBS_SRV_A_ADDR_BE, srv->addr) ||
+	if (nlbs_put_addr(skb, NLBS_SRV_A_ADDR_BE, NLBS_SRV_A_ADDR6,
+			  srv->family, &srv->addr) ||
 	    nla_put_u32(skb, NLBS_SRV_A_WEIGHT, srv->weight) ||
 	    (srv->static_mac && (what & NLBS_SRV_PUT_MAC) &&
 	     nla_put(skb, NLBS_SRV_A_MAC, ETH_ALEN, srv->mac)) ||

@@ -16,6 +16,8 @@ int nlbs_put_config(struct sk_buff *skb, struct nlbs_instance *inst,
 		    bool admin);
 int nlbs_put_state(struct sk_buff *skb, struct nlbs_instance *inst,
 		   bool admin);
+int nlbs_put_addr(struct sk_buff *skb, u16 type4, u16 type6, u8 family,
+		  const union nf_inet_addr *addr);
 int nlbs_put_service(struct sk_buff *skb, struct nlbs_service *svc, u8 event);
 #define NLBS_SRV_PUT_STATS	BIT(0)
 #define NLBS_SRV_PUT_MAC	BIT(1)

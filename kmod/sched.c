@@ -43,9 +43,9 @@ static int nlbs_server_cmp(const void *a, const void *b)
 {
 	const struct nlbs_server *x = *(const struct nlbs_server **)a;
 	const struct nlbs_server *y = *(const struct nlbs_server **)b;
-	u32 ax = be32_to_cpu(x->addr), ay = be32_to_cpu(y->addr);
 
-	return ax < ay ? -1 : ax > ay;
+	/* Network byte order compares as numbers do; IPv4 pads with zeros. */
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
 /* Drops the table's server references: its servers outlive it. */
@@ -150,10 +150,20 @@ struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 	for (i = 0; i < n; i++)
 		g = gcd(g, tbl->servers[i]->weight);
 	for (i = 0; i < n; i++) {
-		u32 a = (__force u32)tbl->servers[i]->addr;
+		const union nf_inet_addr *a = &tbl->servers[i]->addr;
+		u32 h1, h2;
 
-		perm[i].pos = jhash_1word(a, NLBS_PERM_SEED1) % m;
-		perm[i].skip = jhash_1word(a, NLBS_PERM_SEED2) % (m - 1) + 1;
+		if (svc->key.family == AF_INET) {
+			h1 = jhash_1word((__force u32)a->ip, NLBS_PERM_SEED1);
+			h2 = jhash_1word((__force u32)a->ip, NLBS_PERM_SEED2);
+		} else {
+			h1 = jhash2((__force const u32 *)a->all, 4,
+				    NLBS_PERM_SEED1);
+			h2 = jhash2((__force const u32 *)a->all, 4,
+				    NLBS_PERM_SEED2);
+		}
+		perm[i].pos = h1 % m;
+		perm[i].skip = h2 % (m - 1) + 1;
 		perm[i].turns = tbl->servers[i]->weight / g;
 	}
 	return tbl;

@@ -32,11 +32,23 @@ static inline struct nlbs_server *nlbs_table_lookup(const struct nlbs_table *tbl
 	return nlbs_table_lookup_slow(tbl, idx);
 }
 
-static inline u32 nlbs_flow_hash(__be32 saddr, __be32 daddr, u8 proto,
-				 __be32 ports, u32 seed)
+/*
+ * The hash of a flow key, for Maglev (the configured seed, equal on both
+ * NLBs) and the flow table's buckets (a secret seed). An IPv4 key hashes as
+ * it always has; an IPv6 one folds each address with jhash2() first.
+ */
+static inline u32 nlbs_flow_hash(const struct nlbs_flow_key *k, u32 seed)
 {
-	return jhash_3words((__force u32)saddr, (__force u32)daddr,
-			    (__force u32)ports, seed ^ proto);
+	u32 s, d;
+
+	if (k->family == AF_INET) {
+		s = (__force u32)k->saddr.ip;
+		d = (__force u32)k->daddr.ip;
+	} else {
+		s = jhash2((__force const u32 *)k->saddr.all, 4, seed);
+		d = jhash2((__force const u32 *)k->daddr.all, 4, seed);
+	}
+	return jhash_3words(s, d, (__force u32)k->ports, seed ^ k->proto);
 }
 
 #endif /* _NLBS_SCHED_H */

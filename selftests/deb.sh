@@ -87,8 +87,11 @@ purge() {
 defer purge
 
 # ---- install ------------------------------------------------------------------
+# bounded below the test's own timeout (settings), so that a slow or stuck
+# DKMS build still shows its log
 install_debs() {
-	dpkg -i "$DKMS_DEB" "$TOOLS_DEB" >"$T/install.log" 2>&1 || { tail -n 30 "$T/install.log"; return 1; }
+	timeout -k 10 $(( 2100 * ${NLBS_TIMEOUT_SCALE:-1} )) dpkg -i "$DKMS_DEB" "$TOOLS_DEB" \
+		>"$T/install.log" 2>&1 || { tail -n 30 "$T/install.log" | sed 's/^/# /'; return 1; }
 }
 t0=$SECONDS
 ktap_check "dpkg -i nlbs-dkms nlbs-tools (DKMS builds the module)" install_debs || ktap_finished

@@ -359,10 +359,10 @@ G0=$(nlbs_genl -n "$a" -j stats | jq .garp_sent)
 check "state set active" g -n "$a" state set active
 check "stats: garp-sent counts the announcements (+5)" poll 10000 garps $((${G0:-0} + 5))
 stats_names() {
-	same "rx forwarded arp-requests arp-replies garp-sent drop-inactive drop-no-server neigh-miss drop-neigh drop-malformed drop-xmit arp-conflicts flows flow-new flow-skip-full flow-skip-nomem flow-skip-flood drop-nodest drop-toobig icmp-forwarded sync-sent sync-dropped sync-imported sync-refused" \
+	same "rx forwarded arp-requests arp-replies garp-sent drop-inactive drop-no-server neigh-miss drop-neigh drop-malformed drop-xmit arp-conflicts flows flow-new flow-skip-full flow-skip-nomem flow-skip-flood drop-nodest drop-toobig icmp-forwarded sync-sent sync-dropped sync-imported sync-refused ndp-solicits ndp-adverts ndp-unsolicited ndp-conflicts" \
 		"$(nlbs_genl -n "$a" stats show | awk 'NF == 2 { print $1 }' | xargs)"
 }
-check "stats show: the 24 counters" stats_names
+check "stats show: the 28 counters" stats_names
 
 check "service add VIP tcp 80" g -n "$a" service add $VIPA tcp 80
 check "service add VIP udp 53" g -n "$a" service add $VIPA udp 53
@@ -416,7 +416,7 @@ stats_reset() {
 	garps 1 || { echo "garp_sent is 0 before the reset: the check would prove nothing"; return 1; }
 	nlbs_genl -n "$a" stats reset || return 1
 	got=$(nlbs_genl -n "$a" -j stats) || return 1
-	jq -e '([to_entries[] | select(.key != "servers") | .value] | length == 24 and all(. == 0)) and (.servers | length == 3 and all(.packets == 0 and .bytes == 0))' \
+	jq -e '([to_entries[] | select(.key != "servers") | .value] | length == 28 and all(. == 0)) and (.servers | length == 3 and all(.packets == 0 and .bytes == 0))' \
 		<<<"$got" >/dev/null || { echo "got $got"; return 1; }
 }
 check "stats reset: every counter 0" stats_reset

@@ -353,3 +353,64 @@ route add default via $FW_SRV_VIP
 		ip netns exec "${!n}" sysctl -qw ${sysctls[$n]} >/dev/null || return 1
 	done
 }
+
+# ---- IPv6 on the reference topology ----------------------------------------
+#
+#  "Internet" 2001:db8:113::/64   client ::10, fw1 out ::1
+#  access     fd00:10::/64        fw1 ::1, nlb1 ::11, nlb2 ::12;
+#                                 NLBS_ADDR6 fd00:10::100 (answered by nlbs only)
+#  server     fd00:20::/64        fw1 ::1, nlb1 ::11, nlb2 ::12, srv1..3 ::21..23
+#                                 (VIP6 on lo, default via fw1's fd00:20::1)
+#
+# fw1 forwards and routes VIP6/128 via NLBS_ADDR6. MACs are those of the
+# IPv4 legs (mac_of). Duplicate address detection and router solicitations
+# are off: the wires carry only what a test sends, and NDP.
+VIP6=2001:db8:100::10
+NLBS_ADDR6=fd00:10::100
+CLIENT_IP6=2001:db8:113::10
+FW_OUT_IP6=2001:db8:113::1
+FW_ACC_IP6=fd00:10::1
+FW_SRV_IP6=fd00:20::1
+NLB_ACC_IP6S=(fd00:10::11 fd00:10::12)
+NLB_SRV_IP6S=(fd00:20::11 fd00:20::12)
+SRV_IP6S=(fd00:20::21 fd00:20::22 fd00:20::23)
+
+# topo_ipv6: after topo_setup (fw1 only), IPv6 on every node but the switch.
+topo_ipv6() {
+	local n i batch
+	for n in "${TOPO_NODES[@]}"; do
+		[ "$n" = sw ] && continue
+		# Per device before enabling: all.disable_ipv6 reaches every device.
+		ip netns exec "${!n}" sh -c '
+			for d in /proc/sys/net/ipv6/conf/*/; do
+				echo 0 >"$d/accept_dad"
+				echo 0 >"$d/router_solicitations"
+			done
+			sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+				net.ipv6.conf.default.disable_ipv6=0' || return 1
+		batch=""
+		case "$n" in
+		client)
+			batch="addr add $CLIENT_IP6/64 dev eth0 nodad
+route add default via $FW_OUT_IP6" ;;
+		fw1)
+			batch="addr add $FW_OUT_IP6/64 dev out nodad
+addr add $FW_ACC_IP6/64 dev acc nodad
+addr add $FW_SRV_IP6/64 dev srv nodad
+route add $VIP6/128 via $NLBS_ADDR6 dev acc"
+			ip netns exec "${!n}" sysctl -qw net.ipv6.conf.all.forwarding=1 ||
+				return 1 ;;
+		nlb*)
+			i=${n#nlb}
+			batch="addr add ${NLB_ACC_IP6S[i - 1]}/64 dev acc nodad
+addr add ${NLB_SRV_IP6S[i - 1]}/64 dev srv nodad" ;;
+		srv*)
+			i=${n#srv}
+			batch="addr add ${SRV_IP6S[i - 1]}/64 dev eth0 nodad
+addr add $VIP6/128 dev lo
+route add default via $FW_SRV_IP6" ;;
+		*) continue ;;
+		esac
+		ip -6 -n "${!n}" -b - <<<"$batch" || { log "topo_ipv6: $n failed"; return 1; }
+	done
+}

@@ -105,6 +105,8 @@ declare -A NAME=(
 	[sync_sent]=nlbs_sync_sent_flows_total [sync_dropped]=nlbs_sync_dropped_flows_total
 	[sync_imported]=nlbs_sync_imported_flows_total
 	[sync_refused]=nlbs_sync_refused_flows_total
+	[ndp_solicits]=nlbs_ndp_solicitations_total [ndp_adverts]=nlbs_ndp_advertisements_total
+	[ndp_unsolicited]=nlbs_ndp_unsolicited_sent_total [ndp_conflicts]=nlbs_ndp_conflicts_total
 )
 counters_match() {
 	local k v got bad=0 n=0
@@ -122,7 +124,7 @@ counters_match() {
 		# no traffic meanwhile: every value is the same in both reads
 		[ "$got" = "$v" ] || { log "$k: nlbs-genl $v, metrics $got"; bad=1; }
 	done <"$DP_TMP/stats.kv"
-	[ "$n" -ge 24 ] || { log "only $n counters from nlbs-genl"; bad=1; }
+	[ "$n" -ge 28 ] || { log "only $n counters from nlbs-genl"; bad=1; }
 	return $bad
 }
 ktap_check "every instance counter equals nlbs-genl stats" counters_match "$P1"

@@ -4,7 +4,7 @@
 # make bench [BENCH=quick]: the benchmark of Documentation/bench.rst. Installs
 # missing Debian packages (selftests/vm/deps.sh), builds the module and the
 # tools (make all), boots ONE VM (selftests/vm/run.sh) that runs
-# selftests/bench/guest.sh (parts rate, scale, ctl, failover), and writes
+# selftests/bench/guest.sh (parts rate, scale, ctl, failover, sync), and writes
 #	build/bench/<timestamp>/records.jsonl   the raw records
 #	build/bench/<timestamp>/results.json    records + summary
 #	build/bench/<timestamp>/results.md      the tables (printed at the end)
@@ -15,7 +15,7 @@
 # no records); never because of a figure.
 #
 # Environment: BENCH_MODE=quick|full (make's BENCH), BENCH_PARTS="rate scale
-# ctl failover" (a subset), BENCH_BUILD=0 (use NLBS_KO/NLBS_GENL/NLBSD as
+# ctl failover sync" (a subset), BENCH_BUILD=0 (use NLBS_KO/NLBS_GENL/NLBSD as
 # they are), NLBS_VM_TIMEOUT (seconds), NLBS_BENCH_* (see the parts).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,13 +50,13 @@ printf '{"part":"host","kind":"host","date":"%s","cpu":"%s","cores":%d,"host_ker
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${cpu//\"/}" "$(nproc)" "$(uname -r)" "$commit" \
 	>"$out/records.jsonl"
 
-timeout=${NLBS_VM_TIMEOUT:-$([ "$mode" = quick ] && echo 1200 || echo 2400)}
+timeout=${NLBS_VM_TIMEOUT:-$([ "$mode" = quick ] && echo 1200 || echo 2700)}
 echo "# bench: $mode run in one VM (at most ${timeout}s); output in $out"
 # slab_nomerge: the module's slab caches stay apart (memory per flow).
 # No SLUB debugging (run.sh's default for the tests): it would slow every
 # allocation and add red zones and tracking to each object.
 export NLBS_VM_SLUB_DEBUG=""
-NLBS_BENCH=$mode NLBS_BENCH_PARTS=${BENCH_PARTS:-rate scale ctl failover} \
+NLBS_BENCH=$mode NLBS_BENCH_PARTS=${BENCH_PARTS:-rate scale ctl failover sync} \
 	"$top/selftests/vm/run.sh" --timeout "$timeout" --append slab_nomerge -- \
 	selftests/bench/guest.sh >"$out/vm.log" 2>&1 &
 vm_pid=$!

@@ -15,7 +15,7 @@
 # recorded with an "error" field and the part goes on.
 
 # ---- parameters ------------------------------------------------------------
-# NLBS_BENCH=quick: a few minutes; anything else: the full run (~30 min).
+# NLBS_BENCH=quick: a few minutes; anything else: the full run (~35 min).
 BENCH_MODE=${NLBS_BENCH:-full}
 case "$BENCH_MODE" in
 quick)

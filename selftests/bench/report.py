@@ -242,6 +242,41 @@ def summarize_failover(recs):
     return {'rows': out, 'stability': stable}
 
 
+def summarize_sync(recs):
+    """Flow sync: the steps by offered rate; the highest rate at which nlb2
+    imported at least 99% of the flows nlb1 created, every slower step
+    included ("kept up"); the first step above it and where its loss was
+    counted; whether the data path kept up (forwarded == created == sent)."""
+    info = next((r for r in recs if r.get('kind') == 'sync_info'), {})
+    steps = sorted((r for r in recs if r.get('kind') == 'sync' and 'created' in r),
+                   key=lambda r: (r['asked'] == 0, r['offered']))
+    errors = [r.get('error') for r in recs if r.get('kind') == 'sync' and 'error' in r]
+    for r in steps:
+        c = r['created']
+        r['imported_pct'] = 100.0 * r['imported'] / c if c else None
+        r['kept_up'] = bool(c) and r['imported'] * 100 >= c * 99
+        # what the counters account for, in flows (socket drops are
+        # datagrams of up to 55 flows: not added)
+        r['lost'] = max(0, c - r['imported'])
+        r['lost_counted'] = r['k_dropped'] + r['d_dropped'] + r['refused'] + r['p_refused']
+        r['datapath_ok'] = r['forwarded'] == r['created'] == r['sent']
+        # the pair moved during the step (a stall past the lease): takeovers
+        # and resyncs are in its counts, so it does not make the headline
+        r['moved'] = bool(r.get('flaps')) or not r.get('nlb1_active', 1)
+    best, above = None, None
+    for r in (r for r in steps if not r['moved']):
+        if r['kept_up'] and above is None:
+            best = r
+        elif not r['kept_up'] and above is None:
+            above = r
+    return {'info': info, 'steps': steps, 'errors': errors,
+            'kept_up_offered': best['offered'] if best else None,
+            'first_loss_offered': above['offered'] if above else None,
+            'datapath_ok': all(r['datapath_ok'] for r in steps if not r['moved'])
+            if any(not r['moved'] for r in steps) else None,
+            'moved': sum(1 for r in steps if r['moved'])}
+
+
 def md_rate(s, env):
     x, rx, sw = s['xmit'], s['rx'], s['sweep']
     L = ['## Rate',
@@ -448,6 +483,62 @@ def md_failover(s):
     return L
 
 
+def md_sync(s):
+    steps = s['steps']
+    if not steps and not s['errors']:
+        return []
+    info = s['info']
+    rate = info.get('sync_rate')
+    rate_s = f"{rate:,}" + (' (the default)' if info.get('sync_rate_default') else '') if rate else '?'
+    L = ['## Flow sync (nlbsd pair)', '',
+         'New UDP flows (every datagram its own source address and port) offered to the active '
+         f"nlb1 for {info.get('secs', '?')} s a step, pktgen paced (last: flat out); both flow "
+         'tables flushed before a step, counters read once nlb2\'s imports stopped moving. '
+         f"nlbsd sync-rate {rate_s}. \"sent\": by pktgen; \"created\": nlb1's flow-new; \"imported\": nlb2's kernel "
+         'sync-imported; then where the rest went: nlb1\'s kernel sync-dropped (notification '
+         'batches its daemon\'s netlink socket could not take) and the overruns the daemon saw, '
+         'nlbsd\'s dropped (over sync-rate, or a send error), nlb2\'s UDP receive-buffer drops '
+         '(datagrams of up to 55 flows), flows refused by nlb2 (kernel or daemon); "other loss": flows neither imported nor in '
+         'those flow counts (lost datagrams, counted in the socket drops, or still in flight '
+         'when the drain gave up).', '',
+         '| offered flows/s (asked) | sent | created | forwarded | imported on nlb2 | kernel sync-dropped '
+         '(overruns) | nlbsd dropped | nlb2 socket drops | refused | other loss | drain |',
+         '|---|---|---|---|---|---|---|---|---|---|---|']
+    for r in steps:
+        asked = 'flat out' if r['asked'] == 0 else f"{r['asked']:,}"
+        pct = fmt_f(r['imported_pct'], 1)
+        fw = f"{r['forwarded']:,}" + ('' if r['forwarded'] == r['created'] else ' (≠ created)')
+        moved = ''
+        if r['moved']:
+            moved = f" [the pair moved: {r.get('flaps', 0)} state changes, resyncs {r.get('d_served', 0) + r.get('p_resyncs', 0)}]"
+        L.append(f"| {r['offered']:,} ({asked}){moved} | {r['sent']:,} | {r['created']:,} | {fw} "
+                 f"| {r['imported']:,} ({pct}%) | {r['k_dropped']:,} ({r['d_overruns']:,}) "
+                 f"| {r['d_dropped']:,} | {r['rcvbuf_errors']:,} | {r['refused'] + r['p_refused']:,} "
+                 f"| {max(0, r['lost'] - r['lost_counted']):,} | {r['drain_ms'] / 1000:.1f} s |")
+    L.append('')
+    k, f = s['kept_up_offered'], s['first_loss_offered']
+    if k is not None:
+        line = f"**Flow sync kept up (≥ 99% imported) up to {k:,} new flows/s**"
+        line += (f"; first loss at {f:,}/s." if f is not None else
+                 '; no step measured lost flows: the limit is above the fastest step.')
+    elif f is not None:
+        line = f"**Flow sync lost flows already at {f:,} new flows/s** (the slowest step)."
+    else:
+        line = 'No step measured.'
+    if s['moved']:
+        line += (f" Steps in which the pair moved ({s['moved']}; a TCG stall past the lease: "
+                 'takeovers and resyncs in their counts) are left out of these figures.')
+    if s['datapath_ok'] is not None:
+        line += (' The data path forwarded every datagram (forwarded = created = sent) in every step.'
+                 if s['datapath_ok'] else
+                 ' In some step forwarded, created and sent differ: see the table.')
+    L.append(line)
+    for e in s['errors']:
+        L.append(f'A step failed: {e}.')
+    L.append('')
+    return L
+
+
 def chart(d, scale):
     """rate against services and servers: wall clock pps (top), and the rate
     relative to the measured service alone, drift-corrected, CPU (bottom)"""
@@ -514,6 +605,7 @@ def main():
         'scale': summarize_scale(recs),
         'ctl': summarize_ctl(recs),
         'failover': summarize_failover(recs),
+        'sync': summarize_sync(recs),
         'memory': [r for r in recs if r.get('kind') == 'mem'],
     }
     png = chart(d, summary['scale'])
@@ -540,6 +632,7 @@ def main():
     L += md_mem(recs)
     L += md_ctl(summary['ctl'])
     L += md_failover(summary['failover'])
+    L += md_sync(summary['sync'])
     skipped = [r['what'] for r in recs if r.get('kind') == 'skipped']
     if skipped:
         L += ['Skipped for the time budget of their part (a slow host): ' + ', '.join(skipped) + '.', '']

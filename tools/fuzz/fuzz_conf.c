@@ -76,8 +76,10 @@ static void check_config(const struct nlbsd_config *c)
 	size_t i, j;
 
 	CHECK(!strcmp(c->path, conf));
-	CHECK(c->access_dev[0] && c->server_dev[0] && c->address.s_addr &&
-	      c->nlbs_addr.s_addr && c->peer.s_addr && c->key_file[0]);
+	CHECK(c->access_dev[0] && c->server_dev[0] && c->address.af &&
+	      (c->nlbs_addr.s_addr || !IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6)) &&
+	      c->peer.af == c->address.af && c->key_file[0]);
+	CHECK(!c->address2.af || c->address2.af == c->peer2.af);
 	CHECK(c->lease_ms >= 2 * c->advert_ms);
 	CHECK(memchr(c->access_dev, 0, sizeof(c->access_dev)) &&
 	      memchr(c->server_dev, 0, sizeof(c->server_dev)) &&
@@ -91,11 +93,12 @@ static void check_config(const struct nlbsd_config *c)
 		CHECK(!s->table_size || is_prime(s->table_size));
 		for (j = 0; j < i; j++)
 			CHECK(!service_same_key(s, &c->services[j]));
+		CHECK(s->vip.af == AF_INET || s->vip.af == AF_INET6);
 		for (j = 0; j < s->nservers; j++)
-			CHECK(s->servers[j].weight <= 65535);
+			CHECK(s->servers[j].weight <= 65535 && s->servers[j].addr.af == s->vip.af);
 	}
 	for (i = 0; i < c->ntargets; i++)
-		CHECK(c->targets[i].addr.s_addr);
+		CHECK(c->targets[i].addr.af == AF_INET || c->targets[i].addr.af == AF_INET6);
 	config_fingerprint(c, fp);
 }
 

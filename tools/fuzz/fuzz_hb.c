@@ -58,7 +58,7 @@ static void sync_roundtrip(const uint8_t *buf, size_t len, const struct sync_msg
 	struct sync_msg back;
 	size_t i, n;
 
-	CHECK(m->count <= SYNC_MAX_FLOWS);
+	CHECK(m->count <= (m->type == SYNC_T_FLOWS6 ? SYNC_MAX_FLOWS6 : SYNC_MAX_FLOWS));
 	CHECK(sync_len(m) == len);
 	n = sync_encode(m, k, out);
 	CHECK(n == len);

@@ -88,6 +88,29 @@ static void hb_seeds(void)
 	n = sync_encode(&s, fuzz_key, buf);
 	put("fuzz_hb", "sync-flows-max", 0, buf, n);
 	memset(&s, 0, sizeof(s));
+	s.type = SYNC_T_FLOWS6;
+	s.node_id = 0x0a0a000b;
+	s.epoch = 1764500000000000ull;
+	s.seq = 8;
+	for (i = 0; i < 3; i++) {
+		struct nlbs_flow f = {
+			.present = NLBS_BIT(NLBS_FLOW_A_SADDR6), .sport = 40000 + i,
+			.dport = 80, .proto = IPPROTO_TCP, .idle_ms = 1500,
+		};
+
+		inet_pton(AF_INET6, "2001:db8:113::1", f.saddr6);
+		f.saddr6[15] += i;
+		inet_pton(AF_INET6, "2001:db8:100::10", f.daddr6);
+		inet_pton(AF_INET6, "2001:db8:200::21", f.server6);
+		sync_add(&s, &f);
+	}
+	n = sync_encode(&s, fuzz_key, buf);
+	put("fuzz_hb", "sync-flows6", 0, buf, n);
+	while (!sync_add(&s, &s.flows[0]))
+		;
+	n = sync_encode(&s, fuzz_key, buf);
+	put("fuzz_hb", "sync-flows6-max", 0, buf, n);
+	memset(&s, 0, sizeof(s));
 	s.type = SYNC_T_REQUEST;
 	s.node_id = 0x0a0a000c;
 	s.resync_id = 77;

@@ -28,6 +28,8 @@ void nlbs_put_config(struct nlmsghdr *nlh, const struct nlbs_config *cfg)
 		mnl_attr_put_u32(nlh, NLBS_A_SERVER_IFINDEX, cfg->server_ifindex);
 	if (p & NLBS_BIT(NLBS_A_NLBS_ADDR_BE))
 		mnl_attr_put_u32(nlh, NLBS_A_NLBS_ADDR_BE, cfg->nlbs_addr);
+	if (p & NLBS_BIT(NLBS_A_NLBS_ADDR6))
+		mnl_attr_put(nlh, NLBS_A_NLBS_ADDR6, 16, cfg->nlbs_addr6);
 	if (p & NLBS_BIT(NLBS_A_GARP_COUNT))
 		mnl_attr_put_u32(nlh, NLBS_A_GARP_COUNT, cfg->garp_count);
 	if (p & NLBS_BIT(NLBS_A_GARP_INTERVAL))
@@ -54,7 +56,10 @@ void nlbs_put_service(struct nlmsghdr *nlh, const struct nlbs_service *svc)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
 
-	mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, svc->vip);
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_VIP6))
+		mnl_attr_put(nlh, NLBS_SVC_A_VIP6, 16, svc->vip6);
+	else
+		mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, svc->vip);
 	mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, svc->proto);
 	if (svc->proto)
 		mnl_attr_put_u16(nlh, NLBS_SVC_A_PORT, svc->port);
@@ -69,7 +74,10 @@ void nlbs_put_server(struct nlmsghdr *nlh, const struct nlbs_server *srv)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
 
-	mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, srv->addr);
+	if (srv->present & NLBS_BIT(NLBS_SRV_A_ADDR6))
+		mnl_attr_put(nlh, NLBS_SRV_A_ADDR6, 16, srv->addr6);
+	else
+		mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, srv->addr);
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_WEIGHT))
 		mnl_attr_put_u32(nlh, NLBS_SRV_A_WEIGHT, srv->weight);
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_MAC))
@@ -81,12 +89,22 @@ void nlbs_put_flow(struct nlmsghdr *nlh, const struct nlbs_flow *flow)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, NLBS_A_FLOW);
 
-	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SADDR_BE, flow->saddr);
-	mnl_attr_put_u32(nlh, NLBS_FLOW_A_DADDR_BE, flow->daddr);
+	bool v6 = flow->present & NLBS_BIT(NLBS_FLOW_A_SADDR6);
+
+	if (v6) {
+		mnl_attr_put(nlh, NLBS_FLOW_A_SADDR6, 16, flow->saddr6);
+		mnl_attr_put(nlh, NLBS_FLOW_A_DADDR6, 16, flow->daddr6);
+	} else {
+		mnl_attr_put_u32(nlh, NLBS_FLOW_A_SADDR_BE, flow->saddr);
+		mnl_attr_put_u32(nlh, NLBS_FLOW_A_DADDR_BE, flow->daddr);
+	}
 	mnl_attr_put_u8(nlh, NLBS_FLOW_A_PROTO, flow->proto);
 	mnl_attr_put_u16(nlh, NLBS_FLOW_A_SPORT, flow->sport);
 	mnl_attr_put_u16(nlh, NLBS_FLOW_A_DPORT, flow->dport);
-	mnl_attr_put_u32(nlh, NLBS_FLOW_A_SERVER_BE, flow->server);
+	if (v6)
+		mnl_attr_put(nlh, NLBS_FLOW_A_SERVER6, 16, flow->server6);
+	else
+		mnl_attr_put_u32(nlh, NLBS_FLOW_A_SERVER_BE, flow->server);
 	if (flow->present & NLBS_BIT(NLBS_FLOW_A_IDLE_MS))
 		mnl_attr_put_u32(nlh, NLBS_FLOW_A_IDLE_MS, flow->idle_ms);
 	if (flow->present & NLBS_BIT(NLBS_FLOW_A_FLAGS))
@@ -102,7 +120,10 @@ void nlbs_put_flow_filter(struct nlmsghdr *nlh,
 
 	if (f && f->has_vip) {
 		nest = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
-		mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, f->vip);
+		if (f->vip_is6)
+			mnl_attr_put(nlh, NLBS_SVC_A_VIP6, 16, f->vip6);
+		else
+			mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, f->vip);
 		if (f->proto)
 			mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, f->proto);
 		if (f->proto && f->port)
@@ -111,7 +132,10 @@ void nlbs_put_flow_filter(struct nlmsghdr *nlh,
 	}
 	if (f && f->has_server) {
 		nest = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
-		mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, f->server);
+		if (f->server_is6)
+			mnl_attr_put(nlh, NLBS_SRV_A_ADDR6, 16, f->server6);
+		else
+			mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, f->server);
 		mnl_attr_nest_end(nlh, nest);
 	}
 }
@@ -144,6 +168,7 @@ static const enum mnl_attr_data_type top_types[NLBS_A_MAX + 1] = {
 	[NLBS_A_FLOW_TIMEOUT_TCP_FIN] = MNL_TYPE_U32,
 	[NLBS_A_FLOW_TIMEOUT_UDP] = MNL_TYPE_U32,
 	[NLBS_A_FLOW_TIMEOUT_SYN] = MNL_TYPE_U32,
+	[NLBS_A_NLBS_ADDR6]	= MNL_TYPE_BINARY,
 };
 
 static const enum mnl_attr_data_type svc_types[NLBS_SVC_A_MAX + 1] = {
@@ -154,6 +179,7 @@ static const enum mnl_attr_data_type svc_types[NLBS_SVC_A_MAX + 1] = {
 	[NLBS_SVC_A_TABLE_SIZE]	= MNL_TYPE_U32,
 	[NLBS_SVC_A_EVENT]	= MNL_TYPE_U8,
 	[NLBS_SVC_A_NODEST]	= MNL_TYPE_U8,
+	[NLBS_SVC_A_VIP6]	= MNL_TYPE_BINARY,
 };
 
 static const enum mnl_attr_data_type srv_types[NLBS_SRV_A_MAX + 1] = {
@@ -165,6 +191,7 @@ static const enum mnl_attr_data_type srv_types[NLBS_SRV_A_MAX + 1] = {
 	[NLBS_SRV_A_EVENT]	= MNL_TYPE_U8,
 	[NLBS_SRV_A_ACTIVE_FLOWS] = MNL_TYPE_U32,
 	[NLBS_SRV_A_NEW_FLOWS]	= MNL_TYPE_U64,
+	[NLBS_SRV_A_ADDR6]	= MNL_TYPE_BINARY,
 };
 
 static const enum mnl_attr_data_type flow_types[NLBS_FLOW_A_MAX + 1] = {
@@ -176,6 +203,9 @@ static const enum mnl_attr_data_type flow_types[NLBS_FLOW_A_MAX + 1] = {
 	[NLBS_FLOW_A_SERVER_BE]	= MNL_TYPE_U32,
 	[NLBS_FLOW_A_IDLE_MS]	= MNL_TYPE_U32,
 	[NLBS_FLOW_A_FLAGS]	= MNL_TYPE_U32,
+	[NLBS_FLOW_A_SADDR6]	= MNL_TYPE_BINARY,
+	[NLBS_FLOW_A_DADDR6]	= MNL_TYPE_BINARY,
+	[NLBS_FLOW_A_SERVER6]	= MNL_TYPE_BINARY,
 };
 
 struct attr_table {
@@ -234,6 +264,17 @@ static uint32_t get_u32(const struct nlattr *a)
 	return a ? mnl_attr_get_u32(a) : 0;
 }
 
+/* An IPv6 address attribute into dst[16]; -EINVAL: not 16 bytes. */
+static int get_addr6(const struct nlattr *a, uint8_t *dst)
+{
+	if (!a)
+		return 0;
+	if (mnl_attr_get_payload_len(a) != 16)
+		return -EINVAL;
+	memcpy(dst, mnl_attr_get_payload(a), 16);
+	return 0;
+}
+
 int nlbs_parse_config(const struct nlmsghdr *nlh, struct nlbs_config *cfg)
 {
 	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
@@ -248,6 +289,8 @@ int nlbs_parse_config(const struct nlmsghdr *nlh, struct nlbs_config *cfg)
 	copy_str(cfg->server_ifname, sizeof(cfg->server_ifname),
 		 tb[NLBS_A_SERVER_IFNAME]);
 	cfg->nlbs_addr = get_u32(tb[NLBS_A_NLBS_ADDR_BE]);
+	if (get_addr6(tb[NLBS_A_NLBS_ADDR6], cfg->nlbs_addr6) < 0)
+		return -EINVAL;
 	cfg->garp_count = get_u32(tb[NLBS_A_GARP_COUNT]);
 	cfg->garp_interval = get_u32(tb[NLBS_A_GARP_INTERVAL]);
 	cfg->hash_seed = get_u32(tb[NLBS_A_HASH_SEED]);
@@ -283,6 +326,8 @@ static int decode_service(const struct nlattr *nest, struct nlbs_service *svc)
 	if (parse_nest(nest, svc_types, NLBS_SVC_A_MAX, tb, &svc->present) < 0)
 		return -EINVAL;
 	svc->vip = get_u32(tb[NLBS_SVC_A_VIP_BE]);
+	if (get_addr6(tb[NLBS_SVC_A_VIP6], svc->vip6) < 0)
+		return -EINVAL;
 	if (tb[NLBS_SVC_A_PROTO])
 		svc->proto = mnl_attr_get_u8(tb[NLBS_SVC_A_PROTO]);
 	if (tb[NLBS_SVC_A_PORT])
@@ -324,6 +369,8 @@ int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 		       &srv->present) < 0)
 		return -EINVAL;
 	srv->addr = get_u32(stb[NLBS_SRV_A_ADDR_BE]);
+	if (get_addr6(stb[NLBS_SRV_A_ADDR6], srv->addr6) < 0)
+		return -EINVAL;
 	srv->weight = get_u32(stb[NLBS_SRV_A_WEIGHT]);
 	if (stb[NLBS_SRV_A_MAC]) {
 		if (mnl_attr_get_payload_len(stb[NLBS_SRV_A_MAC]) !=
@@ -361,6 +408,10 @@ static int decode_flow(const struct nlattr *nest, struct nlbs_flow *flow)
 	if (ftb[NLBS_FLOW_A_DPORT])
 		flow->dport = mnl_attr_get_u16(ftb[NLBS_FLOW_A_DPORT]);
 	flow->server = get_u32(ftb[NLBS_FLOW_A_SERVER_BE]);
+	if (get_addr6(ftb[NLBS_FLOW_A_SADDR6], flow->saddr6) < 0 ||
+	    get_addr6(ftb[NLBS_FLOW_A_DADDR6], flow->daddr6) < 0 ||
+	    get_addr6(ftb[NLBS_FLOW_A_SERVER6], flow->server6) < 0)
+		return -EINVAL;
 	flow->idle_ms = get_u32(ftb[NLBS_FLOW_A_IDLE_MS]);
 	flow->flags = get_u32(ftb[NLBS_FLOW_A_FLAGS]);
 	return 0;
@@ -552,6 +603,10 @@ static const char *const stats_names[NLBS_STATS_A_MAX + 1] = {
 	[NLBS_STATS_A_SYNC_DROPPED]	= "sync-dropped",
 	[NLBS_STATS_A_SYNC_IMPORTED]	= "sync-imported",
 	[NLBS_STATS_A_SYNC_REFUSED]	= "sync-refused",
+	[NLBS_STATS_A_NDP_SOLICITS]	= "ndp-solicits",
+	[NLBS_STATS_A_NDP_ADVERTS]	= "ndp-adverts",
+	[NLBS_STATS_A_NDP_UNSOLICITED]	= "ndp-unsolicited",
+	[NLBS_STATS_A_NDP_CONFLICTS]	= "ndp-conflicts",
 };
 
 const char *nlbs_stats_name(unsigned int attr)

@@ -135,6 +135,7 @@ struct nlbs_config {			/* present: NLBS_BIT(NLBS_A_*) */
 	uint32_t server_ifindex;
 	char server_ifname[IF_NAMESIZE];
 	uint32_t nlbs_addr;		/* network byte order */
+	uint8_t nlbs_addr6[16];		/* the IPv6 one: NLBS_A_NLBS_ADDR6 */
 	uint32_t garp_count;
 	uint32_t garp_interval;		/* ms */
 	uint32_t hash_seed;
@@ -152,9 +153,16 @@ struct nlbs_state_info {		/* present: NLBS_BIT(NLBS_A_*) */
 	char reason[128];
 };
 
+/*
+ * IPv6: an object whose present mask has the bit of its IPv6 address
+ * attribute (NLBS_SVC_A_VIP6, NLBS_SRV_A_ADDR6, NLBS_FLOW_A_SADDR6) is an
+ * IPv6 one, its addresses in the *6 arrays; it is encoded with the IPv6
+ * attributes, else with the IPv4 ones as before.
+ */
 struct nlbs_service {			/* present: NLBS_BIT(NLBS_SVC_A_*) */
 	uint32_t present;
 	uint32_t vip;			/* network byte order */
+	uint8_t vip6[16];		/* with NLBS_BIT(NLBS_SVC_A_VIP6) */
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, 0: whole VIP */
 	uint16_t port;
 	uint32_t servers;
@@ -166,6 +174,7 @@ struct nlbs_service {			/* present: NLBS_BIT(NLBS_SVC_A_*) */
 struct nlbs_server {			/* present: NLBS_BIT(NLBS_SRV_A_*) */
 	uint32_t present;
 	uint32_t addr;			/* network byte order */
+	uint8_t addr6[16];		/* with NLBS_BIT(NLBS_SRV_A_ADDR6) */
 	uint32_t weight;
 	uint8_t mac[6];
 	uint64_t packets;
@@ -183,6 +192,10 @@ struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
 	uint16_t sport;			/* host byte order */
 	uint16_t dport;			/* host byte order */
 	uint32_t server;		/* network byte order */
+	/* With NLBS_BIT(NLBS_FLOW_A_SADDR6): an IPv6 flow, all three here. */
+	uint8_t saddr6[16];
+	uint8_t daddr6[16];
+	uint8_t server6[16];
 	uint32_t idle_ms;		/* since the flow's last packet */
 	uint32_t flags;			/* NLBS_FLOW_F_* */
 };
@@ -196,10 +209,14 @@ struct nlbs_flow {			/* present: NLBS_BIT(NLBS_FLOW_A_*) */
 struct nlbs_flow_filter {
 	bool has_vip;
 	uint32_t vip;
+	bool vip_is6;			/* the VIP is vip6 */
+	uint8_t vip6[16];
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP, 0: any */
 	uint16_t port;			/* with proto; 0: any port */
 	bool has_server;
 	uint32_t server;
+	bool server_is6;		/* the server is server6 */
+	uint8_t server6[16];
 };
 
 struct nlbs_stats {			/* present: NLBS_BIT(NLBS_STATS_A_*) */
@@ -236,7 +253,8 @@ void nlbs_put_server(struct nlmsghdr *nlh, const struct nlbs_server *srv);
  * bytes: the caller checks there is room (nlbs_flow_import() does).
  */
 void nlbs_put_flow(struct nlmsghdr *nlh, const struct nlbs_flow *flow);
-#define NLBS_FLOW_NEST_SIZE	(MNL_ATTR_HDRLEN + 8 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4))
+#define NLBS_FLOW_NEST_SIZE	(MNL_ATTR_HDRLEN + 5 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4) + \
+				 3 * MNL_ALIGN(MNL_ATTR_HDRLEN + 16))
 /* The filter of a flow dump or flush: NLBS_A_SERVICE with VIP [+ PROTO
  * [+ PORT]] and NLBS_A_SERVER with ADDR, each only when asked for; f may be
  * NULL (no filter). */

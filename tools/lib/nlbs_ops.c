@@ -70,7 +70,7 @@ static void put_service_key(struct nlmsghdr *nlh,
 {
 	struct nlbs_service key = *svc;
 
-	key.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) |
+	key.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_VIP6) |
 		       NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT);
 	nlbs_put_service(nlh, &key);
 }
@@ -88,8 +88,9 @@ int nlbs_service_set(struct nlbs_nl *nl, const struct nlbs_service *svc)
 	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVICE_SET, 0);
 	struct nlbs_service s = *svc;
 
-	s.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
-		     NLBS_BIT(NLBS_SVC_A_PORT) | NLBS_BIT(NLBS_SVC_A_NODEST);
+	s.present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_VIP6) |
+		     NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT) |
+		     NLBS_BIT(NLBS_SVC_A_NODEST);
 	nlbs_put_service(nlh, &s);
 	return nlbs_nl_run(nl, nlh, NULL, NULL);
 }

@@ -24,7 +24,7 @@
 
 static const struct metric_map counter_map[NLBS_STATS_A_MAX + 1] = {
 	[NLBS_STATS_A_RX] = { "nlbs_received_packets_total", NULL,
-		"IPv4 datagrams for a VIP received on the access device.", false },
+		"IPv4 and IPv6 datagrams for a VIP received on the access device.", false },
 	[NLBS_STATS_A_FORWARDED] = { "nlbs_forwarded_packets_total", NULL,
 		"VIP datagrams sent to a server.", false },
 	[NLBS_STATS_A_ARP_REQUESTS] = { "nlbs_arp_requests_total", NULL,
@@ -61,6 +61,14 @@ static const struct metric_map counter_map[NLBS_STATS_A_MAX + 1] = {
 		"Flows imported from the peer.", false },
 	[NLBS_STATS_A_SYNC_REFUSED] = { "nlbs_sync_refused_flows_total", NULL,
 		"Flows from the peer refused (unknown service or server, table full).", false },
+	[NLBS_STATS_A_NDP_SOLICITS] = { "nlbs_ndp_solicitations_total", NULL,
+		"Neighbour solicitations for the IPv6 NLBS address seen, in every state.", false },
+	[NLBS_STATS_A_NDP_ADVERTS] = { "nlbs_ndp_advertisements_total", NULL,
+		"Neighbour solicitations for the IPv6 NLBS address answered (only while active).", false },
+	[NLBS_STATS_A_NDP_UNSOLICITED] = { "nlbs_ndp_unsolicited_sent_total", NULL,
+		"Unsolicited neighbour advertisements sent for the IPv6 NLBS address.", false },
+	[NLBS_STATS_A_NDP_CONFLICTS] = { "nlbs_ndp_conflicts_total", NULL,
+		"Another MAC address claimed the IPv6 NLBS address while active.", false },
 };
 
 const struct metric_map *metrics_counter_map(unsigned int attr)
@@ -155,6 +163,14 @@ static const char *ip4(uint32_t be, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN) ? buf : "?";
 }
 
+/* IPv4 (be) or IPv6 (v6, when is6): buf of INET6_ADDRSTRLEN. */
+static const char *ipx(bool is6, uint32_t be, const uint8_t *v6, char *buf)
+{
+	if (!is6)
+		return ip4(be, buf);
+	return inet_ntop(AF_INET6, v6, buf, INET6_ADDRSTRLEN) ? buf : "?";
+}
+
 static const char *proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
@@ -163,18 +179,21 @@ static const char *proto_name(uint8_t proto)
 /* vip="...",protocol="...",port="..." */
 static void svc_labels(FILE *f, const struct nlbs_service *svc)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
-	fprintf(f, "vip=\"%s\",protocol=\"%s\",port=\"%u\"", ip4(svc->vip, buf),
+	fprintf(f, "vip=\"%s\",protocol=\"%s\",port=\"%u\"",
+		ipx(svc->present & NLBS_BIT(NLBS_SVC_A_VIP6), svc->vip, svc->vip6, buf),
 		proto_name(svc->proto), svc->proto ? svc->port : 0);
 }
 
 static void srv_labels(FILE *f, const struct nlbs_snap_server *e)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
 	svc_labels(f, &e->svc);
-	fprintf(f, ",server=\"%s\"", ip4(e->srv.addr, buf));
+	fprintf(f, ",server=\"%s\"",
+		ipx(e->srv.present & NLBS_BIT(NLBS_SRV_A_ADDR6), e->srv.addr,
+		    e->srv.addr6, buf));
 }
 
 static void write_counters(FILE *f, const struct nlbs_snapshot *s)

@@ -2,6 +2,7 @@
 /*
  * nlbs-genl config { set ... | show }
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 void config_usage(FILE *f)
 {
 	fputs("Usage: nlbs-genl config set [ access DEV ] [ servers DEV ] [ nlbs ADDR ]\n"
-	      "                            [ garp-count N ] [ garp-interval MS ] [ seed N ]\n"
+	      "                            [ nlbs6 ADDR6 ] [ garp-count N ] [ garp-interval MS ] [ seed N ]\n"
 	      "                            [ flow-max N ] [ flow-timeout-tcp S ]\n"
 	      "                            [ flow-timeout-tcp-fin S ] [ flow-timeout-udp S ]\n"
 	      "                            [ flow-timeout-syn S ]\n"
@@ -30,6 +31,7 @@ static const struct {
 	{ "access",		NLBS_A_ACCESS_IFINDEX },
 	{ "servers",		NLBS_A_SERVER_IFINDEX },
 	{ "nlbs",		NLBS_A_NLBS_ADDR_BE },
+	{ "nlbs6",		NLBS_A_NLBS_ADDR6 },
 	{ "garp-count",		NLBS_A_GARP_COUNT },
 	{ "garp-interval",	NLBS_A_GARP_INTERVAL },
 	{ "seed",		NLBS_A_HASH_SEED },
@@ -50,6 +52,11 @@ static int config_word(struct cli *cli, struct nlbs_config *cfg, int attr,
 		return arg_dev(cli, val, &cfg->server_ifindex);
 	case NLBS_A_NLBS_ADDR_BE:
 		return arg_ipv4(cli, "nlbs address", val, &cfg->nlbs_addr);
+	case NLBS_A_NLBS_ADDR6:
+		if (inet_pton(AF_INET6, val, cfg->nlbs_addr6) != 1)
+			return cli_usage_err(cli, "invalid nlbs6 address \"%s\": not an IPv6 address",
+					     val);
+		return CLI_OK;
 	case NLBS_A_GARP_COUNT:
 		return arg_u32(cli, word, val, false, &cfg->garp_count);
 	case NLBS_A_GARP_INTERVAL:
@@ -151,7 +158,7 @@ static void print_dev(const char *word, const char *key, const char *alias,
 void print_config(const struct nlbs_config *cfg)
 {
 	uint32_t p = cfg->present;
-	char buf[16];
+	char buf[ADDR_STRLEN];
 
 	print_dev("access", "access", NULL, "access_ifindex",
 		  p & NLBS_BIT(NLBS_A_ACCESS_IFINDEX), cfg->access_ifindex,
@@ -167,6 +174,10 @@ void print_config(const struct nlbs_config *cfg)
 		print_str(PRINT_FP, NULL, "%s", "nlbs none");
 		print_null("nlbs");
 	}
+	/* Only when set: the output of an IPv4-only instance is as it was. */
+	if (p & NLBS_BIT(NLBS_A_NLBS_ADDR6))
+		print_str(PRINT_ANY, "nlbs6", "nlbs6 %s",
+			  addr_str(true, 0, cfg->nlbs_addr6, buf));
 	if (p & NLBS_BIT(NLBS_A_GARP_COUNT))
 		print_uint(PRINT_ANY, "garp_count", "garp-count %" PRIu64,
 			   cfg->garp_count);

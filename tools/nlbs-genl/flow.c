@@ -26,6 +26,8 @@ void svc_to_filter(const struct nlbs_service *svc, struct nlbs_flow_filter *f)
 {
 	f->has_vip = true;
 	f->vip = svc->vip;
+	f->vip_is6 = svc->present & NLBS_BIT(NLBS_SVC_A_VIP6);
+	memcpy(f->vip6, svc->vip6, sizeof(f->vip6));
 	f->proto = svc->proto;
 	f->port = svc->proto ? svc->port : 0;
 }
@@ -49,17 +51,22 @@ static int filter_server_parse(struct cli *cli, struct nlbs_req *req, int argc,
 		return CLI_OK;
 	ret = arg_next(cli, argc, argv, i, &val);
 	if (!ret)
-		ret = arg_ipv4(cli, "server address", val, &req->filter.server);
+		ret = arg_addr(cli, "server address", val, &req->filter.server,
+			       req->filter.server6, &req->filter.server_is6);
 	if (ret)
 		return ret;
 	req->filter.has_server = true;
 	return CLI_OK;
 }
 
-/* A VIP starts with a digit; any other word is not one (nor a keyword). */
+/*
+ * An IPv4 VIP starts with a digit, an IPv6 one has a colon; any other word
+ * is not one (nor a keyword).
+ */
 static bool at_vip(int argc, char **argv, int i)
 {
-	return i < argc && isdigit((unsigned char)argv[i][0]);
+	return i < argc && (isdigit((unsigned char)argv[i][0]) ||
+			    strchr(argv[i], ':'));
 }
 
 static int flow_show_parse(struct cli *cli, struct nlbs_req *req, int argc,
@@ -121,10 +128,14 @@ static int arg_port(struct cli *cli, const char *what, const char *s,
 	return CLI_OK;
 }
 
-/* client ADDR sport PORT server ADDR [idle MS] [fin], in any order. */
+/*
+ * client ADDR sport PORT server ADDR [idle MS] [fin], in any order; the
+ * addresses of the VIP's family (NLBS_FLOW_A_SADDR6 in present: IPv6).
+ */
 static int flow_add_opts_parse(struct cli *cli, struct nlbs_flow *fl,
 			       int argc, char **argv, int i)
 {
+	bool v6 = fl->present & NLBS_BIT(NLBS_FLOW_A_SADDR6), is6 = v6;
 	const char *word, *val;
 	uint32_t bit;
 	int ret;
@@ -158,15 +169,20 @@ static int flow_add_opts_parse(struct cli *cli, struct nlbs_flow *fl,
 		if (ret)
 			return ret;
 		if (bit == NLBS_BIT(NLBS_FLOW_A_SADDR_BE))
-			ret = arg_ipv4(cli, "client address", val, &fl->saddr);
+			ret = arg_addr(cli, "client address", val, &fl->saddr,
+				       fl->saddr6, &is6);
 		else if (bit == NLBS_BIT(NLBS_FLOW_A_SPORT))
 			ret = arg_port(cli, "sport", val, &fl->sport);
 		else if (bit == NLBS_BIT(NLBS_FLOW_A_SERVER_BE))
-			ret = arg_ipv4(cli, "server address", val, &fl->server);
+			ret = arg_addr(cli, "server address", val, &fl->server,
+				       fl->server6, &is6);
 		else
 			ret = arg_u32(cli, "idle", val, false, &fl->idle_ms);
 		if (ret)
 			return ret;
+		if (is6 != v6)
+			return cli_usage_err(cli, "flow add: \"%s\" must be of the VIP's family",
+					     val);
 	}
 	if (!(fl->present & NLBS_BIT(NLBS_FLOW_A_SADDR_BE)))
 		return cli_usage_err(cli, "flow add: missing \"client ADDR\"");
@@ -192,10 +208,13 @@ static int flow_add_parse(struct cli *cli, struct nlbs_req *req, int argc,
 	if (!svc.proto)
 		return cli_usage_err(cli, "flow add: missing \"tcp PORT\" or \"udp PORT\"");
 	fl->daddr = svc.vip;
+	memcpy(fl->daddr6, svc.vip6, sizeof(fl->daddr6));
 	fl->proto = svc.proto;
 	fl->dport = svc.port;
 	fl->present = NLBS_BIT(NLBS_FLOW_A_DADDR_BE) |
 		      NLBS_BIT(NLBS_FLOW_A_PROTO) | NLBS_BIT(NLBS_FLOW_A_DPORT);
+	if (svc.present & NLBS_BIT(NLBS_SVC_A_VIP6))
+		fl->present |= NLBS_BIT(NLBS_FLOW_A_SADDR6);
 	req->has_flow = true;
 	return flow_add_opts_parse(cli, fl, argc, argv, i);
 }
@@ -241,26 +260,29 @@ static void print_flow_flags(uint32_t flags)
 }
 
 /* "flow PROTO SADDR:SPORT -> DADDR:DPORT server ADDR idle N ms [flags F,F]"
- * JSON: proto, saddr, sport, daddr, dport, server, idle_ms, flags. */
+ * JSON: proto, saddr, sport, daddr, dport, server, idle_ms, flags. An IPv6
+ * endpoint is [ADDR]:PORT in text. */
 void print_flow(const struct nlbs_flow *flow)
 {
-	char buf[16], ep[24];
+	bool v6 = flow->present & NLBS_BIT(NLBS_FLOW_A_SADDR6);
+	const char *fmt = v6 ? "[%s]:%u" : "%s:%u";
+	char buf[ADDR_STRLEN], ep[ADDR_STRLEN + 8];
 
 	print_str(PRINT_FP, NULL, "%s", "flow");
 	print_str(PRINT_ANY, "proto", "%s", proto_name(flow->proto));
-	ipv4_str(flow->saddr, buf);
-	snprintf(ep, sizeof(ep), "%s:%u", buf, flow->sport);
+	addr_str(v6, flow->saddr, flow->saddr6, buf);
+	snprintf(ep, sizeof(ep), fmt, buf, flow->sport);
 	print_str(PRINT_FP, NULL, "%s", ep);
 	print_str(PRINT_JSON, "saddr", NULL, buf);
 	print_uint(PRINT_JSON, "sport", NULL, flow->sport);
 	print_str(PRINT_FP, NULL, "%s", "->");
-	ipv4_str(flow->daddr, buf);
-	snprintf(ep, sizeof(ep), "%s:%u", buf, flow->dport);
+	addr_str(v6, flow->daddr, flow->daddr6, buf);
+	snprintf(ep, sizeof(ep), fmt, buf, flow->dport);
 	print_str(PRINT_FP, NULL, "%s", ep);
 	print_str(PRINT_JSON, "daddr", NULL, buf);
 	print_uint(PRINT_JSON, "dport", NULL, flow->dport);
 	print_str(PRINT_ANY, "server", "server %s",
-		  ipv4_str(flow->server, buf));
+		  addr_str(v6, flow->server, flow->server6, buf));
 	if (flow->present & NLBS_BIT(NLBS_FLOW_A_IDLE_MS))
 		print_uint(PRINT_ANY, "idle_ms", "idle %" PRIu64 " ms",
 			   flow->idle_ms);

@@ -119,6 +119,9 @@ int cli_fail(struct cli *cli, const char *fmt, ...)
 int arg_u32(struct cli *cli, const char *what, const char *s, bool hex,
 	    uint32_t *v);
 int arg_ipv4(struct cli *cli, const char *what, const char *s, uint32_t *v);
+/* An IPv4 address into *v4 or an IPv6 one into v6, *is6 saying which. */
+int arg_addr(struct cli *cli, const char *what, const char *s, uint32_t *v4,
+	     uint8_t v6[16], bool *is6);
 int arg_mac(struct cli *cli, const char *s, uint8_t mac[6]);
 int arg_dev(struct cli *cli, const char *s, uint32_t *ifindex);
 /* "VIP [tcp PORT | udp PORT]" at argv[*i]; advances *i. */
@@ -165,6 +168,9 @@ void print_stats(const struct nlbs_stats *stats);
 void print_flow(const struct nlbs_flow *flow);
 const char *proto_name(uint8_t proto);
 const char *ipv4_str(uint32_t addr, char *buf);	/* buf: 16 bytes */
+#define ADDR_STRLEN	46	/* INET6_ADDRSTRLEN */
+/* v4 or v6 as is6 says; buf: ADDR_STRLEN bytes. */
+const char *addr_str(bool is6, uint32_t v4, const uint8_t *v6, char *buf);
 
 /* Requests shared by several objects; print their own errors. */
 int config_load(struct cli *cli, struct nlbs_config *cfg);

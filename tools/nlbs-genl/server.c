@@ -69,6 +69,7 @@ int server_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 {
 	size_t c;
 	int i = 1, ret;
+	bool is6;
 
 	if (!argc || !strcmp(argv[0], "show")) {
 		req->op = OP_SERVER_SHOW;
@@ -95,10 +96,14 @@ int server_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 	req->has_svc = true;
 	if (i >= argc)
 		return cli_usage_err(cli, "server %s: missing server ADDR", argv[0]);
-	ret = arg_ipv4(cli, "server address", argv[i], &req->srv.addr);
+	ret = arg_addr(cli, "server address", argv[i], &req->srv.addr,
+		       req->srv.addr6, &is6);
 	if (ret)
 		return ret;
-	req->srv.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE);
+	if (is6 != !!(req->svc.present & NLBS_BIT(NLBS_SVC_A_VIP6)))
+		return cli_usage_err(cli, "server %s: the server address must be of the VIP's family",
+				     argv[0]);
+	req->srv.present = NLBS_BIT(is6 ? NLBS_SRV_A_ADDR6 : NLBS_SRV_A_ADDR_BE);
 	req->has_srv = true;
 	return server_opts_parse(cli, req, argv[0], argc, argv, i + 1);
 }
@@ -106,10 +111,12 @@ int server_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 /* "ADDR weight W [mac M] [packets N bytes N] [active-flows N new-flows N]" */
 void print_server(const struct nlbs_server *srv)
 {
-	char buf[16], mac[18];
+	char buf[ADDR_STRLEN], mac[18];
 	const uint8_t *m = srv->mac;
 
-	print_str(PRINT_ANY, "addr", "%s", ipv4_str(srv->addr, buf));
+	print_str(PRINT_ANY, "addr", "%s",
+		  addr_str(srv->present & NLBS_BIT(NLBS_SRV_A_ADDR6), srv->addr,
+			   srv->addr6, buf));
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_WEIGHT))
 		print_uint(PRINT_ANY, "weight", "weight %" PRIu64, srv->weight);
 	if (srv->present & NLBS_BIT(NLBS_SRV_A_MAC)) {

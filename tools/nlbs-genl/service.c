@@ -102,9 +102,11 @@ int service_parse(struct cli *cli, struct nlbs_req *req, int argc, char **argv)
 /* "VIP [PROTO PORT]"; JSON: vip, proto ("tcp", "udp", "any"), port. */
 void print_service_key(const struct nlbs_service *svc)
 {
-	char buf[16];
+	char buf[ADDR_STRLEN];
 
-	print_str(PRINT_ANY, "vip", "%s", ipv4_str(svc->vip, buf));
+	print_str(PRINT_ANY, "vip", "%s",
+		  addr_str(svc->present & NLBS_BIT(NLBS_SVC_A_VIP6), svc->vip,
+			   svc->vip6, buf));
 	if (svc->proto) {
 		print_str(PRINT_ANY, "proto", "%s", proto_name(svc->proto));
 		print_uint(PRINT_ANY, "port", "%" PRIu64, svc->port);

@@ -37,7 +37,12 @@ struct svc_list {
 static bool same_service(const struct nlbs_service *a,
 			 const struct nlbs_service *b)
 {
-	return a->vip == b->vip && a->proto == b->proto &&
+	uint32_t v6 = NLBS_BIT(NLBS_SVC_A_VIP6);
+
+	if ((a->present & v6) != (b->present & v6) ||
+	    ((a->present & v6) ? memcmp(a->vip6, b->vip6, 16) : a->vip != b->vip))
+		return false;
+	return a->proto == b->proto &&
 	       (!a->proto || a->port == b->port);
 }
 

@@ -81,6 +81,26 @@ int arg_ipv4(struct cli *cli, const char *what, const char *s, uint32_t *v)
 	return CLI_OK;
 }
 
+int arg_addr(struct cli *cli, const char *what, const char *s, uint32_t *v4,
+	     uint8_t v6[16], bool *is6)
+{
+	struct in6_addr a6;
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) == 1) {
+		*v4 = a.s_addr;
+		*is6 = false;
+		return CLI_OK;
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		memcpy(v6, &a6, 16);
+		*is6 = true;
+		return CLI_OK;
+	}
+	return cli_usage_err(cli, "invalid %s \"%s\": not an %s address", what,
+			     s, strchr(s, ':') ? "IPv6" : "IPv4");
+}
+
 int arg_mac(struct cli *cli, const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
@@ -132,15 +152,17 @@ int arg_service(struct cli *cli, int argc, char **argv, int *i,
 		struct nlbs_service *svc)
 {
 	uint32_t port;
+	bool is6;
 	int ret;
 
 	memset(svc, 0, sizeof(*svc));
 	if (*i >= argc)
 		return cli_usage_err(cli, "missing VIP");
-	ret = arg_ipv4(cli, "VIP", argv[*i], &svc->vip);
+	ret = arg_addr(cli, "VIP", argv[*i], &svc->vip, svc->vip6, &is6);
 	if (ret)
 		return ret;
-	svc->present = NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO);
+	svc->present = NLBS_BIT(is6 ? NLBS_SVC_A_VIP6 : NLBS_SVC_A_VIP_BE) |
+		       NLBS_BIT(NLBS_SVC_A_PROTO);
 	(*i)++;
 	if (*i >= argc)
 		return CLI_OK;
@@ -275,4 +297,11 @@ const char *ipv4_str(uint32_t addr, char *buf)
 	struct in_addr a = { .s_addr = addr };
 
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+const char *addr_str(bool is6, uint32_t v4, const uint8_t *v6, char *buf)
+{
+	if (!is6)
+		return ipv4_str(v4, buf);
+	return inet_ntop(AF_INET6, v6, buf, INET6_ADDRSTRLEN);
 }

@@ -32,7 +32,7 @@ struct parse_ctx {
 	struct cfg_service *svc;	/* current [service ...] */
 	int node_line, peer_line;
 	int key_file_line, next_key_line, lease_line, advert_line, dead_line;
-	int address2_line, peer2_line;
+	int address_line, address2_line, peer_addr_line, peer2_line;
 	char err[PATH_MAX + 512];
 };
 
@@ -68,7 +68,7 @@ const char *check_type_name(enum check_type t)
 
 bool service_same_key(const struct cfg_service *a, const struct cfg_service *b)
 {
-	return a->vip.s_addr == b->vip.s_addr && a->proto == b->proto &&
+	return ipaddr_eq(&a->vip, &b->vip) && a->proto == b->proto &&
 	       a->port == b->port;
 }
 
@@ -161,6 +161,48 @@ static int parse_unicast(const char *s, struct in_addr *out)
 	return 0;
 }
 
+/* A unicast IPv6 address: not ::, loopback, multicast or v4-mapped. */
+static int parse_unicast6(const char *s, struct in6_addr *out)
+{
+	if (inet_pton(AF_INET6, s, out) != 1 || IN6_IS_ADDR_UNSPECIFIED(out) ||
+	    IN6_IS_ADDR_LOOPBACK(out) || IN6_IS_ADDR_MULTICAST(out) ||
+	    IN6_IS_ADDR_V4MAPPED(out))
+		return -1;
+	return 0;
+}
+
+/* A unicast address of either family. */
+static int parse_unicast_any(const char *s, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':')) {
+		if (parse_unicast6(s, &out->v6))
+			return -1;
+		out->af = AF_INET6;
+		return 0;
+	}
+	if (parse_unicast(s, &out->v4))
+		return -1;
+	out->af = AF_INET;
+	return 0;
+}
+
+/* A heartbeat address: unicast of either family, not IPv6 link-local (it
+ * would need a scope). */
+static int parse_hb_addr(const char *s, struct ipaddr *out)
+{
+	if (parse_unicast_any(s, out))
+		return -1;
+	if (out->af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&out->v6))
+		return -1;
+	return 0;
+}
+
+static const char *family_name(int af)
+{
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
 static int parse_ifname(const char *s, char *out)
 {
 	size_t n = strlen(s);
@@ -239,8 +281,9 @@ static int parse_check(struct parse_ctx *p, const char *value, struct check_spec
 			    reach ? "icmp, tcp or dns" : "tcp, http, dns, icmp or none");
 	}
 	if (reach) {
-		if (i >= n || parse_unicast(tok[i], &ck->addr))
-			return fail(p, "target needs a unicast IPv4 address after '%s'", tok[0]);
+		if (i >= n || parse_unicast_any(tok[i], &ck->addr))
+			return fail(p, "target needs a unicast IPv4 or IPv6 address after '%s'",
+				    tok[0]);
 		i++;
 	}
 	for (; i < n; i += 2) {
@@ -307,15 +350,21 @@ static int node_key(struct parse_ctx *p, const char *name, const char *value)
 		if (parse_ifname(value, c->server_dev))
 			return fail(p, "bad device name '%s'", value);
 	} else if (!strcmp(name, "address")) {
-		if (parse_unicast(value, &c->address))
-			return fail(p, "bad address '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->address))
+			return fail(p, "bad address '%s' (unicast IPv4 or IPv6, not link-local)",
+				    value);
+		p->address_line = p->lineno;
 	} else if (!strcmp(name, "address2")) {
-		if (parse_unicast(value, &c->address2))
-			return fail(p, "bad address2 '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->address2))
+			return fail(p, "bad address2 '%s' (unicast IPv4 or IPv6, not link-local)",
+				    value);
 		p->address2_line = p->lineno;
 	} else if (!strcmp(name, "nlbs")) {
 		if (parse_unicast(value, &c->nlbs_addr))
 			return fail(p, "bad NLBS address '%s' (unicast IPv4)", value);
+	} else if (!strcmp(name, "nlbs6")) {
+		if (parse_unicast6(value, &c->nlbs_addr6))
+			return fail(p, "bad NLBS address '%s' (unicast IPv6)", value);
 	} else if (!strcmp(name, "id")) {
 		if (parse_u32(value, 1, UINT32_MAX, &c->node_id))
 			return fail(p, "bad id '%s' (1..4294967295)", value);
@@ -385,11 +434,14 @@ static int peer_key(struct parse_ctx *p, const char *name, const char *value)
 	if (!p->peer_line)
 		p->peer_line = p->lineno;
 	if (!strcmp(name, "address")) {
-		if (parse_unicast(value, &c->peer))
-			return fail(p, "bad peer address '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->peer))
+			return fail(p, "bad peer address '%s' (unicast IPv4 or IPv6, not "
+				    "link-local)", value);
+		p->peer_addr_line = p->lineno;
 	} else if (!strcmp(name, "address2")) {
-		if (parse_unicast(value, &c->peer2))
-			return fail(p, "bad peer address2 '%s' (unicast IPv4)", value);
+		if (parse_hb_addr(value, &c->peer2))
+			return fail(p, "bad peer address2 '%s' (unicast IPv4 or IPv6, not "
+				    "link-local)", value);
 		p->peer2_line = p->lineno;
 	} else if (!strcmp(name, "port")) {
 		if (parse_u32(value, 1, 65535, &v))
@@ -534,8 +586,13 @@ static int parse_server(struct parse_ctx *p, struct cfg_service *s, const char *
 
 	snprintf(buf, sizeof(buf), "%s", value);
 	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
-	if (cnt <= 0 || parse_unicast(tok[0], &srv.addr))
-		return fail(p, "server needs a unicast IPv4 address first");
+	if (cnt <= 0 || parse_unicast_any(tok[0], &srv.addr))
+		return fail(p, "server needs a unicast IPv4 or IPv6 address first");
+	/* as the kernel: a service's servers are of its VIP's family */
+	if (srv.addr.af != s->vip.af)
+		return fail(p, "server %s is %s, service %s is %s: a service's servers are "
+			    "of its VIP's family", tok[0], family_name(srv.addr.af), s->name,
+			    family_name(s->vip.af));
 	for (i = 1; i < cnt; i += 2) {
 		if (i + 1 >= cnt)
 			return fail(p, "'%s' needs a value", tok[i]);
@@ -553,7 +610,7 @@ static int parse_server(struct parse_ctx *p, struct cfg_service *s, const char *
 		}
 	}
 	for (k = 0; k < s->nservers; k++)
-		if (s->servers[k].addr.s_addr == srv.addr.s_addr)
+		if (ipaddr_eq(&s->servers[k].addr, &srv.addr))
 			return fail(p, "duplicate server %s (first on line %d)", tok[0],
 				    s->servers[k].line);
 	n = realloc(s->servers, (s->nservers + 1) * sizeof(*n));
@@ -633,7 +690,7 @@ static int start_service(struct parse_ctx *p, const char *section)
 
 	snprintf(buf, sizeof(buf), "%s", section);
 	cnt = tokenize(buf, tok, ARRAY_SIZE(tok));
-	if (cnt < 2 || parse_unicast(tok[1], &s.vip))
+	if (cnt < 2 || parse_unicast_any(tok[1], &s.vip))
 		return fail(p, "[%s]: expected [service VIP] or [service VIP tcp|udp PORT]",
 			    section);
 	if (cnt == 4) {
@@ -801,10 +858,11 @@ static int validate(struct parse_ctx *p)
 		return fail(p, "[node]: 'access' (access device) is required");
 	if (!c->server_dev[0])
 		return fail(p, "[node]: 'servers' (server device) is required");
-	if (!c->address.s_addr)
+	if (!c->address.af)
 		return fail(p, "[node]: 'address' (own access address) is required");
-	if (!c->nlbs_addr.s_addr)
-		return fail(p, "[node]: 'nlbs' (NLBS address) is required");
+	/* an IPv4 NLBS address, an IPv6 one, or both */
+	if (!c->nlbs_addr.s_addr && IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6))
+		return fail(p, "[node]: 'nlbs' or 'nlbs6' (NLBS address) is required");
 	if (!c->lease_ms) {
 		uint64_t l = (uint64_t)c->dead_after * c->advert_ms;
 
@@ -834,32 +892,52 @@ static int validate(struct parse_ctx *p)
 			    "lower it, or set allow-long-lease = yes", c->lease_ms,
 			    (unsigned long long)dead, (unsigned long long)(c->lease_ms - dead));
 	}
-	if (!c->node_id)
-		c->node_id = ntohl(c->address.s_addr);
+	if (!c->node_id) {
+		/* IPv4: the address; IPv6: its last 32 bits (the interface id's) */
+		c->node_id = c->address.af == AF_INET6 ? ntohl(c->address.v6.s6_addr32[3]) :
+			     ntohl(c->address.v4.s_addr);
+		if (!c->node_id) {
+			p->lineno = p->address_line;
+			return fail(p, "[node]: no node id derives from address %s (its last 32 "
+				    "bits are 0): set 'id'", ipa(&c->address));
+		}
+	}
 	p->lineno = p->peer_line;
 	if (!p->peer_line)
 		return fail(p, "missing [peer] section");
-	if (!c->peer.s_addr)
+	if (!c->peer.af)
 		return fail(p, "[peer]: 'address' is required");
-	if (c->peer.s_addr == c->address.s_addr)
+	if (ipaddr_eq(&c->peer, &c->address))
 		return fail(p, "[peer]: address equals [node] address");
+	/* a path's ends are of one family: the heartbeats go from one to the other */
+	if (c->peer.af != c->address.af) {
+		p->lineno = p->peer_addr_line;
+		return fail(p, "[peer] address %s is %s, [node] address %s is %s: a heartbeat "
+			    "path's two ends must be of one family", ipa(&c->peer),
+			    family_name(c->peer.af), ipa(&c->address), family_name(c->address.af));
+	}
 	/* the second heartbeat path: both ends, four distinct addresses */
-	if (!!c->address2.s_addr != !!c->peer2.s_addr) {
-		p->lineno = c->address2.s_addr ? p->address2_line : p->peer2_line;
+	if (!!c->address2.af != !!c->peer2.af) {
+		p->lineno = c->address2.af ? p->address2_line : p->peer2_line;
 		return fail(p, "a second heartbeat path needs both [node] address2 and "
 			    "[peer] address2");
 	}
-	if (c->address2.s_addr) {
-		struct in_addr a[4] = { c->address, c->peer, c->address2, c->peer2 };
+	if (c->address2.af) {
+		struct ipaddr a[4] = { c->address, c->peer, c->address2, c->peer2 };
 		int i, j;
 
 		p->lineno = p->peer2_line > p->address2_line ? p->peer2_line : p->address2_line;
+		if (c->peer2.af != c->address2.af)
+			return fail(p, "[peer] address2 %s is %s, [node] address2 %s is %s: a "
+				    "heartbeat path's two ends must be of one family",
+				    ipa(&c->peer2), family_name(c->peer2.af), ipa(&c->address2),
+				    family_name(c->address2.af));
 		for (i = 0; i < 4; i++)
 			for (j = i + 1; j < 4; j++)
-				if (a[i].s_addr == a[j].s_addr)
+				if (ipaddr_eq(&a[i], &a[j]))
 					return fail(p, "address2: [node] and [peer] address and "
 						    "address2 must be four different addresses "
-						    "(%s twice)", ip4(a[i]));
+						    "(%s twice)", ipa(&a[i]));
 	}
 	if (!c->key_file[0])
 		return fail(p, "[peer]: 'key-file' is required");
@@ -997,6 +1075,18 @@ static void fp_u32(crypto_generichash_state *st, uint32_t v)
 	fp_put(st, b, sizeof(b));
 }
 
+/* IPv4: the 4 bytes as before IPv6 (a pair of IPv4-only configurations keeps
+ * its fingerprint); IPv6: a marker, then the 16 bytes. */
+static void fp_addr(crypto_generichash_state *st, const struct ipaddr *a)
+{
+	if (a->af == AF_INET6) {
+		fp_put(st, "ip6", 3);
+		fp_put(st, &a->v6, sizeof(a->v6));
+	} else {
+		fp_u32(st, ntohl(a->v4.s_addr));
+	}
+}
+
 static uint32_t fp_final(crypto_generichash_state *st)
 {
 	uint8_t h[crypto_generichash_BYTES_MIN];
@@ -1009,10 +1099,10 @@ static int svc_cmp(const void *a, const void *b)
 {
 	const struct cfg_service *x = *(const struct cfg_service *const *)a;
 	const struct cfg_service *y = *(const struct cfg_service *const *)b;
-	uint32_t xv = ntohl(x->vip.s_addr), yv = ntohl(y->vip.s_addr);
+	int r = ipaddr_cmp(&x->vip, &y->vip);
 
-	if (xv != yv)
-		return xv < yv ? -1 : 1;
+	if (r)
+		return r;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
 	return x->port < y->port ? -1 : x->port > y->port;
@@ -1020,10 +1110,8 @@ static int svc_cmp(const void *a, const void *b)
 
 static int srv_cmp(const void *a, const void *b)
 {
-	uint32_t x = ntohl((*(const struct cfg_server *const *)a)->addr.s_addr);
-	uint32_t y = ntohl((*(const struct cfg_server *const *)b)->addr.s_addr);
-
-	return x < y ? -1 : x > y;
+	return ipaddr_cmp(&(*(const struct cfg_server *const *)a)->addr,
+			  &(*(const struct cfg_server *const *)b)->addr);
 }
 
 static void fp_service(crypto_generichash_state *st, const struct cfg_service *s)
@@ -1031,7 +1119,7 @@ static void fp_service(crypto_generichash_state *st, const struct cfg_service *s
 	const struct cfg_server **srv;
 	size_t i;
 
-	fp_u32(st, ntohl(s->vip.s_addr));
+	fp_addr(st, &s->vip);
 	fp_u32(st, (uint32_t)s->proto << 16 | s->port);
 	fp_u32(st, s->table_size);
 	fp_u32(st, s->nodest_set ? s->nodest : NODEST_MOVE);
@@ -1044,7 +1132,7 @@ static void fp_service(crypto_generichash_state *st, const struct cfg_service *s
 	for (i = 0; i < s->nservers; i++) {
 		const struct cfg_server *v = srv ? srv[i] : &s->servers[i];
 
-		fp_u32(st, ntohl(v->addr.s_addr));
+		fp_addr(st, &v->addr);
 		fp_u32(st, v->weight);
 		fp_u32(st, v->has_mac);
 		fp_put(st, v->has_mac ? v->mac : (const uint8_t[6]){ 0 }, 6);

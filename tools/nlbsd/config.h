@@ -46,7 +46,7 @@ enum nodest { NODEST_MOVE, NODEST_DROP };
 
 struct check_spec {
 	enum check_type type;
-	struct in_addr addr;	/* target: server address or reachability target */
+	struct ipaddr addr;	/* target: server address or reachability target */
 	uint16_t port;		/* 0: the service port (tcp/http/dns) */
 	uint16_t status;	/* http: expected status, 0: any 2xx or 3xx */
 	char path[128];		/* http */
@@ -58,7 +58,7 @@ struct check_spec {
 };
 
 struct cfg_server {
-	struct in_addr addr;
+	struct ipaddr addr;	/* the service's family */
 	uint32_t weight;
 	bool has_mac;
 	uint8_t mac[6];
@@ -66,7 +66,7 @@ struct cfg_server {
 };
 
 struct cfg_service {
-	struct in_addr vip;
+	struct ipaddr vip;	/* IPv4 or IPv6; its servers are of the same family */
 	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, 0: whole VIP */
 	uint16_t port;
 	struct check_spec check;	/* template; addr filled per server */
@@ -79,7 +79,7 @@ struct cfg_service {
 	struct cfg_server *servers;
 	size_t nservers;
 	int line;
-	char name[64];		/* "198.51.100.10 tcp 80" */
+	char name[64];		/* "198.51.100.10 tcp 80", "2001:db8:100::10 tcp 80" */
 };
 
 struct nlbsd_config {
@@ -88,10 +88,16 @@ struct nlbsd_config {
 	/* [node] */
 	char access_dev[IF_NAMESIZE];
 	char server_dev[IF_NAMESIZE];
-	struct in_addr address;		/* own access-subnet address */
-	struct in_addr address2;	/* a second heartbeat path: ours; 0: none */
+	/*
+	 * Heartbeat (and flow sync) addresses, IPv4 or IPv6; a path's two
+	 * ends are of one family (af 0: no second path).
+	 */
+	struct ipaddr address;		/* own access-subnet address */
+	struct ipaddr address2;		/* a second heartbeat path: ours; af 0: none */
 	struct in_addr nlbs_addr;
-	uint32_t node_id;		/* default: derived from address */
+	struct in6_addr nlbs_addr6;	/* nlbs6: IPv6 NLBS address, :: if none */
+	uint32_t node_id;		/* default: derived from address (IPv6: its
+					 * last 32 bits) */
 	uint8_t priority;
 	bool preempt;
 	uint32_t preempt_delay_ms;
@@ -108,8 +114,8 @@ struct nlbsd_config {
 	char control_socket[NLBSD_CONTROL_MAX];	/* nlbsd status; "": none */
 
 	/* [peer] */
-	struct in_addr peer;
-	struct in_addr peer2;		/* a second heartbeat path: the peer's */
+	struct ipaddr peer;
+	struct ipaddr peer2;		/* a second heartbeat path: the peer's */
 	uint16_t port;
 	char key_file[PATH_MAX];
 	uint8_t key[NLBSD_KEY_BYTES];

@@ -51,7 +51,7 @@
  */
 struct hb_path {
 	struct loop_fd lf;
-	struct in_addr local, peer;
+	struct ipaddr local, peer;	/* of one family */
 	bool connected;
 	uint64_t rx_ms;		/* last authentic heartbeat on it */
 	bool silent;		/* logged as silent (with two paths) */
@@ -210,16 +210,13 @@ static uint8_t own_prio(void)
  */
 static int path_send(struct hb_path *p, const void *buf, size_t len)
 {
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_addr = p->peer,
-		.sin_port = htons(ha.cfg->port),
-	};
+	struct sockaddr_storage to;
+	socklen_t tl = ipaddr_sockaddr(&p->peer, ha.cfg->port, &to);
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
 		if (p->connected ? send(p->lf.fd, buf, len, 0) >= 0 :
-		    sendto(p->lf.fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) >= 0)
+		    sendto(p->lf.fd, buf, len, 0, (struct sockaddr *)&to, tl) >= 0)
 			return 0;
 		if (errno != ECONNREFUSED)
 			break;
@@ -264,7 +261,7 @@ static void send_hb(uint8_t flags)
 		if (path_send(p, buf, sizeof(buf)) < 0) {
 			ha.tx_err++;
 			p->tx_err++;
-			log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", ip4(p->peer),
+			log_rl(&ha.rl_tx, LOG_LVL_WARN, "heartbeat to %s: %s", ipa(&p->peer),
 			       strerror(errno));
 			continue;
 		}
@@ -451,7 +448,7 @@ static void reach_changed(struct checker *ck)
 
 static bool same_target(const struct check_spec *a, const struct check_spec *b)
 {
-	return a->type == b->type && a->addr.s_addr == b->addr.s_addr && a->port == b->port &&
+	return a->type == b->type && ipaddr_eq(&a->addr, &b->addr) && a->port == b->port &&
 	       a->status == b->status && !strcmp(a->path, b->path) &&
 	       !strcmp(a->name, b->name) && a->interval_ms == b->interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall;
@@ -479,7 +476,7 @@ static void start_targets(const struct nlbsd_config *c)
 
 		ck->spec = c->targets[i];
 		snprintf(ck->label, sizeof(ck->label), "target %s %s",
-			 check_type_name(ck->spec.type), ip4(ck->spec.addr));
+			 check_type_name(ck->spec.type), ipa(&ck->spec.addr));
 		ck->changed = reach_changed;
 		checker_start(ck, 0);
 		for (j = 0; j < nold; j++) {
@@ -515,7 +512,8 @@ static void evaluate(void)
 		.healthy = ha.devices_ok && ha.reach_ok && ha.kernel_ok,
 		.unproven = ha.reach_unknown,
 		.prio = own_prio(),
-		.addr = ntohl(c->address.s_addr),
+		/* the tie-break: the lower address wins (either family) */
+		.addr = ipaddr_cmp(&c->address, &c->peer) > 0,
 		.preempt = c->preempt,
 		.preempt_delay_over = !c->preempt_delay_ms ||
 				      (ha.preempt_since &&
@@ -526,7 +524,7 @@ static void evaluate(void)
 		.peer_leaving = ha.peer_leaving,
 		.peer_deaf = ha.peer_deaf,
 		.peer_prio = ha.peer_prio,
-		.peer_addr = ntohl(c->peer.s_addr),
+		.peer_addr = ipaddr_cmp(&c->address, &c->peer) < 0,
 	};
 	struct elect_out out;
 
@@ -596,7 +594,7 @@ static void peer_dead(struct timer *t)
 	drain();
 	if (now_ms() - ha.peer_rx_ms < dead_ms())
 		return;		/* heard meanwhile: the timer was re-armed */
-	log_info("peer %s silent for %u intervals (%llu ms)", ip4(ha.cfg->peer),
+	log_info("peer %s silent for %u intervals (%llu ms)", ipa(&ha.cfg->peer),
 		 ha.cfg->dead_after, (unsigned long long)dead_ms());
 	evaluate();
 }
@@ -681,7 +679,7 @@ static void check_arp_conflicts(void)
 		       "ARP conflict: another MAC announced the NLBS address %s while we are "
 		       "active (%llu new, %llu so far): two nodes answer for it (peer %s: %s%s)",
 		       ip4(ha.cfg->nlbs_addr), (unsigned long long)(v - ha.arp_conflicts),
-		       (unsigned long long)v, ip4(ha.cfg->peer), state_name(ha.peer_state),
+		       (unsigned long long)v, ipa(&ha.cfg->peer), state_name(ha.peer_state),
 		       ha_peer_alive() ? "" : ", silent");
 	ha.arp_conflicts = v;
 	ha.arp_known = true;
@@ -709,11 +707,11 @@ static void check_paths(void)
 		p->silent = silent;
 		if (silent)
 			log_warn("heartbeat path %u (%s -> %s): nothing heard for %llu ms%s", i + 1,
-				 ip4(p->local), ip4(p->peer), (unsigned long long)(now - p->rx_ms),
+				 ipa(&p->local), ipa(&p->peer), (unsigned long long)(now - p->rx_ms),
 				 ha_peer_alive() ? ": the peer is heard on the other path" : "");
 		else
 			log_info("heartbeat path %u (%s -> %s) delivers again", i + 1,
-				 ip4(p->local), ip4(p->peer));
+				 ipa(&p->local), ipa(&p->peer));
 	}
 }
 
@@ -816,11 +814,11 @@ static void check_deaf(const struct hb_msg *m)
 		if (unconfirmed) {
 			ha.unconfirmed_count++;
 			log_warn("peer %s has not heard us in the %llu ms since %s (a one-way loss, "
-				 "or a recording of it replayed): taken for dead", ip4(ha.cfg->peer),
+				 "or a recording of it replayed): taken for dead", ipa(&ha.cfg->peer),
 				 (unsigned long long)(now - since),
 				 since == ha.start_ms ? "we started" : "its present life began");
 		} else {
-			log_info("peer %s hears us", ip4(ha.cfg->peer));
+			log_info("peer %s hears us", ipa(&ha.cfg->peer));
 		}
 	}
 	if (!deaf)
@@ -836,12 +834,12 @@ static void check_deaf(const struct hb_msg *m)
 		ha.deaf_count++;
 		ha.deaf_since = now;
 		log_warn("one-way heartbeat loss: peer %s does not hear us (it last heard us %u ms "
-			 "ago, sequence %llu of %llu): yielding to it", ip4(ha.cfg->peer),
+			 "ago, sequence %llu of %llu): yielding to it", ipa(&ha.cfg->peer),
 			 m->echo_age_ms, (unsigned long long)m->echo_seq,
 			 (unsigned long long)ha.seq);
 	} else {
 		log_info("peer %s hears us again (one-way loss over after %llu ms)",
-			 ip4(ha.cfg->peer), (unsigned long long)(now - ha.deaf_since));
+			 ipa(&ha.cfg->peer), (unsigned long long)(now - ha.deaf_since));
 	}
 }
 
@@ -875,26 +873,26 @@ static void accept_hb(const struct hb_msg *m, struct hb_path *path)
 		ha.rx_reordered++;
 		path->rx_ms = now_ms();
 		path->rx++;
-		log_dbg("heartbeat from %s: %s", ip4(c->peer), hb_result_str(r));
+		log_dbg("heartbeat from %s: %s", ipa(&c->peer), hb_result_str(r));
 		return;
 	}
 	if (r != HB_OK) {
 		ha.rx_replay++;
 		log_rl(r == HB_ERR_REPLAY ? &ha.rl_replay : &ha.rl_stale, LOG_LVL_WARN,
 		       "heartbeat from %s ignored: %s (%lu so far)",
-		       ip4(c->peer), hb_result_str(r), ha.rx_replay);
+		       ipa(&c->peer), hb_result_str(r), ha.rx_replay);
 		return;
 	}
 	ha.rx_ok++;
 	path->rx_ms = now_ms();
 	path->rx++;
 	if (restarted) {
-		log_info("peer %s restarted (new epoch)", ip4(c->peer));
+		log_info("peer %s restarted (new epoch)", ipa(&c->peer));
 		relay_peer_restarted();
 	}
 	if (m->epoch != ha.peer_epoch_saved) {
 		/* after our own restart, its older lives are stale at once */
-		int ret = peer_epoch_save(c->state_file, ip4(c->peer), m->epoch);
+		int ret = peer_epoch_save(c->state_file, ipa(&c->peer), m->epoch);
 
 		if (ret < 0)
 			log_rl(&ha.rl_kern, LOG_LVL_WARN, "state-file %s.peer: %s", c->state_file,
@@ -924,7 +922,7 @@ static void accept_hb(const struct hb_msg *m, struct hb_path *path)
 	}
 	if (m->state != ha.peer_state || m->priority != ha.peer_prio ||
 	    !!(m->flags & HB_F_LEAVING) != ha.peer_leaving)
-		log_info("peer %s: %s, priority %u%s", ip4(c->peer), state_name(m->state),
+		log_info("peer %s: %s, priority %u%s", ipa(&c->peer), state_name(m->state),
 			 m->priority, m->flags & HB_F_LEAVING ? ", leaving" : "");
 	if (m->state != ha.peer_state)
 		ha.peer_prev_state = ha.peer_state;
@@ -961,14 +959,18 @@ static void heard(void)
 		relay_want("stepped down after a split");
 }
 
-/* The TTL a datagram arrived with (IP_RECVTTL), -1 if not said. */
+/*
+ * The TTL (IPv6: hop limit) a datagram arrived with (IP_RECVTTL,
+ * IPV6_RECVHOPLIMIT), -1 if not said.
+ */
 static int rx_ttl(struct msghdr *mh)
 {
 	struct cmsghdr *cm;
 	int ttl;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL &&
+		if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+		     (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
 			return ttl;
@@ -1003,7 +1005,8 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 {
 	const struct nlbsd_config *c = ha.cfg;
 	struct hb_path *p = lf == &ha.srx ? &ha.path[0] : container_of(lf, struct hb_path, lf);
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
+	struct ipaddr fa;
 	/* heartbeats and sync datagrams (at most SYNC_MAX_LEN) */
 	static uint8_t buf[2048];
 	union {
@@ -1036,11 +1039,11 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 		}
 		reads++;
 		/* only while not connected (the kernel filters once it is) */
-		if (from.sin_addr.s_addr != p->peer.s_addr) {
+		if (!ipaddr_from_sockaddr(&fa, &from) || !ipaddr_eq(&fa, &p->peer)) {
 			ha.rx_foreign++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat port: datagram from %s, not the peer, ignored (%lu so far)",
-			       ip4(from.sin_addr), ha.rx_foreign);
+			       ipa(&fa), ha.rx_foreign);
 			continue;
 		}
 		/* on-link only (GTSM): IP_MINTTL does not apply to UDP before 6.x */
@@ -1049,7 +1052,7 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 			ha.rx_ttl++;
 			log_rl(&ha.rl_ttl, LOG_LVL_WARN,
 			       "heartbeat port: datagram from %s with TTL %d, not 255 (not from "
-			       "the link), ignored (%lu so far)", ip4(from.sin_addr), ttl, ha.rx_ttl);
+			       "the link), ignored (%lu so far)", ipa(&fa), ttl, ha.rx_ttl);
 			continue;
 		}
 		if (sync_is_sync(buf, n)) {
@@ -1060,31 +1063,31 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 		if (r == HB_ERR_V1) {
 			ha.rx_v1++;
 			log_rl(&ha.rl_v1, LOG_LVL_ERR, "heartbeat from %s: %s (%lu so far)",
-			       ip4(from.sin_addr), hb_result_str(r), ha.rx_v1);
+			       ipa(&fa), hb_result_str(r), ha.rx_v1);
 			continue;
 		}
 		if (r == HB_ERR_AUTH) {
 			ha.rx_auth++;
 			log_rl(&ha.rl_auth, LOG_LVL_WARN,
-			       "heartbeat from %s: %s (%lu so far)", ip4(from.sin_addr),
+			       "heartbeat from %s: %s (%lu so far)", ipa(&fa),
 			       hb_result_str(r), ha.rx_auth);
 			continue;
 		}
 		if (r != HB_OK) {
 			ha.rx_bad++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN, "heartbeat from %s: %s (%lu so far)",
-			       ip4(from.sin_addr), hb_result_str(r), ha.rx_bad);
+			       ipa(&fa), hb_result_str(r), ha.rx_bad);
 			continue;
 		}
 		if (m.node_id == c->node_id) {
 			ha.rx_bad++;
 			log_rl(&ha.rl_bad, LOG_LVL_WARN,
 			       "heartbeat from %s carries our own node id %u: check [node] id",
-			       ip4(from.sin_addr), m.node_id);
+			       ipa(&fa), m.node_id);
 			continue;
 		}
 		if (by_next != ha.peer_next_key) {
-			log_info("peer %s signs its heartbeats with the key of %s", ip4(c->peer),
+			log_info("peer %s signs its heartbeats with the key of %s", ipa(&c->peer),
 				 by_next ? "next-key-file (a key rotation)" : "key-file");
 			ha.peer_next_key = by_next;
 		}
@@ -1099,31 +1102,48 @@ static void hb_readable(struct loop_fd *lf, uint32_t events)
 	heard();
 }
 
-/* Bound to @local and the heartbeat port (beside the others on it). */
-static int open_socket(const struct nlbsd_config *c, struct in_addr local, bool hb)
+/*
+ * The socket options of a heartbeat socket of family @af: free bind
+ * (our address may not be there yet), DSCP CS6, on-link only both ways
+ * (GTSM, RFC 5082: sent with TTL / hop limit 255, 255 wanted).
+ */
+static void sock_opts(int fd, int af)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr = local,
-		.sin_port = htons(c->port),
-	};
-	int one = 1, tos = 0xc0, prio = 6, rcvbuf = (hb ? 1 : 4) << 20, ttl = 255, fd;
+	int one = 1, tos = 0xc0, prio = 6, ttl = 255;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	if (af == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		return;
+	}
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	setsockopt(fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl));
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+}
+
+/* Bound to @local and the heartbeat port (beside the others on it). */
+static int open_socket(const struct nlbsd_config *c, const struct ipaddr *local, bool hb)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = ipaddr_sockaddr(local, c->port, &ss);
+	int one = 1, rcvbuf = (hb ? 1 : 4) << 20, fd;
+
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* sync: room for a resync's bursts; heartbeats: for a flood's backlog */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
-	/* on-link only, both ways (GTSM, RFC 5082): sent with 255, 255 wanted */
-	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-	setsockopt(fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl));
-	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	sock_opts(fd, ss.ss_family);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -1138,18 +1158,15 @@ static int open_socket(const struct nlbsd_config *c, struct in_addr local, bool 
  * address not assigned yet. The socket then works unconnected, the source
  * checked by hb_readable(), and the connect is tried again at every tick.
  */
-static bool try_connect(int fd, struct in_addr peer, uint16_t port, struct ratelimit *rl)
+static bool try_connect(int fd, const struct ipaddr *peer, uint16_t port, struct ratelimit *rl)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr = peer,
-		.sin_port = htons(port),
-	};
+	struct sockaddr_storage ss;
+	socklen_t sl = ipaddr_sockaddr(peer, port, &ss);
 
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
 		return true;
 	log_rl(rl, LOG_LVL_WARN, "heartbeat socket: connect to %s: %s (unconnected until it "
-	       "succeeds: the source of each datagram checked here)", ip4(peer), strerror(errno));
+	       "succeeds: the source of each datagram checked here)", ipa(peer), strerror(errno));
 	return false;
 }
 
@@ -1162,14 +1179,14 @@ static void connect_paths(void)
 	for (i = 0; i < ha.npaths; i++) {
 		p = &ha.path[i];
 		if (p->lf.fd >= 0 && !p->connected) {
-			p->connected = try_connect(p->lf.fd, p->peer, c->port, &p->rl_conn);
+			p->connected = try_connect(p->lf.fd, &p->peer, c->port, &p->rl_conn);
 			if (p->connected && p->rl_conn.last_ms)
-				log_info("heartbeat socket: connected to %s:%u", ip4(p->peer),
-					 c->port);
+				log_info("heartbeat socket: connected to %s",
+					 ipa_port(&p->peer, c->port));
 		}
 	}
 	if (ha.srx.fd >= 0 && !ha.srx_connected)
-		ha.srx_connected = try_connect(ha.srx.fd, c->peer, 0, &ha.rl_srx);
+		ha.srx_connected = try_connect(ha.srx.fd, &c->peer, 0, &ha.rl_srx);
 }
 
 static void close_lf(struct loop_fd *lf)
@@ -1197,18 +1214,18 @@ static void close_sockets(void)
  */
 static int set_sockets(const struct nlbsd_config *c)
 {
-	struct in_addr local[HB_PATHS] = { c->address, c->address2 };
-	struct in_addr peer[HB_PATHS] = { c->peer, c->peer2 };
-	int fd[HB_PATHS + 1], n = c->peer2.s_addr ? 2 : 1, i, ret = 0;
+	struct ipaddr local[HB_PATHS] = { c->address, c->address2 };
+	struct ipaddr peer[HB_PATHS] = { c->peer, c->peer2 };
+	int fd[HB_PATHS + 1], n = c->peer2.af ? 2 : 1, i, ret = 0;
 
 	for (i = 0; i <= n; i++)
 		fd[i] = -1;
 	for (i = 0; i < n && ret >= 0; i++)
-		ret = fd[i] = open_socket(c, local[i], true);
+		ret = fd[i] = open_socket(c, &local[i], true);
 	if (ret >= 0)
-		ret = fd[n] = open_socket(c, c->address, false);
+		ret = fd[n] = open_socket(c, &c->address, false);
 	if (ret < 0) {
-		log_err("heartbeat socket %s:%u: %s", ip4(local[i ? i - 1 : 0]), c->port,
+		log_err("heartbeat socket %s: %s", ipa_port(&local[i ? i - 1 : 0], c->port),
 			strerror(-ret));
 		for (i = 0; i <= n; i++)
 			if (fd[i] >= 0)
@@ -1434,23 +1451,23 @@ int ha_start(const struct nlbsd_config *c)
 		log_err("%s", kern_error());
 		ha.kernel_retry_ms = now + 1000;
 	}
-	log_info("node %s priority %u, peer %s:%u, advert %u ms, dead after %u, lease %u ms%s",
-		 ip4(c->address), c->priority, ip4(c->peer), c->port, c->advert_ms,
+	log_info("node %s priority %u, peer %s, advert %u ms, dead after %u, lease %u ms%s",
+		 ipa(&c->address), c->priority, ipa_port(&c->peer, c->port), c->advert_ms,
 		 c->dead_after, c->lease_ms, kern_dry() ? ", no kernel (dry run)" : "");
-	if (c->peer2.s_addr)
-		log_info("second heartbeat path: %s -> %s:%u", ip4(c->address2), ip4(c->peer2),
-			 c->port);
+	if (c->peer2.af)
+		log_info("second heartbeat path: %s -> %s", ipa(&c->address2),
+			 ipa_port(&c->peer2, c->port));
 	run_scripts(ST_INIT, ST_INIT, "started");
 	relay_start(c, ha.epoch);
 	/* the peer's last life we know of: anything older is a replay */
-	ret = peer_epoch_load(c->state_file, ip4(c->peer), &ha.peer_epoch_saved);
+	ret = peer_epoch_load(c->state_file, ipa(&c->peer), &ha.peer_epoch_saved);
 	if (ret < 0)
 		log_warn("state-file %s.peer: %s", c->state_file, strerror(-ret));
 	if (ha.peer_epoch_saved) {
 		ha.replay = (struct hb_replay){ .valid = 1, .epoch = ha.peer_epoch_saved };
 		relay_peer_epoch(ha.peer_epoch_saved);
 		log_info("peer %s: its heartbeats of epochs before %llu are stale (state-file)",
-			 ip4(c->peer), (unsigned long long)ha.peer_epoch_saved);
+			 ipa(&c->peer), (unsigned long long)ha.peer_epoch_saved);
 	}
 	start_targets(c);
 	check_devices();
@@ -1466,9 +1483,9 @@ int ha_reload(const struct nlbsd_config *c)
 {
 	const struct nlbsd_config *old = ha.cfg;
 
-	if (c->address.s_addr != old->address.s_addr || c->port != old->port ||
-	    c->peer.s_addr != old->peer.s_addr || c->address2.s_addr != old->address2.s_addr ||
-	    c->peer2.s_addr != old->peer2.s_addr) {
+	if (!ipaddr_eq(&c->address, &old->address) || c->port != old->port ||
+	    !ipaddr_eq(&c->peer, &old->peer) || !ipaddr_eq(&c->address2, &old->address2) ||
+	    !ipaddr_eq(&c->peer2, &old->peer2)) {
 		if (set_sockets(c) < 0) {
 			ha.cfg = old;
 			return -1;
@@ -1480,7 +1497,9 @@ int ha_reload(const struct nlbsd_config *c)
 		ha.hold = ST_INIT;
 	}
 	if (strcmp(c->access_dev, old->access_dev) || strcmp(c->server_dev, old->server_dev) ||
-	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr || c->garp_count != old->garp_count ||
+	    c->nlbs_addr.s_addr != old->nlbs_addr.s_addr ||
+	    memcmp(&c->nlbs_addr6, &old->nlbs_addr6, sizeof(c->nlbs_addr6)) ||
+	    c->garp_count != old->garp_count ||
 	    c->garp_interval_ms != old->garp_interval_ms || c->hash_seed != old->hash_seed) {
 		if (kern_config(c) < 0) {
 			log_err("%s", kern_error());
@@ -1490,7 +1509,7 @@ int ha_reload(const struct nlbsd_config *c)
 	}
 	config_fingerprint(c, ha.fp);
 	ha.fp_match = -1;	/* compared (and logged) at the next heartbeat */
-	if (c->peer.s_addr != old->peer.s_addr) {
+	if (!ipaddr_eq(&c->peer, &old->peer)) {
 		memset(&ha.replay, 0, sizeof(ha.replay));
 		ha.heard_epoch = ha.heard_seq = 0;
 		ha.peer_epoch_saved = 0;
@@ -1560,7 +1579,7 @@ void ha_status(FILE *f)
 	fprintf(f, "healthy: %s (devices %s, reachability %s)\n",
 		yesno(ha.devices_ok && ha.reach_ok && ha.kernel_ok), ha.devices_ok ? "up" : "down",
 		!ha.reach_ok ? "failed" : ha.reach_unknown ? "not known yet" : "ok");
-	fprintf(f, "peer: %s\n", ip4(c->peer));
+	fprintf(f, "peer: %s\n", ipa(&c->peer));
 	fprintf(f, "peer-state: %s%s\n", state_name(ha.peer_state),
 		ha.peer_leaving ? " (leaving)" : "");
 	fprintf(f, "peer-priority: %u\n", ha.peer_prio);
@@ -1592,9 +1611,9 @@ void ha_status(FILE *f)
 	for (i = 0; i < ha.npaths; i++) {
 		const struct hb_path *p = &ha.path[i];
 
-		fprintf(f, "heartbeat-path: %zu %s", i + 1, ip4(p->local));
-		fprintf(f, " -> %s:%u, %s, last heard %llu ms ago%s, tx %lu (errors %lu, "
-			"port unreachable %lu), rx %lu\n", ip4(p->peer), c->port,
+		fprintf(f, "heartbeat-path: %zu %s", i + 1, ipa(&p->local));
+		fprintf(f, " -> %s, %s, last heard %llu ms ago%s, tx %lu (errors %lu, "
+			"port unreachable %lu), rx %lu\n", ipa_port(&p->peer, c->port),
 			p->connected ? "connected" : "not connected", (unsigned long long)(now - p->rx_ms),
 			p->silent ? " (silent)" : "", p->tx, p->tx_err, p->refused, p->rx);
 	}
@@ -1618,7 +1637,7 @@ void ha_dump(void)
 		 "tx %lu (err %lu), rx ok %lu, auth fail %lu, replay %lu, reordered %lu, bad %lu, "
 		 "foreign %lu",
 		 state_name(ha.state), (unsigned long long)(now_ms() - ha.state_since),
-		 ip4(ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
+		 ipa(&ha.cfg->peer), state_name(ha.peer_state), ha.peer_prio,
 		 (unsigned long long)(now_ms() - ha.peer_rx_ms), ha.tx, ha.tx_err, ha.rx_ok,
 		 ha.rx_auth, ha.rx_replay, ha.rx_reordered, ha.rx_bad, ha.rx_foreign);
 	relay_dump();

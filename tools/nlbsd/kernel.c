@@ -160,9 +160,16 @@ int kern_config(const struct nlbsd_config *c)
 	if (dry)
 		return 0;
 	NEED_REQ("config set");
-	kc.nlbs_addr = c->nlbs_addr.s_addr;
-	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX) |
-		     NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	kc.present = NLBS_BIT(NLBS_A_ACCESS_IFINDEX) | NLBS_BIT(NLBS_A_SERVER_IFINDEX);
+	/* either NLBS address may be left out (IPv4 only, IPv6 only) */
+	if (c->nlbs_addr.s_addr) {
+		kc.nlbs_addr = c->nlbs_addr.s_addr;
+		kc.present |= NLBS_BIT(NLBS_A_NLBS_ADDR_BE);
+	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6)) {
+		memcpy(kc.nlbs_addr6, &c->nlbs_addr6, 16);
+		kc.present |= NLBS_BIT(NLBS_A_NLBS_ADDR6);
+	}
 	if (c->garp_count_set) {
 		kc.garp_count = c->garp_count;
 		kc.present |= NLBS_BIT(NLBS_A_GARP_COUNT);
@@ -193,7 +200,9 @@ int kern_config_matches(const struct nlbsd_config *c)
 	       (kc.present & NLBS_BIT(NLBS_A_SERVER_IFINDEX)) &&
 	       kc.access_ifindex == if_nametoindex(c->access_dev) &&
 	       kc.server_ifindex == if_nametoindex(c->server_dev) &&
-	       kc.nlbs_addr == c->nlbs_addr.s_addr;
+	       (!c->nlbs_addr.s_addr || kc.nlbs_addr == c->nlbs_addr.s_addr) &&
+	       (IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6) ||
+		!memcmp(kc.nlbs_addr6, &c->nlbs_addr6, 16));
 }
 
 int kern_state(int state, uint32_t lease_ms, bool announce)
@@ -236,11 +245,52 @@ int kern_stat(unsigned int attr, uint64_t *val)
 	return 0;
 }
 
+/* The address of a service or server the kernel reported. */
+static struct ipaddr nl_vip(const struct nlbs_service *svc)
+{
+	struct ipaddr a = { .af = AF_INET, .v4.s_addr = svc->vip };
+
+	if (svc->present & NLBS_BIT(NLBS_SVC_A_VIP6)) {
+		a.af = AF_INET6;
+		memcpy(&a.v6, svc->vip6, 16);
+	}
+	return a;
+}
+
+static struct ipaddr nl_srv(const struct nlbs_server *srv)
+{
+	struct ipaddr a = { .af = AF_INET, .v4.s_addr = srv->addr };
+
+	if (srv->present & NLBS_BIT(NLBS_SRV_A_ADDR6)) {
+		a.af = AF_INET6;
+		memcpy(&a.v6, srv->addr6, 16);
+	}
+	return a;
+}
+
+/* An NLBS_A_SERVER nest's address: ADDR_BE or ADDR6. */
+static void set_nl_srv(struct nlbs_server *srv, const struct ipaddr *a)
+{
+	if (a->af == AF_INET6) {
+		srv->present |= NLBS_BIT(NLBS_SRV_A_ADDR6);
+		memcpy(srv->addr6, &a->v6, 16);
+	} else {
+		srv->present |= NLBS_BIT(NLBS_SRV_A_ADDR_BE);
+		srv->addr = a->v4.s_addr;
+	}
+}
+
 static void to_nl_service(const struct cfg_service *s, struct nlbs_service *ns)
 {
 	memset(ns, 0, sizeof(*ns));
-	ns->present = NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO);
-	ns->vip = s->vip.s_addr;
+	if (s->vip.af == AF_INET6) {
+		ns->present = NLBS_BIT(NLBS_SVC_A_VIP6);
+		memcpy(ns->vip6, &s->vip.v6, 16);
+	} else {
+		ns->present = NLBS_BIT(NLBS_SVC_A_VIP_BE);
+		ns->vip = s->vip.v4.s_addr;
+	}
+	ns->present |= NLBS_BIT(NLBS_SVC_A_PROTO);
 	ns->proto = s->proto;
 	if (s->proto) {
 		ns->port = s->port;
@@ -298,7 +348,7 @@ struct prune_ctx {
 	const struct nlbsd_config *c;
 	const struct cfg_service *svc;	/* server dump: the configured service */
 	struct nlbs_service *stale;	/* services to delete */
-	struct in_addr *stale_srv;	/* servers of svc to delete */
+	struct ipaddr *stale_srv;	/* servers of svc to delete */
 	size_t n, cap;
 	int err;
 };
@@ -321,12 +371,13 @@ static bool grow(void **arr, size_t n, size_t *cap, size_t size)
 static int prune_cb(const struct nlbs_service *svc, void *data)
 {
 	struct prune_ctx *p = data;
+	struct ipaddr vip = nl_vip(svc);
 	size_t i;
 
 	for (i = 0; i < p->c->nservices; i++) {
 		const struct cfg_service *s = &p->c->services[i];
 
-		if (s->vip.s_addr == svc->vip && s->proto == svc->proto &&
+		if (ipaddr_eq(&s->vip, &vip) && s->proto == svc->proto &&
 		    (!s->proto || s->port == svc->port))
 			return 0;
 	}
@@ -342,17 +393,18 @@ static int prune_srv_cb(const struct nlbs_service *svc, const struct nlbs_server
 			void *data)
 {
 	struct prune_ctx *p = data;
+	struct ipaddr a = nl_srv(srv);
 	size_t i;
 
 	(void)svc;
 	for (i = 0; i < p->svc->nservers; i++)
-		if (p->svc->servers[i].addr.s_addr == srv->addr)
+		if (ipaddr_eq(&p->svc->servers[i].addr, &a))
 			return 0;
 	if (!grow((void **)&p->stale_srv, p->n, &p->cap, sizeof(*p->stale_srv))) {
 		p->err = -ENOMEM;
 		return 0;
 	}
-	p->stale_srv[p->n++].s_addr = srv->addr;
+	p->stale_srv[p->n++] = a;
 	return 0;
 }
 
@@ -363,7 +415,7 @@ static int server_op(const struct cfg_service *s, uint8_t cmd, struct nlbs_serve
 static int prune_servers(const struct cfg_service *s)
 {
 	struct prune_ctx p = { .svc = s };
-	struct nlbs_server srv = { .present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) };
+	struct nlbs_server srv;
 	struct nlbs_service ns;
 	size_t i;
 	int ret;
@@ -377,7 +429,8 @@ static int prune_servers(const struct cfg_service *s)
 	if (ret >= 0 && p.err)
 		ret = p.err;
 	for (i = 0; ret >= 0 && i < p.n; i++) {
-		srv.addr = p.stale_srv[i].s_addr;
+		memset(&srv, 0, sizeof(srv));
+		set_nl_srv(&srv, &p.stale_srv[i]);
 		ret = server_op(s, NLBS_CMD_SERVER_DEL, &srv, "server del");
 	}
 	free(p.stale_srv);
@@ -398,8 +451,9 @@ int kern_service_prune(const struct nlbsd_config *c)
 	if (ret >= 0 && p.err)
 		ret = p.err;
 	for (i = 0; ret >= 0 && i < p.n; i++) {
-		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_PROTO) |
-				      NLBS_BIT(NLBS_SVC_A_PORT);
+		/* the key only, of either family */
+		p.stale[i].present &= NLBS_BIT(NLBS_SVC_A_VIP_BE) | NLBS_BIT(NLBS_SVC_A_VIP6) |
+				      NLBS_BIT(NLBS_SVC_A_PROTO) | NLBS_BIT(NLBS_SVC_A_PORT);
 		nlh = nlbs_nl_req(req, NLBS_CMD_SERVICE_DEL, 0);
 		nlbs_put_service(nlh, &p.stale[i]);
 		ret = note(nlbs_nl_run(req, nlh, NULL, NULL), "service del");
@@ -430,11 +484,11 @@ static int server_op(const struct cfg_service *s, uint8_t cmd, struct nlbs_serve
 int kern_server_add(const struct cfg_service *s, const struct cfg_server *cs, uint32_t weight)
 {
 	struct nlbs_server srv = {
-		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) | NLBS_BIT(NLBS_SRV_A_WEIGHT),
-		.addr = cs->addr.s_addr,
+		.present = NLBS_BIT(NLBS_SRV_A_WEIGHT),
 		.weight = weight,
 	};
 
+	set_nl_srv(&srv, &cs->addr);
 	if (cs->has_mac) {
 		memcpy(srv.mac, cs->mac, 6);
 		srv.present |= NLBS_BIT(NLBS_SRV_A_MAC);
@@ -442,24 +496,22 @@ int kern_server_add(const struct cfg_service *s, const struct cfg_server *cs, ui
 	return server_op(s, NLBS_CMD_SERVER_ADD, &srv, "server add");
 }
 
-int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight)
+int kern_server_set(const struct cfg_service *s, const struct ipaddr *addr, uint32_t weight)
 {
 	struct nlbs_server srv = {
-		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) | NLBS_BIT(NLBS_SRV_A_WEIGHT),
-		.addr = addr.s_addr,
+		.present = NLBS_BIT(NLBS_SRV_A_WEIGHT),
 		.weight = weight,
 	};
 
+	set_nl_srv(&srv, addr);
 	return server_op(s, NLBS_CMD_SERVER_SET, &srv, "server set");
 }
 
-int kern_server_del(const struct cfg_service *s, struct in_addr addr)
+int kern_server_del(const struct cfg_service *s, const struct ipaddr *addr)
 {
-	struct nlbs_server srv = {
-		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE),
-		.addr = addr.s_addr,
-	};
+	struct nlbs_server srv = { 0 };
 
+	set_nl_srv(&srv, addr);
 	return server_op(s, NLBS_CMD_SERVER_DEL, &srv, "server del");
 }
 
@@ -471,7 +523,7 @@ struct stat_ctx {
 static int stat_cb(const struct nlbs_service *svc, const struct nlbs_server *srv, void *data)
 {
 	struct stat_ctx *sc = data;
-	struct in_addr a = { .s_addr = srv->addr };
+	struct ipaddr a = nl_srv(srv);
 	struct kern_srv_stats st = {
 		.packets = srv->packets,
 		.has_flows = (srv->present & NLBS_BIT(NLBS_SRV_A_ACTIVE_FLOWS)) &&
@@ -482,7 +534,7 @@ static int stat_cb(const struct nlbs_service *svc, const struct nlbs_server *srv
 
 	(void)svc;
 	if (st.has_flows || (srv->present & NLBS_BIT(NLBS_SRV_A_PACKETS)))
-		sc->cb(sc->arg, a, &st);
+		sc->cb(sc->arg, &a, &st);
 	return 0;
 }
 
@@ -508,7 +560,7 @@ static int svc_list_cb(const struct nlbs_service *svc, void *data)
 {
 	struct list_ctx *lc = data;
 	struct cfg_service key = {
-		.vip.s_addr = svc->vip,
+		.vip = nl_vip(svc),
 		.proto = svc->proto,
 		.port = svc->proto ? svc->port : 0,
 		.table_size = svc->present & NLBS_BIT(NLBS_SVC_A_TABLE_SIZE) ? svc->table_size : 0,
@@ -531,10 +583,10 @@ int kern_service_list(kern_svc_cb cb, void *arg)
 static int list_cb(const struct nlbs_service *svc, const struct nlbs_server *srv, void *data)
 {
 	struct list_ctx *lc = data;
-	struct in_addr a = { .s_addr = srv->addr };
+	struct ipaddr a = nl_srv(srv);
 
 	(void)svc;
-	lc->cb(lc->arg, a, srv->present & NLBS_BIT(NLBS_SRV_A_WEIGHT) ? srv->weight : 0);
+	lc->cb(lc->arg, &a, srv->present & NLBS_BIT(NLBS_SRV_A_WEIGHT) ? srv->weight : 0);
 	return 0;
 }
 
@@ -619,11 +671,22 @@ void kern_dry_flows(uint32_t table, uint32_t rate, const struct nlbs_flow *tmpl)
 		dryf.next = table;
 }
 
-/* Flow @i of the made-up kernel: 10.i.i.i:port to the template's service. */
+/*
+ * Flow @i of the made-up kernel: 10.i.i.i:port (IPv6: fd00::i.i.i) to the
+ * template's service.
+ */
 static void dry_flow(uint32_t i, struct nlbs_flow *f)
 {
+	uint32_t c = htonl(0x0a000000 | ((i / 50000) & 0xffffff));
+
 	*f = dryf.tmpl;
-	f->saddr = htonl(0x0a000000 | ((i / 50000) & 0xffffff));
+	f->saddr = c;
+	if (f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)) {
+		f->saddr = 0;
+		memset(f->saddr6, 0, 16);
+		f->saddr6[0] = 0xfd;
+		memcpy(f->saddr6 + 12, &c, 4);
+	}
 	f->sport = 10000 + i % 50000;
 	f->idle_ms = 0;
 }
@@ -693,7 +756,7 @@ static int flow_one(const struct nlbs_flow *f, void *data)
 {
 	struct flows_ctx *fc = data;
 
-	fc->cb(fc->arg, f);
+	fc->cb(fc->arg, f);	/* either family */
 	return 0;
 }
 

@@ -54,13 +54,14 @@ int kern_service_del(const struct cfg_service *s);
 /* SERVICE_SET: @s's nodest (move when the file does not set it). */
 int kern_service_set(const struct cfg_service *s);
 /*
- * Delete every service the kernel has that @c does not configure, and every
- * server of a configured service that @c does not list under it.
+ * Delete every service the kernel has that @c does not configure (of either
+ * family), and every server of a configured service that @c does not list
+ * under it.
  */
 int kern_service_prune(const struct nlbsd_config *c);
 int kern_server_add(const struct cfg_service *s, const struct cfg_server *srv, uint32_t weight);
-int kern_server_set(const struct cfg_service *s, struct in_addr addr, uint32_t weight);
-int kern_server_del(const struct cfg_service *s, struct in_addr addr);
+int kern_server_set(const struct cfg_service *s, const struct ipaddr *addr, uint32_t weight);
+int kern_server_del(const struct cfg_service *s, const struct ipaddr *addr);
 
 /* A server's counters; has_flows: the kernel reports active and new flows. */
 struct kern_srv_stats {
@@ -69,7 +70,8 @@ struct kern_srv_stats {
 	uint32_t active_flows;
 	uint64_t new_flows;
 };
-typedef void (*kern_stat_cb)(void *arg, struct in_addr addr, const struct kern_srv_stats *st);
+typedef void (*kern_stat_cb)(void *arg, const struct ipaddr *addr,
+			     const struct kern_srv_stats *st);
 int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg);
 
 /*
@@ -80,7 +82,7 @@ int kern_server_stats(const struct cfg_service *s, kern_stat_cb cb, void *arg);
  */
 typedef void (*kern_svc_cb)(void *arg, const struct cfg_service *key);
 int kern_service_list(kern_svc_cb cb, void *arg);
-typedef void (*kern_srv_cb)(void *arg, struct in_addr addr, uint32_t weight);
+typedef void (*kern_srv_cb)(void *arg, const struct ipaddr *addr, uint32_t weight);
 int kern_server_list(const struct cfg_service *s, kern_srv_cb cb, void *arg);
 
 /*

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -43,6 +44,87 @@ const char *ip4(struct in_addr a)
 
 	i = (i + 1) % 8;
 	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+const char *ipa(const struct ipaddr *a)
+{
+	static char buf[8][INET6_ADDRSTRLEN];
+	static unsigned int i;
+
+	i = (i + 1) % 8;
+	if (a->af == AF_INET6)
+		return inet_ntop(AF_INET6, &a->v6, buf[i], sizeof(buf[i]));
+	if (a->af == AF_INET)
+		return inet_ntop(AF_INET, &a->v4, buf[i], sizeof(buf[i]));
+	return "(none)";
+}
+
+const char *ipa_port(const struct ipaddr *a, uint16_t port)
+{
+	static char buf[8][INET6_ADDRSTRLEN + 8];
+	static unsigned int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ipa(a), port);
+	return buf[i];
+}
+
+bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->af != b->af)
+		return false;
+	if (a->af == AF_INET6)
+		return IN6_ARE_ADDR_EQUAL(&a->v6, &b->v6);
+	return a->af != AF_INET || a->v4.s_addr == b->v4.s_addr;
+}
+
+int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b)
+{
+	uint32_t x, y;
+
+	if (a->af != b->af)
+		return a->af == AF_INET ? -1 : b->af == AF_INET ? 1 : a->af < b->af ? -1 : 1;
+	if (a->af == AF_INET6)
+		return memcmp(&a->v6, &b->v6, sizeof(a->v6));
+	if (a->af != AF_INET)
+		return 0;
+	x = ntohl(a->v4.s_addr);
+	y = ntohl(b->v4.s_addr);
+	return x < y ? -1 : x > y;
+}
+
+socklen_t ipaddr_sockaddr(const struct ipaddr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == AF_INET6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = a->v6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_addr = a->v4;
+	s4->sin_port = htons(port);
+	return sizeof(*s4);
+}
+
+bool ipaddr_from_sockaddr(struct ipaddr *a, const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET6) {
+		a->af = AF_INET6;
+		a->v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+		return true;
+	}
+	if (ss->ss_family == AF_INET) {
+		a->af = AF_INET;
+		a->v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+		return true;
+	}
+	return false;
 }
 
 static uint64_t clock_ms(clockid_t id)

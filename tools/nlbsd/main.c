@@ -148,8 +148,8 @@ static int check_config(void)
 	for (i = 0; i < cfg->nservices; i++)
 		n += cfg->services[i].nservers;
 	printf("%s: ok: node %s priority %u, peer %s, %zu reachability target(s), "
-	       "%zu service(s), %zu server(s)\n", cfg_path, ip4(cfg->address),
-	       cfg->priority, ip4(cfg->peer), cfg->ntargets, cfg->nservices, n);
+	       "%zu service(s), %zu server(s)\n", cfg_path, ipa(&cfg->address),
+	       cfg->priority, ipa(&cfg->peer), cfg->ntargets, cfg->nservices, n);
 	config_free(cfg);
 	return 0;
 }

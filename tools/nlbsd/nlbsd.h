@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define NLBSD_VERSION "0.1"
 
@@ -28,6 +30,34 @@ const char *state_name(int st);
 struct in_addr;
 /* Dotted quad in one of 8 rotating static buffers (several per printf). */
 const char *ip4(struct in_addr a);
+
+/*
+ * An IPv4 or an IPv6 address: services, servers and check targets are of
+ * either family (af 0: none set).
+ */
+struct ipaddr {
+	int af;			/* AF_INET, AF_INET6, 0: unset */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+/* The address in one of 8 rotating static buffers (several per printf). */
+const char *ipa(const struct ipaddr *a);
+/* "ADDR:PORT", an IPv6 address in brackets ("[ADDR]:PORT"); rotating buffers too. */
+const char *ipa_port(const struct ipaddr *a, uint16_t port);
+bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
+/* A total order: IPv4 before IPv6, each in numeric order. */
+int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
+/* @a and @port (host order) as a socket address; returns its length. */
+socklen_t ipaddr_sockaddr(const struct ipaddr *a, uint16_t port, struct sockaddr_storage *ss);
+/* A socket address of either family back (port not kept); false: another family. */
+bool ipaddr_from_sockaddr(struct ipaddr *a, const struct sockaddr_storage *ss);
+static inline struct ipaddr ipaddr4(struct in_addr v4)
+{
+	return (struct ipaddr){ .af = AF_INET, .v4 = v4 };
+}
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,16 +299,18 @@ bool probe_dns_reply(const uint8_t *q, size_t qlen, const uint8_t *r, size_t rle
 
 static void send_request(struct checker *ck)
 {
+	bool v6 = ck->spec.addr.af == AF_INET6;
 	uint8_t pkt[300];
 	size_t len = 0;
 	ssize_t n;
 
 	switch (ck->spec.type) {
 	case CHECK_HTTP:
+		/* an IPv6 literal in brackets (RFC 3986 host) */
 		len = snprintf((char *)pkt, sizeof(pkt),
-			       "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: nlbsd/" NLBSD_VERSION
-			       "\r\nConnection: close\r\n\r\n",
-			       ck->spec.path, ip4(ck->spec.addr));
+			       "GET %s HTTP/1.0\r\nHost: %s%s%s\r\nUser-Agent: nlbsd/"
+			       NLBSD_VERSION "\r\nConnection: close\r\n\r\n", ck->spec.path,
+			       v6 ? "[" : "", ipa(&ck->spec.addr), v6 ? "]" : "");
 		break;
 	case CHECK_DNS:
 		/* kept in ck->buf: the reply's question is compared with it */
@@ -317,8 +320,18 @@ static void send_request(struct checker *ck)
 		break;
 	case CHECK_ICMP: {
 		struct icmphdr *ih = (struct icmphdr *)pkt;
+		struct icmp6_hdr *i6 = (struct icmp6_hdr *)pkt;
 
 		memset(pkt, 0, 16);
+		if (v6) {
+			/* the kernel fills in the ICMPv6 checksum (pseudo-header) */
+			i6->icmp6_type = ICMP6_ECHO_REQUEST;
+			i6->icmp6_id = htons(ck->ident);
+			i6->icmp6_seq = htons(ck->ident);
+			memcpy(pkt + 8, "nlbsd-ok", 8);
+			len = 16;
+			break;
+		}
 		ih->type = ICMP_ECHO;
 		ih->un.echo.id = htons(ck->ident);
 		ih->un.echo.sequence = htons(ck->ident);
@@ -381,6 +394,16 @@ static void readable(struct checker *ck)
 		ok = probe_dns_reply((const uint8_t *)ck->buf, ck->len, buf, n, why, sizeof(why));
 		return result(ck, ok, why);
 	}
+	if (ck->spec.type == CHECK_ICMP && ck->spec.addr.af == AF_INET6) {
+		struct icmp6_hdr *i6 = (struct icmp6_hdr *)buf;
+
+		/* no IP header on either kind of ICMPv6 socket */
+		if ((size_t)n >= sizeof(*i6) && i6->icmp6_type == ICMP6_ECHO_REPLY &&
+		    ntohs(i6->icmp6_seq) == ck->ident &&
+		    (!ck->raw || ntohs(i6->icmp6_id) == ck->ident))
+			result(ck, true, NULL);
+		return;
+	}
 	if (ck->spec.type == CHECK_ICMP) {
 		size_t off = 0;
 		struct icmphdr *ih;
@@ -434,6 +457,8 @@ static void probe_timeout(struct timer *t)
 
 static int open_socket(struct checker *ck)
 {
+	int af = ck->spec.addr.af == AF_INET6 ? AF_INET6 : AF_INET;
+	int icmp = af == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	int type = SOCK_STREAM, proto = 0, fd;
 
 	ck->len = 0;
@@ -442,24 +467,30 @@ static int open_socket(struct checker *ck)
 		type = SOCK_DGRAM;
 	} else if (ck->spec.type == CHECK_ICMP) {
 		/* unprivileged ping socket if allowed, else raw (we are root) */
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, icmp);
 		if (fd >= 0)
 			return fd;
 		ck->raw = true;
 		type = SOCK_RAW;
-		proto = IPPROTO_ICMP;
+		proto = icmp;
 	}
-	return socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd >= 0 && ck->raw && af == AF_INET6) {
+		struct icmp6_filter flt;
+
+		/* only echo replies reach the raw socket */
+		ICMP6_FILTER_SETBLOCKALL(&flt);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &flt);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &flt, sizeof(flt));
+	}
+	return fd;
 }
 
 static void probe_start(struct timer *t)
 {
 	struct checker *ck = container_of(t, struct checker, tick);
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr = ck->spec.addr,
-		.sin_port = htons(ck->spec.port),
-	};
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	int fd;
 
 	ck->started_ms = now_ms();
@@ -487,9 +518,9 @@ static void probe_start(struct timer *t)
 	inflight++;
 	ck->lfd.fd = fd;
 	ck->lfd.fn = probe_io;
-	if (ck->spec.type == CHECK_ICMP)
-		sin.sin_port = 0;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {
+	/* IPv4 or IPv6: the server's family */
+	sl = ipaddr_sockaddr(&ck->spec.addr, ck->spec.type == CHECK_ICMP ? 0 : ck->spec.port, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
 		int err = errno;
 
 		close(fd);

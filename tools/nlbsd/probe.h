@@ -15,7 +15,7 @@ typedef void (*checker_fn)(struct checker *ck);
 
 struct checker {
 	struct check_spec spec;	/* addr and port filled in */
-	char label[96];		/* for logs: "server 10.20.0.21 of 198.51.100.10 tcp 80" */
+	char label[128];	/* for logs: "server 10.20.0.21 of 198.51.100.10 tcp 80" */
 
 	/* probe in flight */
 	struct loop_fd lfd;

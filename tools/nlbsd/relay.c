@@ -4,7 +4,8 @@
  *
  * Out, live: the kernel multicasts the flows it creates or refreshes on its
  * "flows" group in batches (FLOW_NTF); while we are active and the peer is
- * alive, they go to the peer in SYNC_T_FLOWS datagrams of up to 55 flows,
+ * alive, they go to the peer in SYNC_T_FLOWS datagrams of up to 55 flows
+ * (IPv6 flows: SYNC_T_FLOWS6, up to 22; one family a datagram),
  * at most sync-rate flows a second (a token bucket): above it flows are
  * dropped and counted, never queued, so nothing ever waits for the peer.
  *
@@ -62,13 +63,13 @@ static struct relay {
 	bool on;		/* cfg->sync, as applied */
 	uint64_t epoch, seq;
 	int tx;			/* sending socket */
-	struct in_addr tx_addr;	/* what it is bound to */
+	struct ipaddr tx_addr;	/* what it is bound to */
 	struct loop_fd kfl;	/* the kernel's flows group */
 	bool kfl_failed;	/* logged: the kernel has no flows group */
 
 	/* live */
 	struct bucket live;
-	struct sync_msg out;	/* the batch being filled */
+	struct sync_msg out[2];	/* the batches being filled: IPv4, IPv6 */
 	bool live_on;		/* while reading a batch: send it? */
 	uint64_t live_now;
 
@@ -132,18 +133,26 @@ static uint32_t burst(uint32_t rate, uint32_t per_s)
 
 static int open_tx(const struct nlbsd_config *c)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = c->address };
+	struct sockaddr_storage ss;
+	socklen_t sl = ipaddr_sockaddr(&c->address, 0, &ss);
 	int one = 1, buf = 4 << 20, ttl = 255, fd;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* the heartbeat address's family (IPv4 or IPv6) */
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	/* the heartbeat socket takes TTL 255 only (on-link) */
-	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	/* the heartbeat socket takes TTL (hop limit) 255 only (on-link) */
+	if (ss.ss_family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -156,11 +165,11 @@ static void set_tx(const struct nlbsd_config *c)
 {
 	int fd;
 
-	if (r.tx >= 0 && r.tx_addr.s_addr == c->address.s_addr)
+	if (r.tx >= 0 && ipaddr_eq(&r.tx_addr, &c->address))
 		return;
 	fd = open_tx(c);
 	if (fd < 0) {
-		log_err("sync: socket %s: %s (flows are not sent to the peer)", ip4(c->address),
+		log_err("sync: socket %s: %s (flows are not sent to the peer)", ipa(&c->address),
 			strerror(-fd));
 		return;
 	}
@@ -174,11 +183,8 @@ static void set_tx(const struct nlbsd_config *c)
 static int send_msg(struct sync_msg *m)
 {
 	static uint8_t buf[SYNC_MAX_LEN];
-	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_addr = r.cfg->peer,
-		.sin_port = htons(r.cfg->port),
-	};
+	struct sockaddr_storage to;
+	socklen_t tl = ipaddr_sockaddr(&r.cfg->peer, r.cfg->port, &to);
 	size_t len;
 
 	if (r.tx < 0)
@@ -187,11 +193,11 @@ static int send_msg(struct sync_msg *m)
 	m->epoch = r.epoch;
 	m->seq = ++r.seq;
 	len = sync_encode(m, r.cfg->key, buf);
-	if (sendto(r.tx, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+	if (sendto(r.tx, buf, len, 0, (struct sockaddr *)&to, tl) < 0) {
 		int err = errno;
 
 		r.tx_err++;
-		log_rl(&r.rl_tx, LOG_LVL_WARN, "sync: to %s: %s (%lu so far)", ip4(r.cfg->peer),
+		log_rl(&r.rl_tx, LOG_LVL_WARN, "sync: to %s: %s (%lu so far)", ipa(&r.cfg->peer),
 		       strerror(err), r.tx_err);
 		return -err;
 	}
@@ -212,13 +218,11 @@ static void send_ctl(uint8_t type, uint32_t id, uint32_t total, uint8_t status)
 
 /* ---- live ---- */
 
-static void flush_live(void)
+static void flush_one(struct sync_msg *m, uint8_t type)
 {
-	struct sync_msg *m = &r.out;
-
 	if (!m->count)
 		return;
-	m->type = SYNC_T_FLOWS;
+	m->type = type;
 	m->flags = 0;
 	m->resync_id = 0;
 	m->total = 0;
@@ -230,8 +234,16 @@ static void flush_live(void)
 	m->count = 0;
 }
 
+static void flush_live(void)
+{
+	flush_one(&r.out[0], SYNC_T_FLOWS);
+	flush_one(&r.out[1], SYNC_T_FLOWS6);
+}
+
 static void live_flow(void *arg, const struct nlbs_flow *f)
 {
+	bool v6 = sync_flow_is6(f);
+
 	(void)arg;
 	if (!r.live_on)
 		return;
@@ -239,8 +251,9 @@ static void live_flow(void *arg, const struct nlbs_flow *f)
 		r.c.dropped++;
 		return;
 	}
-	if (sync_add(&r.out, f))
-		flush_live();
+	/* one family a message */
+	if (sync_add(&r.out[v6], f))
+		flush_one(&r.out[v6], v6 ? SYNC_T_FLOWS6 : SYNC_T_FLOWS);
 }
 
 static void kfl_readable(struct loop_fd *lf, uint32_t events)
@@ -346,6 +359,17 @@ static void serve_poll(bool want)
 
 static void serve_pump(void);
 
+/* Of the @n flows at @q, how many go in one message: a run of one family. */
+static size_t same_family(const struct nlbs_flow *q, size_t n)
+{
+	size_t i, max = sync_max_flows(q);
+
+	for (i = 1; i < n && i < max; i++)
+		if (sync_flow_is6(&q[i]) != sync_flow_is6(q))
+			break;
+	return i < max ? i : max;
+}
+
 static void serve_pace(struct timer *t)
 {
 	(void)t;
@@ -396,15 +420,14 @@ static void serve_pump(void)
 			serve_end(SYNC_END_OK, NULL);
 			return;
 		}
-		if (n > SYNC_MAX_FLOWS)
-			n = SYNC_MAX_FLOWS;
+		n = same_family(r.srv.q + r.srv.head, n);
 		now = now_ms();
 		wait = bucket_wait_ms(&r.srv.bucket, n, now);
 		if (wait) {
 			timer_arm(&r.srv.pace, now + wait);
 			return;
 		}
-		m->type = SYNC_T_FLOWS;
+		m->type = sync_flow_is6(&r.srv.q[r.srv.head]) ? SYNC_T_FLOWS6 : SYNC_T_FLOWS;
 		m->flags = SYNC_F_RESYNC;
 		m->resync_id = r.srv.id;
 		m->total = 0;
@@ -573,20 +596,20 @@ void relay_rx(const uint8_t *buf, size_t len)
 	if (res == SYNC_ERR_AUTH) {
 		r.rx_auth++;
 		log_rl(&r.rl_auth, LOG_LVL_WARN, "sync message from %s: %s (%lu so far)",
-		       ip4(c->peer), sync_result_str(res), r.rx_auth);
+		       ipa(&c->peer), sync_result_str(res), r.rx_auth);
 		return;
 	}
 	if (res != SYNC_OK) {
 		r.rx_bad++;
 		log_rl(&r.rl_bad, LOG_LVL_WARN, "sync message from %s: %s (%lu so far)",
-		       ip4(c->peer), sync_result_str(res), r.rx_bad);
+		       ipa(&c->peer), sync_result_str(res), r.rx_bad);
 		return;
 	}
 	if (m->node_id == c->node_id) {
 		r.rx_bad++;
 		log_rl(&r.rl_bad, LOG_LVL_WARN,
 		       "sync message from %s carries our own node id %u: check [node] id",
-		       ip4(c->peer), m->node_id);
+		       ipa(&c->peer), m->node_id);
 		return;
 	}
 	seq = (struct hb_msg){ .epoch = m->epoch, .seq = m->seq };
@@ -595,7 +618,7 @@ void relay_rx(const uint8_t *buf, size_t len)
 		/* reordered: new all the same, its flows are news */
 		r.rx_replay++;
 		log_rl(&r.rl_replay, LOG_LVL_WARN, "sync message from %s ignored: %s (%lu so far)",
-		       ip4(c->peer), hb_result_str(hr), r.rx_replay);
+		       ipa(&c->peer), hb_result_str(hr), r.rx_replay);
 		return;
 	}
 	if (!r.on) {
@@ -604,6 +627,7 @@ void relay_rx(const uint8_t *buf, size_t len)
 	}
 	switch (m->type) {
 	case SYNC_T_FLOWS:
+	case SYNC_T_FLOWS6:
 		on_flows(m);
 		break;
 	case SYNC_T_REQUEST:
@@ -773,11 +797,18 @@ static void dry_setup(const struct nlbsd_config *c)
 	for (i = 0; i < c->nservices; i++) {
 		const struct cfg_service *s = &c->services[i];
 
-		f.daddr = s->vip.s_addr;
+		if (s->vip.af == AF_INET6) {
+			f.present = NLBS_BIT(NLBS_FLOW_A_SADDR6);
+			memcpy(f.daddr6, &s->vip.v6, 16);
+			if (s->nservers)
+				memcpy(f.server6, &s->servers[0].addr.v6, 16);
+		} else {
+			f.daddr = s->vip.v4.s_addr;
+			if (s->nservers)
+				f.server = s->servers[0].addr.v4.s_addr;
+		}
 		f.proto = s->proto ? s->proto : IPPROTO_TCP;
 		f.dport = s->proto ? s->port : 80;
-		if (s->nservers)
-			f.server = s->servers[0].addr.s_addr;
 		break;
 	}
 	kern_dry_flows(r.dry_table, r.dry_rate, &f);
@@ -820,7 +851,7 @@ void relay_reload(const struct nlbsd_config *c)
 
 	r.cfg = c;
 	r.on = c->sync;
-	if (c->peer.s_addr != old->peer.s_addr) {
+	if (!ipaddr_eq(&c->peer, &old->peer)) {
 		memset(&r.replay, 0, sizeof(r.replay));
 		if (r.srv.on)
 			serve_end(SYNC_END_FAILED, "the peer changed");
@@ -829,7 +860,7 @@ void relay_reload(const struct nlbsd_config *c)
 		log_info("sync: %s", r.on ? "on" : "off");
 	dry_setup(c);
 	apply(c);
-	if (r.on && (!was || c->peer.s_addr != old->peer.s_addr))
+	if (r.on && (!was || !ipaddr_eq(&c->peer, &old->peer)))
 		want(was ? "new peer" : "sync turned on");
 	if (r.srv.on)
 		bucket_init(&r.srv.bucket, c->sync_resync_rate, burst(c->sync_resync_rate, 50),

@@ -113,26 +113,26 @@ static void push(struct srv_rt *r, bool force)
 			 * On a resync it is ours and its MAC right: deleting
 			 * it would move its flows.
 			 */
-			ret = kern_server_set(s, r->cfg.addr, w);
+			ret = kern_server_set(s, &r->cfg.addr, w);
 		} else if (ret == -EEXIST) {
 			/* the MAC is set at add time only: add it again */
-			kern_server_del(s, r->cfg.addr);
+			kern_server_del(s, &r->cfg.addr);
 			ret = kern_server_add(s, &r->cfg, w);
 		}
 		if (ret < 0) {
-			log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
+			log_err("server %s of %s: %s", ipa(&r->cfg.addr), s->name, kern_error());
 			return;
 		}
-		log_info("server %s of %s: added, weight %u", ip4(r->cfg.addr), s->name, w);
+		log_info("server %s of %s: added, weight %u", ipa(&r->cfg.addr), s->name, w);
 		r->in_kernel = true;
 		r->kweight = w;
 		r->pushed_ms = now;
 		return;
 	}
 	if (!want && r->in_kernel) {
-		if (kern_server_del(s, r->cfg.addr) < 0)
-			log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
-		log_info("server %s of %s: removed (down)", ip4(r->cfg.addr), s->name);
+		if (kern_server_del(s, &r->cfg.addr) < 0)
+			log_err("server %s of %s: %s", ipa(&r->cfg.addr), s->name, kern_error());
+		log_info("server %s of %s: removed (down)", ipa(&r->cfg.addr), s->name);
 		r->in_kernel = false;
 		return;
 	}
@@ -143,11 +143,11 @@ static void push(struct srv_rt *r, bool force)
 		return;
 	if (w == r->kweight)
 		return;
-	if (kern_server_set(s, r->cfg.addr, w) < 0) {
-		log_err("server %s of %s: %s", ip4(r->cfg.addr), s->name, kern_error());
+	if (kern_server_set(s, &r->cfg.addr, w) < 0) {
+		log_err("server %s of %s: %s", ipa(&r->cfg.addr), s->name, kern_error());
 		return;
 	}
-	log_info("server %s of %s: weight %u -> %u", ip4(r->cfg.addr), s->name,
+	log_info("server %s of %s: weight %u -> %u", ipa(&r->cfg.addr), s->name,
 		 r->kweight, w);
 	r->kweight = w;
 	r->pushed_ms = now;
@@ -165,7 +165,7 @@ struct poll_ctx {
 	bool flows;		/* the kernel reported flow counters */
 };
 
-static void stat_one(void *arg, struct in_addr addr, const struct kern_srv_stats *st)
+static void stat_one(void *arg, const struct ipaddr *addr, const struct kern_srv_stats *st)
 {
 	struct poll_ctx *p = arg;
 	size_t i;
@@ -173,7 +173,7 @@ static void stat_one(void *arg, struct in_addr addr, const struct kern_srv_stats
 	for (i = 0; i < p->s->n; i++) {
 		struct srv_rt *r = &p->s->srv[i];
 
-		if (r->cfg.addr.s_addr != addr.s_addr)
+		if (!ipaddr_eq(&r->cfg.addr, addr))
 			continue;
 		if (st->has_flows) {
 			p->flows = true;
@@ -311,20 +311,20 @@ static struct svc_rt *find_svc(struct svc_rt *arr, size_t n, const struct cfg_se
 	return NULL;
 }
 
-static struct srv_rt *find_srv(struct svc_rt *s, struct in_addr a)
+static struct srv_rt *find_srv(struct svc_rt *s, const struct ipaddr *a)
 {
 	size_t i;
 
 	for (i = 0; s && i < s->n; i++)
-		if (s->srv[i].cfg.addr.s_addr == a.s_addr)
+		if (ipaddr_eq(&s->srv[i].cfg.addr, a))
 			return &s->srv[i];
 	return NULL;
 }
 
 static bool same_check(const struct check_spec *a, const struct check_spec *b)
 {
-	return a->type == b->type && a->port == b->port && a->status == b->status &&
-	       !strcmp(a->path, b->path) && !strcmp(a->name, b->name) &&
+	return a->type == b->type && ipaddr_eq(&a->addr, &b->addr) && a->port == b->port &&
+	       a->status == b->status && !strcmp(a->path, b->path) && !strcmp(a->name, b->name) &&
 	       a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms &&
 	       a->rise == b->rise && a->fall == b->fall;
 }
@@ -455,14 +455,14 @@ void svc_commit(const struct nlbsd_config *c)
 			bool keep = false;
 
 			for (k = 0; k < s->n; k++)
-				keep |= c->services[i].servers[k].addr.s_addr ==
-					os->srv[j].cfg.addr.s_addr;
+				keep |= ipaddr_eq(&c->services[i].servers[k].addr,
+						  &os->srv[j].cfg.addr);
 			if (!keep && os->srv[j].in_kernel) {
-				if (kern_server_del(&s->cfg, os->srv[j].cfg.addr) < 0)
+				if (kern_server_del(&s->cfg, &os->srv[j].cfg.addr) < 0)
 					log_err("%s", kern_error());
 				else
 					log_info("server %s of %s: removed (configuration)",
-						 ip4(os->srv[j].cfg.addr), s->cfg.name);
+						 ipa(&os->srv[j].cfg.addr), s->cfg.name);
 			}
 		}
 		for (j = 0; j < s->n; j++) {
@@ -475,13 +475,13 @@ void svc_commit(const struct nlbsd_config *c)
 			if (!r->ck.spec.port)
 				r->ck.spec.port = s->cfg.port;
 			snprintf(r->ck.label, sizeof(r->ck.label), "server %s of %s",
-				 ip4(r->cfg.addr), s->cfg.name);
+				 ipa(&r->cfg.addr), s->cfg.name);
 			r->ck.changed = health_changed;
-			or = find_srv(os, r->cfg.addr);
+			or = find_srv(os, &r->cfg.addr);
 			if (or && (or->cfg.has_mac != r->cfg.has_mac ||
 				   memcmp(or->cfg.mac, r->cfg.mac, 6)) && or->in_kernel) {
 				/* the MAC is set at add time only */
-				kern_server_del(&s->cfg, r->cfg.addr);
+				kern_server_del(&s->cfg, &r->cfg.addr);
 				or->in_kernel = false;
 			}
 			/* spread the first probes over one interval */
@@ -557,13 +557,13 @@ static void resync_svc_seen(void *arg, const struct cfg_service *key)
 	for (i = 0; i < nsvcs; i++) {
 		const struct cfg_service *s = &svcs[i].cfg;
 
-		if (s->vip.s_addr == key->vip.s_addr && s->proto == key->proto &&
+		if (ipaddr_eq(&s->vip, &key->vip) && s->proto == key->proto &&
 		    (!s->proto || s->port == key->port))
 			svcs[i].seen = true;
 	}
 }
 
-static void resync_seen(void *arg, struct in_addr addr, uint32_t weight)
+static void resync_seen(void *arg, const struct ipaddr *addr, uint32_t weight)
 {
 	struct srv_rt *r = find_srv(arg, addr);
 
@@ -630,16 +630,16 @@ void svc_resync(void)
 				r->pushed_ms = now_ms();
 			} else if (!r->seen && r->in_kernel) {
 				log_warn("server %s of %s: not in the kernel: adding it again",
-					 ip4(r->cfg.addr), s->cfg.name);
+					 ipa(&r->cfg.addr), s->cfg.name);
 				r->in_kernel = false;
 				r->have_packets = false;
 				r->have_new = false;
 				push(r, true);
 			} else if (r->seen && r->seen_weight != r->kweight) {
 				log_warn("server %s of %s: weight %u in the kernel: setting %u",
-					 ip4(r->cfg.addr), s->cfg.name, r->seen_weight, r->kweight);
-				if (kern_server_set(&s->cfg, r->cfg.addr, r->kweight) < 0)
-					log_err("server %s of %s: %s", ip4(r->cfg.addr),
+					 ipa(&r->cfg.addr), s->cfg.name, r->seen_weight, r->kweight);
+				if (kern_server_set(&s->cfg, &r->cfg.addr, r->kweight) < 0)
+					log_err("server %s of %s: %s", ipa(&r->cfg.addr),
 						s->cfg.name, kern_error());
 			}
 		}
@@ -676,7 +676,7 @@ void svc_status(FILE *f)
 			const struct srv_rt *r = &svcs[i].srv[j];
 
 			if (r->ck.up == 0)
-				fprintf(f, "down: server %s of %s: %s\n", ip4(r->cfg.addr),
+				fprintf(f, "down: server %s of %s: %s\n", ipa(&r->cfg.addr),
 					svcs[i].cfg.name, r->ck.why);
 		}
 }
@@ -699,7 +699,7 @@ void svc_dump(void)
 					 r->active_flows, (unsigned long long)r->new_delta,
 					 r->load_share);
 			log_info("status: server %s of %s: %s, weight %u/%u%s, rt %.1f ms%s",
-				 ip4(r->cfg.addr), svcs[i].cfg.name,
+				 ipa(&r->cfg.addr), svcs[i].cfg.name,
 				 r->ck.up < 0 ? "unknown" : r->ck.up ? "up" : "down",
 				 r->kweight, r->cfg.weight, r->in_kernel ? "" : " (not in kernel)",
 				 r->ck.rt_ewma, flows);

@@ -13,6 +13,9 @@
 _Static_assert(SYNC_MAC_LEN == crypto_auth_BYTES, "crypto_auth tag size");
 _Static_assert(SYNC_MAX_LEN <= 1400, "a sync datagram stays below the path MTU");
 _Static_assert(SYNC_MAX_FLOWS <= 255, "count is a u8");
+_Static_assert(SYNC_MAX_FLOWS6 <= SYNC_MAX_FLOWS &&
+	       SYNC_MIN_LEN + SYNC_MAX_FLOWS6 * SYNC_REC6_LEN <= SYNC_MAX_LEN,
+	       "IPv6 flows fit the same datagrams");
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -68,9 +71,31 @@ bool sync_is_sync(const uint8_t *buf, size_t len)
 	return len >= 4 && get32(buf) == SYNC_MAGIC;
 }
 
+static size_t rec_len(uint8_t type)
+{
+	return type == SYNC_T_FLOWS6 ? SYNC_REC6_LEN : SYNC_REC_LEN;
+}
+
+static size_t max_count(uint8_t type)
+{
+	return type == SYNC_T_FLOWS6 ? SYNC_MAX_FLOWS6 : SYNC_MAX_FLOWS;
+}
+
 size_t sync_len(const struct sync_msg *m)
 {
-	return SYNC_MIN_LEN + m->count * SYNC_REC_LEN;
+	size_t count = m->count > max_count(m->type) ? max_count(m->type) : m->count;
+
+	return SYNC_MIN_LEN + count * rec_len(m->type);
+}
+
+bool sync_flow_is6(const struct nlbs_flow *f)
+{
+	return f->present & NLBS_BIT(NLBS_FLOW_A_SADDR6);
+}
+
+size_t sync_max_flows(const struct nlbs_flow *f)
+{
+	return sync_flow_is6(f) ? SYNC_MAX_FLOWS6 : SYNC_MAX_FLOWS;
 }
 
 #define FLOW_F_WIRE	(NLBS_FLOW_F_FIN | NLBS_FLOW_F_SYN)
@@ -78,11 +103,15 @@ size_t sync_len(const struct sync_msg *m)
 			 NLBS_BIT(NLBS_FLOW_A_PROTO) | NLBS_BIT(NLBS_FLOW_A_SPORT) |	  \
 			 NLBS_BIT(NLBS_FLOW_A_DPORT) | NLBS_BIT(NLBS_FLOW_A_SERVER_BE) | \
 			 NLBS_BIT(NLBS_FLOW_A_IDLE_MS) | NLBS_BIT(NLBS_FLOW_A_FLAGS))
+#define FLOW_PRESENT6	(NLBS_BIT(NLBS_FLOW_A_SADDR6) | NLBS_BIT(NLBS_FLOW_A_DADDR6) |	  \
+			 NLBS_BIT(NLBS_FLOW_A_PROTO) | NLBS_BIT(NLBS_FLOW_A_SPORT) |	  \
+			 NLBS_BIT(NLBS_FLOW_A_DPORT) | NLBS_BIT(NLBS_FLOW_A_SERVER6) |	  \
+			 NLBS_BIT(NLBS_FLOW_A_IDLE_MS) | NLBS_BIT(NLBS_FLOW_A_FLAGS))
 
 size_t sync_encode(const struct sync_msg *m, const uint8_t key[32], uint8_t out[SYNC_MAX_LEN])
 {
-	size_t i, count = m->count > SYNC_MAX_FLOWS ? SYNC_MAX_FLOWS : m->count;
-	size_t body = SYNC_HDR_LEN + count * SYNC_REC_LEN;
+	size_t i, count = m->count > max_count(m->type) ? max_count(m->type) : m->count;
+	size_t body = SYNC_HDR_LEN + count * rec_len(m->type);
 	uint8_t *r;
 
 	memset(out, 0, body);
@@ -97,7 +126,20 @@ size_t sync_encode(const struct sync_msg *m, const uint8_t key[32], uint8_t out[
 	put64(out + 24, m->seq);
 	put32(out + 32, m->total);
 	out[36] = m->status;
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count && m->type == SYNC_T_FLOWS6; i++) {
+		const struct nlbs_flow *f = &m->flows[i];
+
+		r = out + SYNC_HDR_LEN + i * SYNC_REC6_LEN;
+		memcpy(r, f->saddr6, 16);
+		memcpy(r + 16, f->daddr6, 16);
+		memcpy(r + 32, f->server6, 16);
+		put16(r + 48, f->sport);
+		put16(r + 50, f->dport);
+		r[52] = f->proto;
+		r[53] = f->flags & FLOW_F_WIRE;
+		put32(r + 56, f->idle_ms);
+	}
+	for (i = 0; i < count && m->type != SYNC_T_FLOWS6; i++) {
 		const struct nlbs_flow *f = &m->flows[i];
 
 		r = out + SYNC_HDR_LEN + i * SYNC_REC_LEN;
@@ -122,7 +164,9 @@ enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[3
 
 	if (!sync_is_sync(buf, len))
 		return SYNC_ERR_MAGIC;
-	if (len < SYNC_MIN_LEN || len > SYNC_MAX_LEN || (len - SYNC_MIN_LEN) % SYNC_REC_LEN)
+	/* a whole number of records of either family; which one, after the MAC */
+	if (len < SYNC_MIN_LEN || len > SYNC_MAX_LEN ||
+	    ((len - SYNC_MIN_LEN) % SYNC_REC_LEN && (len - SYNC_MIN_LEN) % SYNC_REC6_LEN))
 		return SYNC_ERR_LEN;
 	body = len - SYNC_MAC_LEN;
 	if (crypto_auth_verify(buf + body, buf, body, key) &&
@@ -133,11 +177,14 @@ enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[3
 	m->type = buf[5];
 	m->flags = buf[6];
 	m->count = buf[7];
-	if (m->count != (body - SYNC_HDR_LEN) / SYNC_REC_LEN)
+	if ((body - SYNC_HDR_LEN) % rec_len(m->type))
+		return SYNC_ERR_LEN;
+	if (m->count != (body - SYNC_HDR_LEN) / rec_len(m->type))
 		return SYNC_ERR_FORMAT;
 	switch (m->type) {
 	case SYNC_T_FLOWS:
-		if (!m->count)
+	case SYNC_T_FLOWS6:
+		if (!m->count || m->count > max_count(m->type))
 			return SYNC_ERR_FORMAT;
 		break;
 	case SYNC_T_REQUEST:
@@ -156,7 +203,24 @@ enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[3
 	m->status = buf[36];
 	if (m->type == SYNC_T_REQUEST && !m->resync_id)
 		return SYNC_ERR_FORMAT;
-	for (i = 0; i < m->count; i++) {
+	for (i = 0; i < m->count && m->type == SYNC_T_FLOWS6; i++) {
+		struct nlbs_flow *f = &m->flows[i];
+
+		r = buf + SYNC_HDR_LEN + i * SYNC_REC6_LEN;
+		memset(f, 0, sizeof(*f));
+		f->present = FLOW_PRESENT6;
+		memcpy(f->saddr6, r, 16);
+		memcpy(f->daddr6, r + 16, 16);
+		memcpy(f->server6, r + 32, 16);
+		f->sport = get16(r + 48);
+		f->dport = get16(r + 50);
+		f->proto = r[52];
+		f->flags = r[53] & FLOW_F_WIRE;
+		f->idle_ms = get32(r + 56);
+		if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP)
+			return SYNC_ERR_FORMAT;
+	}
+	for (i = 0; i < m->count && m->type == SYNC_T_FLOWS; i++) {
 		struct nlbs_flow *f = &m->flows[i];
 
 		r = buf + SYNC_HDR_LEN + i * SYNC_REC_LEN;
@@ -178,12 +242,14 @@ enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[3
 
 bool sync_add(struct sync_msg *m, const struct nlbs_flow *f)
 {
-	if (m->count < SYNC_MAX_FLOWS) {
+	size_t max = sync_max_flows(f);
+
+	if (m->count < max) {
 		m->flows[m->count] = *f;
 		m->flows[m->count].flags &= FLOW_F_WIRE;
 		m->count++;
 	}
-	return m->count >= SYNC_MAX_FLOWS;
+	return m->count >= max;
 }
 
 /* ---- token bucket ---- */

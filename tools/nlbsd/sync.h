@@ -14,13 +14,14 @@
  * is accepted: its flows are news all the same.
  *
  * Wire format, integers big-endian, SYNC_HDR_LEN + 24 x count + SYNC_MAC_LEN
- * bytes, at most SYNC_MAX_LEN (1392: one datagram below a 1500-byte path
- * MTU, with room for tunnels):
+ * bytes (IPv6 flows: 60 x count), at most SYNC_MAX_LEN (1392: one datagram
+ * below a 1500-byte path MTU, with room for tunnels):
  *    0  u32  magic "NLBF" (0x4e4c4246); a heartbeat's is "NLBH"
  *    4  u8   version (1)
  *    5  u8   type (SYNC_T_*)
  *    6  u8   flags (SYNC_F_*)
- *    7  u8   count: flow records that follow (SYNC_T_FLOWS 1..55, else 0)
+ *    7  u8   count: flow records that follow (SYNC_T_FLOWS 1..55,
+ *            SYNC_T_FLOWS6 1..22, else 0)
  *    8  u32  node id (the heartbeat's)
  *   12  u32  resync id: REQUEST: the requester's, non-zero; FLOWS with
  *            SYNC_F_RESYNC and END: the request answered; otherwise 0
@@ -36,12 +37,24 @@
  *        17 u8  flags (NLBS_FLOW_F_FIN, NLBS_FLOW_F_SYN)
  *        18 [2] zero
  *        20 u32 ms since the flow's last packet
- *   40 + 24 x count  [32] HMAC-SHA512-256 (libsodium crypto_auth) over all
- *            the bytes before it
+ *       SYNC_T_FLOWS6: count IPv6 flow records of 60 bytes instead:
+ *         0 [16] client address, 16 [16] VIP, 32 [16] server
+ *        48 u16 client port, 50 u16 VIP port
+ *        52 u8  protocol, 53 u8 flags, 54 [2] zero (as above)
+ *        56 u32 ms since the flow's last packet
+ *   40 + 24 x count (60 x count)  [32] HMAC-SHA512-256 (libsodium
+ *            crypto_auth) over all the bytes before it
+ *
+ * IPv6 flows came with a message type of their own, the version unchanged
+ * (1) and the IPv4 record as it was: a peer that predates them decodes the
+ * IPv4 messages as before and refuses SYNC_T_FLOWS6 (as of a bad length or
+ * malformed, counted in its sync-refused "bad"), so a pair being upgraded keeps its IPv4 flow
+ * sync and gains the IPv6 one once both ends run this version.
  *
  * Types:
  *   SYNC_T_FLOWS    flows the sender's kernel created or refreshed (live),
  *                   or, with SYNC_F_RESYNC, part of a resync stream
+ *   SYNC_T_FLOWS6   the same, IPv6 flows (one family a message)
  *   SYNC_T_REQUEST  "send me your whole flow table" (a node that starts or
  *                   recovers, to its active peer)
  *   SYNC_T_END      the resync stream of a request is complete: total flows
@@ -62,7 +75,9 @@
 #define SYNC_HDR_LEN	40
 #define SYNC_REC_LEN	24
 #define SYNC_MAC_LEN	32
+#define SYNC_REC6_LEN	60
 #define SYNC_MAX_FLOWS	55
+#define SYNC_MAX_FLOWS6	22
 #define SYNC_MIN_LEN	(SYNC_HDR_LEN + SYNC_MAC_LEN)
 #define SYNC_MAX_LEN	(SYNC_MIN_LEN + SYNC_MAX_FLOWS * SYNC_REC_LEN)
 
@@ -70,6 +85,7 @@ enum sync_type {
 	SYNC_T_FLOWS = 1,
 	SYNC_T_REQUEST = 2,
 	SYNC_T_END = 3,
+	SYNC_T_FLOWS6 = 4,
 };
 
 #define SYNC_F_RESYNC	0x01	/* FLOWS: part of the resync stream resync_id */
@@ -89,7 +105,7 @@ struct sync_msg {
 	uint64_t seq;
 	uint32_t total;		/* END */
 	uint8_t status;		/* END */
-	size_t count;
+	size_t count;		/* FLOWS: IPv4 flows; FLOWS6: IPv6 flows */
 	struct nlbs_flow flows[SYNC_MAX_FLOWS];
 };
 
@@ -113,15 +129,23 @@ size_t sync_len(const struct sync_msg *m);
 size_t sync_encode(const struct sync_msg *m, const uint8_t key[32],
 		   uint8_t out[SYNC_MAX_LEN]);
 /*
- * Decoded flows have SADDR..IDLE_MS and FLAGS present. @next: a second key
- * accepted (next-key-file, a rotation), NULL: none.
+ * Decoded flows have SADDR..IDLE_MS and FLAGS present (SYNC_T_FLOWS6:
+ * SADDR6, DADDR6 and SERVER6 instead of the IPv4 addresses). @next: a
+ * second key accepted (next-key-file, a rotation), NULL: none.
  */
 enum sync_result sync_decode(const uint8_t *buf, size_t len, const uint8_t key[32],
 			     const uint8_t *next, struct sync_msg *m);
 
+/* Is @f an IPv6 flow (SYNC_T_FLOWS6)? */
+bool sync_flow_is6(const struct nlbs_flow *f);
+/* The flows a message of @f's family holds: SYNC_MAX_FLOWS or SYNC_MAX_FLOWS6. */
+size_t sync_max_flows(const struct nlbs_flow *f);
+
 /*
- * Append @f to the batch @m; true when @m is full (SYNC_MAX_FLOWS) and must
- * be sent before the next one. Flags other than FIN and SYN are dropped.
+ * Append @f to the batch @m, which holds flows of one family (the caller
+ * keeps one batch per family); true when @m is full (sync_max_flows()) and
+ * must be sent before the next one. Flags other than FIN and SYN are
+ * dropped. The caller sets m->type (SYNC_T_FLOWS or SYNC_T_FLOWS6).
  */
 bool sync_add(struct sync_msg *m, const struct nlbs_flow *f);
 

@@ -21,7 +21,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	48
+#define NTESTS	50
 
 static unsigned int test_no, failures;
 
@@ -338,8 +338,8 @@ static void test_put_flow(void)
 	expect_str(render(nlh),
 		   "flow{saddr=203.0.113.10 daddr=198.51.100.10 proto=6 sport=40000 dport=80 server=10.20.0.21 idle=1500 flags=1}",
 		   "encode: flow, the imported flag left out");
-	result(nlh->nlmsg_len - len == NLBS_FLOW_NEST_SIZE,
-	       "encode: a flow with every attribute is NLBS_FLOW_NEST_SIZE (%u) bytes",
+	result(nlh->nlmsg_len - len == NLBS_FLOW_NEST_SIZE - 3 * 12,
+	       "encode: an IPv4 flow with every attribute is NLBS_FLOW_NEST_SIZE (%u) less 36 bytes",
 	       (unsigned int)NLBS_FLOW_NEST_SIZE);
 	result(nlbs_parse_flow(nlh, &back) == 0 && back.flags == NLBS_FLOW_F_FIN &&
 	       back.idle_ms == 1500 && back.saddr == f.saddr &&
@@ -353,6 +353,33 @@ static void test_put_flow(void)
 				NLBS_BIT(NLBS_FLOW_A_IDLE_MS) |
 				NLBS_BIT(NLBS_FLOW_A_FLAGS)),
 	       "decode: flow with flags");
+
+	{
+		struct nlbs_flow f6 = flow1, back6;
+		struct nlmsghdr *nlh6 = msg(NLBS_CMD_FLOW_ADD);
+
+		f6.present |= NLBS_BIT(NLBS_FLOW_A_SADDR6);
+		inet_pton(AF_INET6, "2001:db8::10", f6.saddr6);
+		inet_pton(AF_INET6, "2001:db8:1::80", f6.daddr6);
+		inet_pton(AF_INET6, "fd00:20::21", f6.server6);
+		len = nlh6->nlmsg_len;
+		nlbs_put_flow(nlh6, &f6);
+		result(nlh6->nlmsg_len - len == NLBS_FLOW_NEST_SIZE &&
+		       nlbs_parse_flow(nlh6, &back6) == 0 &&
+		       !memcmp(back6.saddr6, f6.saddr6, 16) &&
+		       !memcmp(back6.daddr6, f6.daddr6, 16) &&
+		       !memcmp(back6.server6, f6.server6, 16) &&
+		       back6.sport == 40000 && back6.dport == 80 &&
+		       back6.present == (NLBS_BIT(NLBS_FLOW_A_SADDR6) |
+					 NLBS_BIT(NLBS_FLOW_A_DADDR6) |
+					 NLBS_BIT(NLBS_FLOW_A_PROTO) |
+					 NLBS_BIT(NLBS_FLOW_A_SPORT) |
+					 NLBS_BIT(NLBS_FLOW_A_DPORT) |
+					 NLBS_BIT(NLBS_FLOW_A_SERVER6) |
+					 NLBS_BIT(NLBS_FLOW_A_IDLE_MS) |
+					 NLBS_BIT(NLBS_FLOW_A_FLAGS)),
+		       "encode/decode: an IPv6 flow is NLBS_FLOW_NEST_SIZE bytes and round-trips");
+	}
 
 	f.present = 0;
 	f.proto = IPPROTO_UDP;
@@ -484,6 +511,10 @@ static void test_stats_names(void)
 		[NLBS_STATS_A_SYNC_DROPPED] = "sync-dropped",
 		[NLBS_STATS_A_SYNC_IMPORTED] = "sync-imported",
 		[NLBS_STATS_A_SYNC_REFUSED] = "sync-refused",
+		[NLBS_STATS_A_NDP_SOLICITS] = "ndp-solicits",
+		[NLBS_STATS_A_NDP_ADVERTS] = "ndp-adverts",
+		[NLBS_STATS_A_NDP_UNSOLICITED] = "ndp-unsolicited",
+		[NLBS_STATS_A_NDP_CONFLICTS] = "ndp-conflicts",
 	};
 	struct nlmsghdr *nlh = msg(NLBS_CMD_STATS_GET);
 	struct nlbs_stats st;
@@ -694,6 +725,19 @@ static void test_service_requests(void)
 		 NLBS_CMD_SERVER_SET);
 	expect_str(req_str(2), want,
 		   "request: server set weight of a dumped service sends its key only");
+
+	{
+		struct nlbs_service s6 = svc, back;
+
+		s6.present |= NLBS_BIT(NLBS_SVC_A_VIP6);
+		inet_pton(AF_INET6, "2001:db8::80", s6.vip6);
+		ret = nlbs_service_set(nl, &s6);
+		result(ret == 0 && nlbs_parse_service(fake_req(3), &back) == 0 &&
+		       (back.present & NLBS_BIT(NLBS_SVC_A_VIP6)) &&
+		       !(back.present & NLBS_BIT(NLBS_SVC_A_VIP_BE)) &&
+		       !memcmp(back.vip6, s6.vip6, 16) && back.port == 443,
+		       "request: service set of an IPv6 service sends its IPv6 VIP only");
+	}
 	nlbs_nl_close(nl);
 }
 

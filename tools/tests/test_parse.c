@@ -89,6 +89,18 @@ static const char *addr(const struct nlattr *a)
 	return inet_ntop(AF_INET, &v, buf[i], sizeof(buf[i]));
 }
 
+static const char *addr6(const struct nlattr *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static int i;
+
+	if (mnl_attr_get_payload_len(a) != 16)
+		return "?len";
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET6, mnl_attr_get_payload(a), buf[i],
+			 sizeof(buf[i]));
+}
+
 static void render_flow(struct out *o, const struct nlattr *nest)
 {
 	const struct nlattr *a;
@@ -113,6 +125,15 @@ static void render_flow(struct out *o, const struct nlattr *nest)
 		case NLBS_FLOW_A_SERVER_BE:
 			out(o, "server=%s", addr(a));
 			break;
+		case NLBS_FLOW_A_SADDR6:
+			out(o, "saddr6=%s", addr6(a));
+			break;
+		case NLBS_FLOW_A_DADDR6:
+			out(o, "daddr6=%s", addr6(a));
+			break;
+		case NLBS_FLOW_A_SERVER6:
+			out(o, "server6=%s", addr6(a));
+			break;
 		case NLBS_FLOW_A_IDLE_MS:
 			out(o, "idle=%u", mnl_attr_get_u32(a));
 			break;
@@ -135,6 +156,10 @@ static void render_nest(struct out *o, const struct nlattr *nest, bool srv)
 
 		if (!srv && t == NLBS_SVC_A_VIP_BE)
 			out(o, "vip=%s", addr(a));
+		else if (!srv && t == NLBS_SVC_A_VIP6)
+			out(o, "vip6=%s", addr6(a));
+		else if (srv && t == NLBS_SRV_A_ADDR6)
+			out(o, "addr6=%s", addr6(a));
 		else if (!srv && t == NLBS_SVC_A_PROTO)
 			out(o, "proto=%u", mnl_attr_get_u8(a));
 		else if (!srv && t == NLBS_SVC_A_PORT)
@@ -177,6 +202,9 @@ static void render(const struct nlmsghdr *nlh, struct out *o)
 			break;
 		case NLBS_A_NLBS_ADDR_BE:
 			out(o, "nlbs=%s", addr(a));
+			break;
+		case NLBS_A_NLBS_ADDR6:
+			out(o, "nlbs6=%s", addr6(a));
 			break;
 		case NLBS_A_GARP_COUNT:
 			out(o, "garp-count=%u", mnl_attr_get_u32(a));
@@ -298,6 +326,22 @@ static const struct good_case good[] = {
 	{ "state", "STATE_GET ack" },
 	{ "service add 198.51.100.10 tcp 80",
 	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=6 port=80}" },
+	{ "config set nlbs6 2001:db8::100",
+	  "CONFIG_SET ack nlbs6=2001:db8::100" },
+	{ "config set nlbs 10.10.0.100 nlbs6 fe80::1",
+	  "CONFIG_SET ack nlbs=10.10.0.100 nlbs6=fe80::1" },
+	{ "service add 2001:db8::80 tcp 443",
+	  "SERVICE_ADD ack svc{vip6=2001:db8::80 proto=6 port=443}" },
+	{ "service add 2001:db8::80",
+	  "SERVICE_ADD ack svc{vip6=2001:db8::80 proto=0}" },
+	{ "server add 2001:db8::80 tcp 443 fd00:20::21 weight 2",
+	  "SERVER_ADD ack svc{vip6=2001:db8::80 proto=6 port=443} srv{addr6=fd00:20::21 weight=2}" },
+	{ "server del 2001:db8::80 fd00:20::21",
+	  "SERVER_DEL ack svc{vip6=2001:db8::80 proto=0} srv{addr6=fd00:20::21}" },
+	{ "flow add 2001:db8::80 tcp 443 client 2001:db8:1::10 sport 40000 server fd00:20::21",
+	  "FLOW_ADD ack flow{saddr6=2001:db8:1::10 daddr6=2001:db8::80 proto=6 sport=40000 dport=443 server6=fd00:20::21}" },
+	{ "flow show 2001:db8::80 tcp 443 server fd00:20::21",
+	  "FLOW_GET dump svc{vip6=2001:db8::80 proto=6 port=443} srv{addr6=fd00:20::21}" },
 	{ "service add 198.51.100.10 udp 53",
 	  "SERVICE_ADD ack svc{vip=198.51.100.10 proto=17 port=53}" },
 	{ "service add 198.51.100.10",
@@ -379,6 +423,16 @@ struct bad_case {
 static const struct bad_case bad[] = {
 	{ "", CLI_USAGE, "missing OBJECT" },
 	{ "frobnicate", CLI_USAGE, "unknown object \"frobnicate\"" },
+	{ "config set nlbs6 10.10.0.100", CLI_USAGE,
+	  "invalid nlbs6 address \"10.10.0.100\": not an IPv6 address" },
+	{ "service add 2001:db8::zz tcp 443", CLI_USAGE,
+	  "invalid VIP \"2001:db8::zz\": not an IPv6 address" },
+	{ "server add 2001:db8::80 tcp 443 10.20.0.21", CLI_USAGE,
+	  "server add: the server address must be of the VIP's family" },
+	{ "server add 198.51.100.10 tcp 80 fd00:20::21", CLI_USAGE,
+	  "server add: the server address must be of the VIP's family" },
+	{ "flow add 2001:db8::80 tcp 443 client 203.0.113.10 sport 40000 server fd00:20::21",
+	  CLI_USAGE, "flow add: \"203.0.113.10\" must be of the VIP's family" },
 	{ "config frob", CLI_USAGE, "config: unknown command \"frob\"" },
 	{ "config set", CLI_USAGE, "config set: nothing to set" },
 	{ "config set access", CLI_USAGE, "\"access\" needs a value" },

@@ -5,6 +5,10 @@
  * One instance per network namespace. Every request acts on the instance of
  * the namespace of the requesting socket. All integers are host byte order
  * unless the name ends in _BE (IPv4 addresses, as struct in_addr.s_addr).
+ * IPv6 addresses are binary[16] attributes whose name ends in 6 (struct
+ * in6_addr, network byte order). Wherever an address is taken, either the
+ * IPv4 attribute or its IPv6 twin is given, never both; the family of a
+ * service's VIP is the family of its servers and of its flows.
  *
  * NLBS_CMD_CONFIG_SET  (admin)  any subset of the config attributes
  * NLBS_CMD_CONFIG_GET           reply: the same command with all of them
@@ -13,6 +17,11 @@
  *   NLBS_A_SERVER_IFINDEX   u32   device the servers are reached on (>= 1)
  *   NLBS_A_SERVER_IFNAME    str   (reply only)
  *   NLBS_A_NLBS_ADDR_BE     be32  the NLBS address, answered in ARP when active
+ *   NLBS_A_NLBS_ADDR6       binary[16] the IPv6 NLBS address, answered in
+ *                                 neighbour discovery when active (either
+ *                                 address or both; active needs one); the
+ *                                 gratuitous ARP count and interval also
+ *                                 apply to its unsolicited advertisements
  *   NLBS_A_GARP_COUNT       u32   gratuitous ARPs sent on becoming active, 0..100
  *   NLBS_A_GARP_INTERVAL    u32   ms between them, 10..60000
  *   NLBS_A_HASH_SEED        u32   flow hash seed; equal on both NLBs of a pair
@@ -42,7 +51,9 @@
  * NLBS_CMD_SERVICE_ADD (admin), NLBS_CMD_SERVICE_DEL (admin)
  * NLBS_CMD_SERVICE_GET          dump; also NLBS_CMD_SERVICE_NTF event
  *   NLBS_A_SERVICE          nest
- *     NLBS_SVC_A_VIP_BE      be32  the public cluster address (required)
+ *     NLBS_SVC_A_VIP_BE      be32  the public cluster address (required,
+ *                                  or NLBS_SVC_A_VIP6)
+ *     NLBS_SVC_A_VIP6        binary[16] an IPv6 VIP
  *     NLBS_SVC_A_PROTO       u8    IPPROTO_TCP, IPPROTO_UDP or 0: whole VIP
  *     NLBS_SVC_A_PORT        u16   1..65535 with TCP/UDP, absent with 0
  *     NLBS_SVC_A_SERVERS     u32   (reply) number of servers
@@ -73,7 +84,9 @@
  *                               also NLBS_CMD_SERVER_NTF event
  *   NLBS_A_SERVICE          nest  as above
  *   NLBS_A_SERVER           nest
- *     NLBS_SRV_A_ADDR_BE     be32  the server's private address (required)
+ *     NLBS_SRV_A_ADDR_BE     be32  the server's private address (required,
+ *                                  or NLBS_SRV_A_ADDR6, the VIP's family)
+ *     NLBS_SRV_A_ADDR6       binary[16] an IPv6 server address
  *     NLBS_SRV_A_WEIGHT      u32   0..65535, default 1; 0 = drain (no new flows)
  *     NLBS_SRV_A_MAC         binary[6] static MAC (optional, add only)
  *     NLBS_SRV_A_PACKETS     u64   (reply) packets forwarded to it
@@ -100,6 +113,9 @@
  *     NLBS_FLOW_A_SPORT      u16   client port
  *     NLBS_FLOW_A_DPORT      u16   VIP port
  *     NLBS_FLOW_A_SERVER_BE  be32  the server the flow goes to
+ *     NLBS_FLOW_A_SADDR6, NLBS_FLOW_A_DADDR6, NLBS_FLOW_A_SERVER6
+ *                            binary[16] the same three of an IPv6 flow, in
+ *                                  place of the _BE ones
  *     NLBS_FLOW_A_IDLE_MS    u32   ms since its last packet
  *     NLBS_FLOW_A_FLAGS      u32   NLBS_FLOW_F_*
  *
@@ -226,6 +242,7 @@ enum nlbs_attr {
 	NLBS_A_FLOW_TIMEOUT_UDP,
 	NLBS_A_FLOW_TIMEOUT_SYN,
 	NLBS_A_DEFER,
+	NLBS_A_NLBS_ADDR6,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
@@ -240,6 +257,7 @@ enum nlbs_service_attr {
 	NLBS_SVC_A_TABLE_SIZE,
 	NLBS_SVC_A_EVENT,
 	NLBS_SVC_A_NODEST,
+	NLBS_SVC_A_VIP6,
 
 	__NLBS_SVC_A_MAX,
 	NLBS_SVC_A_MAX = __NLBS_SVC_A_MAX - 1
@@ -256,6 +274,7 @@ enum nlbs_server_attr {
 	NLBS_SRV_A_PAD,
 	NLBS_SRV_A_ACTIVE_FLOWS,
 	NLBS_SRV_A_NEW_FLOWS,
+	NLBS_SRV_A_ADDR6,
 
 	__NLBS_SRV_A_MAX,
 	NLBS_SRV_A_MAX = __NLBS_SRV_A_MAX - 1
@@ -271,6 +290,9 @@ enum nlbs_flow_attr {
 	NLBS_FLOW_A_SERVER_BE,
 	NLBS_FLOW_A_IDLE_MS,
 	NLBS_FLOW_A_FLAGS,
+	NLBS_FLOW_A_SADDR6,
+	NLBS_FLOW_A_DADDR6,
+	NLBS_FLOW_A_SERVER6,
 
 	__NLBS_FLOW_A_MAX,
 	NLBS_FLOW_A_MAX = __NLBS_FLOW_A_MAX - 1
@@ -279,7 +301,7 @@ enum nlbs_flow_attr {
 /* Instance counters, all u64, in NLBS_A_STATS. */
 enum nlbs_stats_attr {
 	NLBS_STATS_A_UNSPEC,
-	NLBS_STATS_A_RX,		/* IPv4 datagrams for a VIP */
+	NLBS_STATS_A_RX,		/* IPv4 and IPv6 datagrams for a VIP */
 	NLBS_STATS_A_FORWARDED,		/* VIP datagrams sent to a server */
 	NLBS_STATS_A_ARP_REQUESTS,	/* ARP requests for the NLBS address */
 	NLBS_STATS_A_ARP_REPLIES,	/* ... answered (only while active) */
@@ -288,7 +310,7 @@ enum nlbs_stats_attr {
 	NLBS_STATS_A_DROP_NO_SERVER,	/* no service or no eligible server */
 	NLBS_STATS_A_NEIGH_MISS,	/* server MAC unresolved: queued */
 	NLBS_STATS_A_DROP_NEIGH,	/* neighbour layer refused the packet */
-	NLBS_STATS_A_DROP_MALFORMED,	/* bad ARP or IPv4 header */
+	NLBS_STATS_A_DROP_MALFORMED,	/* bad ARP, IPv4, IPv6 or NDP header */
 	NLBS_STATS_A_DROP_XMIT,		/* out of memory or transmit failed */
 	NLBS_STATS_A_ARP_CONFLICTS,	/* NLBS address announced by another MAC */
 	NLBS_STATS_A_PAD,
@@ -299,11 +321,15 @@ enum nlbs_stats_attr {
 	NLBS_STATS_A_FLOW_SKIP_FLOOD,	/* bare SYN not entered: flood mode */
 	NLBS_STATS_A_DROP_NODEST,	/* flow's server removed, nodest drop */
 	NLBS_STATS_A_DROP_TOOBIG,	/* longer than the server device's MTU */
-	NLBS_STATS_A_ICMP_FORWARDED,	/* ICMP errors steered to a flow's server */
+	NLBS_STATS_A_ICMP_FORWARDED,	/* ICMP(v6) errors steered to a flow's server */
 	NLBS_STATS_A_SYNC_SENT,		/* flows sent to "flows" listeners */
 	NLBS_STATS_A_SYNC_DROPPED,	/* not delivered: no memory, listener full */
 	NLBS_STATS_A_SYNC_IMPORTED,	/* flows imported with NLBS_CMD_FLOW_ADD */
 	NLBS_STATS_A_SYNC_REFUSED,	/* ... refused: no such service/server, full */
+	NLBS_STATS_A_NDP_SOLICITS,	/* neighbour solicitations for NLBS addr6 */
+	NLBS_STATS_A_NDP_ADVERTS,	/* ... answered (only while active) */
+	NLBS_STATS_A_NDP_UNSOLICITED,	/* unsolicited advertisements sent */
+	NLBS_STATS_A_NDP_CONFLICTS,	/* NLBS addr6 claimed by another MAC */
 
 	__NLBS_STATS_A_MAX,
 	NLBS_STATS_A_MAX = __NLBS_STATS_A_MAX - 1

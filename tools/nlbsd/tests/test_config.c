@@ -73,6 +73,12 @@ static void test_minimal(void)
 	ktap_ok(c->key[0] == 0x01 && c->key[31] == 0x20, "base64 key decoded");
 	ktap_ok(c->ntargets == 0 && c->nservices == 0 && c->require_all && c->check_devices,
 		"no targets, no services, require all, devices checked");
+	ktap_ok(IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6), "no nlbs6 by default");
+	config_free(c);
+
+	c = load(HEAD "[node]\nnlbs6 = fd00:10::100\n", err, sizeof(err));
+	ktap_ok(c && c->nlbs_addr6.s6_addr[0] == 0xfd && c->nlbs_addr6.s6_addr[15] == 0x00 &&
+		c->nlbs_addr6.s6_addr[14] == 0x01, "nlbs6 in [node]%s%s", c ? "" : ": ", err);
 	config_free(c);
 }
 
@@ -177,13 +183,102 @@ static void test_second_path(void)
 	struct nlbsd_config *c = load(HEAD "address2 = 10.20.0.12\n[node]\naddress2 = 10.20.0.11\n",
 				      err, sizeof(err));
 
-	ktap_ok(c && c->address2.s_addr == inet_addr("10.20.0.11") &&
-		c->peer2.s_addr == inet_addr("10.20.0.12"),
+	ktap_ok(c && c->address2.af == AF_INET && c->address2.v4.s_addr == inet_addr("10.20.0.11") &&
+		c->peer2.af == AF_INET && c->peer2.v4.s_addr == inet_addr("10.20.0.12"),
 		"a second heartbeat path: [node] address2 and [peer] address2%s%s", c ? "" : ": ",
 		err);
 	config_free(c);
 	c = load(HEAD, err, sizeof(err));
-	ktap_ok(c && !c->address2.s_addr && !c->peer2.s_addr, "no second path by default");
+	ktap_ok(c && !c->address2.af && !c->peer2.af, "no second path by default");
+	config_free(c);
+}
+
+#define HEAD6 \
+	"[node]\n"			/* 1 */ \
+	"access = acc0\n"		/* 2 */ \
+	"servers = srv0\n"		/* 3 */ \
+	"address = fd00:10::11\n"	/* 4 */ \
+	"nlbs = 10.10.0.100\n"		/* 5 */ \
+	"[peer]\n"			/* 6 */ \
+	"address = fd00:10::12\n"	/* 7 */ \
+	"key-file = key\n"		/* 8 */
+
+/* Heartbeats over IPv6: each path's two ends of one family. */
+static void test_ipv6_heartbeats(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD6, err, sizeof(err));
+	struct in6_addr want;
+
+	inet_pton(AF_INET6, "fd00:10::12", &want);
+	ktap_ok(c && c->address.af == AF_INET6 && c->peer.af == AF_INET6 &&
+		IN6_ARE_ADDR_EQUAL(&c->peer.v6, &want),
+		"IPv6 [node] and [peer] address%s%s", c ? "" : ": ", err);
+	ktap_ok(c && c->node_id == 0x11, "node id: the IPv6 address's last 32 bits (%u)",
+		c ? c->node_id : 0);
+	config_free(c);
+	c = load(HEAD6 "address2 = 10.20.0.12\n[node]\naddress2 = 10.20.0.11\n", err, sizeof(err));
+	ktap_ok(c && c->address2.af == AF_INET && c->peer2.af == AF_INET,
+		"an IPv6 path and an IPv4 second path%s%s", c ? "" : ": ", err);
+	config_free(c);
+	c = load(HEAD "address2 = fd00:20::12\n[node]\naddress2 = fd00:20::11\n", err,
+		 sizeof(err));
+	ktap_ok(c && c->address.af == AF_INET && c->address2.af == AF_INET6,
+		"an IPv4 path and an IPv6 second path%s%s", c ? "" : ": ", err);
+	config_free(c);
+	c = load("[node]\naccess = a\nservers = b\naddress = fd00:10::11\nnlbs6 = fd00:10::100\n"
+		 "[peer]\naddress = fd00:10::12\nkey-file = key\n", err, sizeof(err));
+	ktap_ok(c && !c->nlbs_addr.s_addr && !IN6_IS_ADDR_UNSPECIFIED(&c->nlbs_addr6),
+		"IPv6 only: nlbs6 without nlbs%s%s", c ? "" : ": ", err);
+	config_free(c);
+	c = load(HEAD6 "[node]\nid = 7\naddress = fd00:10::\n", err, sizeof(err));
+	ktap_ok(c && c->node_id == 7, "an IPv6 address ending in 0 with an id set");
+	config_free(c);
+}
+
+/* IPv6 services and servers, next to IPv4 ones on the same port. */
+static void test_ipv6_services(void)
+{
+	char err[600] = "";
+	struct nlbsd_config *c = load(HEAD
+		"[reachability]\n"
+		"target = icmp 2001:db8:10::1\n"
+		"[service 198.51.100.10 tcp 80]\n"
+		"server = 10.20.0.21\n"
+		"[service 2001:db8:100::10 tcp 80]\n"
+		"check = http /health\n"
+		"server = 2001:db8:200::21 weight 2\n"
+		"server = 2001:db8:200::22 mac 02:00:00:00:00:22\n"
+		"[service 2001:db8:100::10]\n"
+		"server = 2001:db8:200::23\n", err, sizeof(err));
+	struct in6_addr want;
+	struct cfg_service *s;
+
+	ktap_ok(c != NULL, "IPv6 services parse%s%s", c ? "" : ": ", err);
+	if (!c)
+		return;
+	ktap_ok(c->ntargets == 1 && c->targets[0].addr.af == AF_INET6,
+		"an IPv6 reachability target");
+	ktap_ok(c->nservices == 3 && c->services[0].vip.af == AF_INET &&
+		c->services[0].servers[0].addr.af == AF_INET, "the IPv4 service on the same port");
+	if (c->nservices != 3)
+		goto out;
+	s = &c->services[1];
+	inet_pton(AF_INET6, "2001:db8:100::10", &want);
+	ktap_ok(s->vip.af == AF_INET6 && IN6_ARE_ADDR_EQUAL(&s->vip.v6, &want) &&
+		s->proto == IPPROTO_TCP && s->port == 80 && s->check.type == CHECK_HTTP &&
+		!strcmp(s->name, "2001:db8:100::10 tcp 80"), "IPv6 VIP, tcp 80, http check");
+	inet_pton(AF_INET6, "2001:db8:200::22", &want);
+	ktap_ok(s->nservers == 2 && s->servers[0].addr.af == AF_INET6 &&
+		s->servers[0].weight == 2 && s->servers[1].has_mac &&
+		IN6_ARE_ADDR_EQUAL(&s->servers[1].addr.v6, &want), "IPv6 servers, weight and mac");
+	s = &c->services[2];
+	ktap_ok(s->vip.af == AF_INET6 && !s->proto && !strcmp(s->name, "2001:db8:100::10"),
+		"IPv6 whole-VIP service");
+	ktap_ok(!service_same_key(&c->services[0], &c->services[1]) &&
+		!service_same_key(&c->services[1], &c->services[2]),
+		"the same port in both families: two services");
+out:
 	config_free(c);
 }
 
@@ -218,6 +313,9 @@ static const struct bad bad[] = {
 	{ "dead-after 1", HEAD "[node]\ndead-after = 1\n", 10, "bad dead-after" },
 	{ "bad boolean", HEAD "[node]\npreempt = maybe\n", 10, "bad preempt 'maybe'" },
 	{ "multicast NLBS address", "[node]\nnlbs = 224.0.0.1\n", 2, "bad NLBS address" },
+	{ "multicast IPv6 NLBS address", "[node]\nnlbs6 = ff02::1\n", 2,
+	  "bad NLBS address 'ff02::1' (unicast IPv6)" },
+	{ "IPv4 as nlbs6", "[node]\nnlbs6 = 10.10.0.100\n", 2, "(unicast IPv6)" },
 	{ "syntax error", HEAD "this line has no equals\n", 9, "syntax error" },
 	{ "unknown section", HEAD "[nodes]\nx = 1\n", 10, "unknown section [nodes]" },
 	{ "key outside a section", "x = 1\n" HEAD, 1, "'x' outside of any section" },
@@ -255,7 +353,25 @@ static const struct bad bad[] = {
 	{ "check timeout above interval", HEAD "[service 198.51.100.10 tcp 80]\n"
 	  "interval = 1s\ntimeout = 2s\nserver = 10.20.0.21\n", 9, "timeout exceeds interval" },
 	{ "target without address", HEAD "[reachability]\ntarget = icmp\n", 10,
-	  "target needs a unicast IPv4 address" },
+	  "target needs a unicast IPv4 or IPv6 address" },
+	{ "IPv4 server in an IPv6 service", HEAD "[service 2001:db8:100::10 tcp 80]\n"
+	  "server = 2001:db8:200::21\nserver = 10.20.0.21\n", 11,
+	  "server 10.20.0.21 is IPv4, service 2001:db8:100::10 tcp 80 is IPv6: a service's "
+	  "servers are of its VIP's family" },
+	{ "IPv6 server in an IPv4 service", HEAD "[service 198.51.100.10 tcp 80]\n"
+	  "server = 2001:db8:200::21\n", 10,
+	  "server 2001:db8:200::21 is IPv6, service 198.51.100.10 tcp 80 is IPv4" },
+	{ "multicast IPv6 VIP", HEAD "[service ff02::1 tcp 80]\nserver = 2001:db8:200::21\n", 9, "expected [service VIP]" },
+	{ "v4-mapped VIP", HEAD "[service ::ffff:198.51.100.10 tcp 80]\nrise = 1\n", 9,
+	  "expected [service VIP]" },
+	{ "loopback IPv6 server", HEAD "[service 2001:db8:100::10 tcp 80]\nserver = ::1\n", 10,
+	  "server needs a unicast IPv4 or IPv6 address first" },
+	{ "duplicate IPv6 server", HEAD "[service 2001:db8:100::10 tcp 80]\n"
+	  "server = 2001:db8:200::21\nserver = 2001:DB8:200:0::21 weight 2\n", 11,
+	  "duplicate server 2001:DB8:200:0::21 (first on line 10)" },
+	{ "duplicate IPv6 service", HEAD "[service 2001:db8:100::10 tcp 80]\nrise = 1\n"
+	  "[service 2001:db8:100:0::10 tcp 80]\nrise = 1\n", 11,
+	  "duplicate [service 2001:db8:100:0::10 tcp 80] (first at line 9)" },
 	{ "tcp target without port", HEAD "[reachability]\ntarget = tcp 10.10.0.1\n", 10,
 	  "tcp target needs 'port N'" },
 	{ "unknown script key", HEAD "[scripts]\nfault = /bin/true\n", 10,
@@ -286,6 +402,25 @@ static const struct bad bad[] = {
 	{ "address2 equal to address", HEAD "address2 = 10.20.0.12\n[node]\n"
 	  "address2 = 10.10.0.11\n", 11, "four different addresses (10.10.0.11 twice)" },
 	{ "bad address2", HEAD "[node]\naddress2 = 10.20.0.255.1\n", 10, "bad address2" },
+	{ "IPv6 peer of an IPv4 address", HEAD "address = fd00:10::12\n", 9,
+	  "[peer] address fd00:10::12 is IPv6, [node] address 10.10.0.11 is IPv4: a "
+	  "heartbeat path's two ends must be of one family" },
+	{ "IPv4 peer2 of an IPv6 address2", HEAD "address2 = 10.20.0.12\n[node]\n"
+	  "address2 = fd00:20::11\n", 11, "[peer] address2 10.20.0.12 is IPv4, [node] "
+	  "address2 fd00:20::11 is IPv6" },
+	{ "link-local heartbeat address", HEAD "[node]\naddress = fe80::11\n", 10,
+	  "bad address 'fe80::11' (unicast IPv4 or IPv6, not link-local)" },
+	{ "multicast IPv6 peer", HEAD "address = ff02::1\n", 9, "bad peer address 'ff02::1'" },
+	{ "neither nlbs nor nlbs6", "[node]\naccess = a\nservers = b\naddress = fd00:10::11\n"
+	  "[peer]\naddress = fd00:10::12\nkey-file = key\n", 2,
+	  "[node]: 'nlbs' or 'nlbs6' (NLBS address) is required" },
+	{ "IPv6 address without a node id", "[node]\naccess = a\nservers = b\n"
+	  "address = fd00:10::\nnlbs = 10.0.0.100\n[peer]\naddress = fd00:10::12\n"
+	  "key-file = key\n", 4, "no node id derives from address fd00:10:: (its last 32 bits "
+	  "are 0): set 'id'" },
+	{ "IPv6 address2 equal to the peer's address", HEAD6 "address2 = fd00:10::11\n"
+	  "[node]\naddress2 = fd00:10::12\n", 11,
+	  "four different addresses (fd00:10::11 twice)" },
 	{ "overlong line", HEAD "[node]\nid = 1                                                 "
 	  "                                                                                "
 	  "                                                                                "
@@ -415,6 +550,14 @@ static void test_fingerprint(void)
 	ktap_ok(a[1] != b[1], "fingerprint: a table size");
 	FP(b, HEAD "[node]\nadvert-interval = 50ms\n%s", svc_a);
 	ktap_ok(a[0] == b[0] && a[1] == b[1] && a[2] != b[2], "fingerprint: timers");
+	FP(a, HEAD "%s[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::21\n"
+	   "server = 2001:db8:200::22 weight 2\n", svc_a);
+	FP(b, HEAD "[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::22 weight 2\n"
+	   "server = 2001:db8:200::21\n%s", svc_b);
+	ktap_ok(!memcmp(a, b, sizeof(a)) && a[1], "fingerprint: IPv6 services in any order");
+	FP(b, HEAD "%s[service 2001:db8:100::10 tcp 80]\nserver = 2001:db8:200::21\n"
+	   "server = 2001:db8:200::23 weight 2\n", svc_a);
+	ktap_ok(a[1] != b[1], "fingerprint: an IPv6 server's address");
 #undef FP
 }
 
@@ -483,6 +626,8 @@ int main(void)
 	test_fingerprint();
 	test_next_key();
 	test_hex_key();
+	test_ipv6_services();
+	test_ipv6_heartbeats();
 	test_second_path();
 	test_prime();
 	test_nul_byte();

@@ -493,7 +493,7 @@ static struct nlbsd_config *mkcfg(uint16_t port, bool preempt)
 	strcpy(c->path, "test");
 	strcpy(c->access_dev, "lo");
 	strcpy(c->server_dev, "lo");
-	c->address.s_addr = inet_addr("127.0.0.1");
+	c->address = ipaddr4((struct in_addr){ inet_addr("127.0.0.1") });
 	c->nlbs_addr.s_addr = inet_addr("127.0.0.100");
 	c->node_id = 1;
 	c->priority = 100;
@@ -501,7 +501,7 @@ static struct nlbsd_config *mkcfg(uint16_t port, bool preempt)
 	c->advert_ms = ADVERT;
 	c->dead_after = DEAD;
 	c->lease_ms = ADVERT * DEAD;
-	c->peer.s_addr = inet_addr("127.0.0.2");
+	c->peer = ipaddr4((struct in_addr){ inet_addr("127.0.0.2") });
 	c->port = port;
 	memcpy(c->key, key, sizeof(key));
 	c->require_all = true;
@@ -896,8 +896,8 @@ int main(void)
 		struct nlbsd_config *c4 = mkcfg(port, true);
 		struct ha_rx_stats a, b;
 
-		c4->address2.s_addr = inet_addr("127.0.0.3");
-		c4->peer2.s_addr = inet_addr("127.0.0.4");
+		c4->address2 = ipaddr4((struct in_addr){ inet_addr("127.0.0.3") });
+		c4->peer2 = ipaddr4((struct in_addr){ inet_addr("127.0.0.4") });
 		ha_reload(c4);
 		peer_says(ST_ACTIVE, 200);
 		ok = run_until(k_standby, 1000);

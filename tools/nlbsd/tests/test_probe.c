@@ -77,7 +77,7 @@ static void init_checker(struct checker *ck, enum check_type type, uint16_t port
 {
 	memset(ck, 0, sizeof(*ck));
 	ck->spec.type = type;
-	ck->spec.addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck->spec.addr = ipaddr4((struct in_addr){ htonl(INADDR_LOOPBACK) });
 	ck->spec.port = port;
 	ck->spec.interval_ms = 30;
 	ck->spec.timeout_ms = 25;
@@ -179,7 +179,7 @@ static unsigned int dns_nverdicts;
 static void dns_serve(struct loop_fd *lf, uint32_t events)
 {
 	uint8_t q[512], r[600];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;	/* either family (test_ipv6) */
 	socklen_t fl = sizeof(from);
 	ssize_t n;
 	size_t len;
@@ -268,6 +268,82 @@ static void test_dns_server(void)
 	close(dns_srv.fd);
 }
 
+/* A socket of @type bound to [::1]:0 (listening when a stream); -1: no IPv6. */
+static int bind6(int type, uint16_t *port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1024) < 0) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin6_port);
+	return fd;
+}
+
+static void v6_changed(struct checker *ck)
+{
+	(void)ck;
+}
+
+/* The checks of IPv6 servers: AF_INET6 sockets to [::1]. */
+static void test_ipv6(void)
+{
+	static struct checker tcp, dns;
+	uint16_t port, dport;
+	int fd;
+
+	fd = bind6(SOCK_STREAM, &port);
+	if (fd < 0) {
+		ktap_ok(1, "ipv6: checks of [::1] # SKIP no IPv6 loopback here (%s)",
+			strerror(errno));
+		return;
+	}
+	init_checker(&tcp, CHECK_TCP, port, "server [::1] tcp");
+	inet_pton(AF_INET6, "::1", &tcp.spec.addr.v6);
+	tcp.spec.addr.af = AF_INET6;
+	tcp.changed = v6_changed;
+	checker_start(&tcp, 0);
+	run_for(150);
+	ktap_ok(tcp.up == 1, "ipv6: tcp check of a server listening on [::1]: up");
+	close(fd);	/* refused (or reset, from the backlog) from now on */
+	run_for(150);
+	ktap_ok(tcp.up == 0 && strstr(tcp.why, "connect"),
+		"ipv6: tcp check once it stopped listening: down (%s)", tcp.why);
+	checker_stop(&tcp);
+
+	dns_srv.fd = bind6(SOCK_DGRAM, &dport);
+	dns_srv.fn = dns_serve;
+	if (dns_srv.fd < 0 || loop_add(&dns_srv, EPOLLIN) < 0) {
+		ktap_ok(0, "ipv6: fake dns server on [::1]: %s", strerror(errno));
+		return;
+	}
+	init_checker(&dns, CHECK_DNS, dport, "server [::1] dns");
+	dns.spec.addr.af = AF_INET6;
+	dns.spec.addr.v6 = in6addr_loopback;
+	snprintf(dns.spec.name, sizeof(dns.spec.name), "example.org");
+	dns.spec.interval_ms = 50;
+	dns.spec.timeout_ms = 45;
+	dns.changed = v6_changed;
+	dns_mode = DNS_NOERROR;
+	checker_start(&dns, 0);
+	run_for(150);
+	ktap_ok(dns.up == 1, "ipv6: dns check over UDP to [::1]: up");
+	dns_mode = DNS_SERVFAIL;
+	run_for(150);
+	ktap_ok(dns.up == 0 && strstr(dns.why, "SERVFAIL"), "ipv6: SERVFAIL: down (%s)", dns.why);
+	dns_mode = DNS_NOERROR;
+	checker_stop(&dns);
+	loop_del(&dns_srv);
+	close(dns_srv.fd);
+}
+
 int main(void)
 {
 	static struct checker ok, hung[NHUNG];
@@ -310,6 +386,7 @@ int main(void)
 
 	test_dns_reply();
 	test_dns_server();
+	test_ipv6();
 
 	/* many servers that never answer, at most 3 probes in flight */
 	probe_set_limit(3);

@@ -29,6 +29,29 @@ static void flow(uint32_t i, struct nlbs_flow *f)
 	f->flags = i % 3 == 0 ? NLBS_FLOW_F_SYN : i % 3 == 1 ? NLBS_FLOW_F_FIN : 0;
 }
 
+/* IPv6 flow @i: 2001:db8:113::i to 2001:db8:100::10, server 2001:db8:200::21+i%3 */
+static void flow6(uint32_t i, struct nlbs_flow *f)
+{
+	flow(i, f);
+	f->saddr = f->daddr = f->server = 0;
+	f->present = NLBS_BIT(NLBS_FLOW_A_SADDR6);
+	inet_pton(AF_INET6, "2001:db8:113::", f->saddr6);
+	f->saddr6[14] = i >> 8;
+	f->saddr6[15] = i;
+	inet_pton(AF_INET6, "2001:db8:100::10", f->daddr6);
+	inet_pton(AF_INET6, "2001:db8:200::21", f->server6);
+	f->server6[15] += i % 3;
+}
+
+static bool same_flow6(const struct nlbs_flow *a, const struct nlbs_flow *b)
+{
+	return !memcmp(a->saddr6, b->saddr6, 16) && !memcmp(a->daddr6, b->daddr6, 16) &&
+	       !memcmp(a->server6, b->server6, 16) && a->proto == b->proto &&
+	       a->sport == b->sport && a->dport == b->dport && a->idle_ms == b->idle_ms &&
+	       a->flags == b->flags && (a->present & NLBS_BIT(NLBS_FLOW_A_SADDR6)) &&
+	       (b->present & NLBS_BIT(NLBS_FLOW_A_SADDR6));
+}
+
 static bool same_flow(const struct nlbs_flow *a, const struct nlbs_flow *b)
 {
 	return a->saddr == b->saddr && a->daddr == b->daddr && a->server == b->server &&
@@ -142,6 +165,103 @@ static void test_codec(void)
 		"end: id, total and status");
 }
 
+/* IPv6 flows: SYNC_T_FLOWS6, 60-byte records, 22 a datagram. */
+static void test_codec6(void)
+{
+	uint8_t buf[SYNC_MAX_LEN + 8];
+	size_t len, i;
+	bool ok = true;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_T_FLOWS6;
+	m.node_id = 0x0a0a000b;
+	m.epoch = 7;
+	m.seq = 8;
+	for (i = 0; i < SYNC_MAX_FLOWS6; i++)
+		flow6(i, &m.flows[i]);
+	m.count = SYNC_MAX_FLOWS6;
+	len = sync_encode(&m, key, buf);
+	ktap_ok(len == 72 + 60 * 22 && len <= SYNC_MAX_LEN && len == sync_len(&m),
+		"ipv6: a full datagram: 22 flows in %zu bytes (<= %d)", len, SYNC_MAX_LEN);
+	ktap_ok(buf[4] == SYNC_VERSION && buf[5] == SYNC_T_FLOWS6 && buf[7] == 22 &&
+		!memcmp(buf + 40, m.flows[0].saddr6, 16) &&
+		!memcmp(buf + 56, m.flows[0].daddr6, 16) &&
+		!memcmp(buf + 72, m.flows[0].server6, 16) && buf[88] == 40000 >> 8 &&
+		buf[89] == (40000 & 0xff) && buf[91] == 80 && buf[92] == IPPROTO_TCP &&
+		buf[93] == NLBS_FLOW_F_SYN && !buf[94] && !buf[95],
+		"ipv6: wire layout: version 1, type 4, addresses, ports, protocol, flags");
+	memset(&d, 0, sizeof(d));
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_OK, "ipv6: decode");
+	for (i = 0; i < SYNC_MAX_FLOWS6; i++)
+		ok &= same_flow6(&d.flows[i], &m.flows[i]) &&
+		      (d.flows[i].present & NLBS_BIT(NLBS_FLOW_A_SERVER6)) &&
+		      !(d.flows[i].present & NLBS_BIT(NLBS_FLOW_A_SADDR_BE));
+	ktap_ok(ok && d.count == 22 && d.type == SYNC_T_FLOWS6,
+		"ipv6: round trip of 22 flows, IPv6 attributes present, IPv4 ones not");
+
+	/* more than a datagram holds: cut at 22 */
+	m.count = 30;
+	for (i = 22; i < 30; i++)
+		flow6(i, &m.flows[i]);
+	ktap_ok(sync_encode(&m, key, buf) == 72 + 60 * 22 && sync_len(&m) == 72 + 60 * 22,
+		"ipv6: at most 22 flows encoded");
+
+	/* malformed lengths */
+	m.count = 3;
+	len = sync_encode(&m, key, buf);
+	ktap_ok(len == 72 + 180 && sync_decode(buf, len, key, NULL, &d) == SYNC_OK &&
+		d.count == 3, "ipv6: 3 flows in 252 bytes");
+	ktap_ok(sync_decode(buf, len - 1, key, NULL, &d) == SYNC_ERR_LEN &&
+		sync_decode(buf, len + 1, key, NULL, &d) == SYNC_ERR_LEN &&
+		sync_decode(buf, len - 30, key, NULL, &d) == SYNC_ERR_LEN,
+		"ipv6: truncated or trailing bytes: length error");
+	/* 2 records of 60 are 5 of 24: authentic, the count says otherwise */
+	m.count = 2;
+	len = sync_encode(&m, key, buf);
+	buf[5] = SYNC_T_FLOWS;
+	resign(buf, len);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
+		"ipv6 records sent as IPv4 ones (what an older peer sees): malformed");
+	/* one IPv6 record (60 bytes) is no whole number of IPv4 ones */
+	m.count = 1;
+	len = sync_encode(&m, key, buf);
+	buf[5] = SYNC_T_FLOWS;
+	resign(buf, len);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_LEN,
+		"one ipv6 record typed IPv4: length error");
+	/* IPv4 records typed IPv6: 5 x 24 = 2 x 60 */
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_T_FLOWS;
+	for (i = 0; i < 5; i++)
+		flow(i, &m.flows[i]);
+	m.count = 5;
+	len = sync_encode(&m, key, buf);
+	buf[5] = SYNC_T_FLOWS6;
+	resign(buf, len);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
+		"ipv4 records typed IPv6, the count not theirs: malformed");
+	buf[7] = 2;
+	resign(buf, len);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
+		"... and with the count made to fit: the protocol byte is checked (malformed)");
+	m.count = 4;
+	len = sync_encode(&m, key, buf);
+	buf[5] = SYNC_T_FLOWS6;
+	resign(buf, len);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_LEN,
+		"4 ipv4 records (96 bytes) typed IPv6: length error");
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_T_FLOWS6;
+	len = sync_encode(&m, key, buf);
+	ktap_ok(sync_decode(buf, len, key, NULL, &d) == SYNC_ERR_FORMAT,
+		"ipv6 flows without a flow: malformed");
+	flow6(0, &m.flows[0]);
+	flow(0, &m.flows[1]);
+	ktap_ok(sync_flow_is6(&m.flows[0]) && sync_max_flows(&m.flows[0]) == SYNC_MAX_FLOWS6 &&
+		!sync_flow_is6(&m.flows[1]) && sync_max_flows(&m.flows[1]) == SYNC_MAX_FLOWS,
+		"a flow's family and what a datagram of it holds");
+}
+
 /* The sync window is hb.h's with the sync sequence: reordered is accepted. */
 static void test_replay(void)
 {
@@ -197,6 +317,24 @@ static void test_batch(void)
 		"the imported flag stays home (FLOW_ADD refuses it)");
 	len = sync_encode(&m, key, buf);
 	ktap_ok(len == 72 + 20 * 24, "a partial datagram is as long as its flows");
+
+	/* IPv6 flows: full at 22 */
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_T_FLOWS6;
+	sent = dgrams = 0;
+	for (i = 0; i < 50; i++) {
+		flow6(i, &f);
+		if (sync_add(&m, &f)) {
+			len = sync_encode(&m, key, buf);
+			ok &= len <= SYNC_MAX_LEN && sync_decode(buf, len, key, NULL, &d) == SYNC_OK &&
+			      d.count == 22;
+			sent += m.count;
+			dgrams++;
+			m.count = 0;
+		}
+	}
+	ktap_ok(dgrams == 2 && sent == 44 && m.count == 6 && ok,
+		"ipv6: 50 flows: two full datagrams of 22, 6 left for the next flush");
 }
 
 static void test_bucket(void)
@@ -353,6 +491,7 @@ int main(void)
 	crypto_auth_keygen(key);
 	crypto_auth_keygen(other);
 	test_codec();
+	test_codec6();
 	test_replay();
 	test_batch();
 	test_bucket();
