@@ -153,6 +153,22 @@ dmesg_clean() {
 	return 1
 }
 
+# kmemleak_clean: where the kernel has kmemleak (the debug kernel), scan now
+# and fail with its report if it found an unreferenced object, then clear the
+# report so the next scan shows only new leaks. Objects younger than 5 s are
+# not reported yet: the VM's last scan (selftests/vm/guest.sh) sees those.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_clean() {
+	local leaks
+	[ -w "$KMEMLEAK" ] || return 0
+	echo scan >"$KMEMLEAK" || return 0
+	leaks=$(cat "$KMEMLEAK")
+	[ -z "$leaks" ] && return 0
+	head -n 40 <<<"$leaks" | sed 's/^/# kmemleak: /'
+	echo clear >"$KMEMLEAK"
+	return 1
+}
+
 # ---- the module ----------------------------------------------------------
 # nlbs_load [PARAMS...]: insmod the tree's module; fails on a splat.
 nlbs_load() {
@@ -352,6 +368,27 @@ route add default via $FW_SRV_VIP
 		# shellcheck disable=SC2086
 		ip netns exec "${!n}" sysctl -qw ${sysctls[$n]} >/dev/null || return 1
 	done
+}
+
+# nlbsd_pair_conf I PRIO KEYFILE [NODE_LINE...] [-- PEER_LINE...]: the [node]
+# and [peer] sections of nlbI's nlbsd.conf(5) for the reference topology's
+# pair: devices acc and srv, nlbI's access address, the NLBS address,
+# priority PRIO with preemption, the other NLB as the peer with KEYFILE.
+# NODE_LINEs ("key = value") go on in [node], PEER_LINEs in [peer]; the
+# caller adds the other sections after it.
+nlbsd_pair_conf() {
+	local i=$1 prio=$2 key=$3
+	shift 3
+	printf '[node]\naccess = acc\nservers = srv\naddress = %s\nnlbs = %s\npriority = %s\npreempt = yes\n' \
+		"${NLB_ACC_IPS[i - 1]}" "$NLBS_ADDR" "$prio"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		echo "$1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	printf '[peer]\naddress = %s\nkey-file = %s\n' "${NLB_ACC_IPS[2 - i]}" "$key"
+	[ $# -gt 0 ] && printf '%s\n' "$@"
+	return 0
 }
 
 # ---- IPv6 on the reference topology ----------------------------------------

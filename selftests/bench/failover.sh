@@ -142,25 +142,11 @@ probe_run() {
 RT=""
 chrt -r 10 true 2>/dev/null && RT="chrt -r 10"
 nlbsd_conf() { # nlbsd_conf I PRIO ADVERT_MS
-	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
-	cat <<-EOC
-	[node]
-	access = acc
-	servers = srv
-	address = $me
-	nlbs = $NLBS_ADDR
-	priority = $2
-	preempt = yes
-	advert-interval = ${3}ms
-	dead-after = 3
-	hash-seed = 7
-	state-file = $D/nlb$1.epoch
-	[peer]
-	address = $peer
-	key-file = $D/key
-	[service $VIP udp $PORT]
-	check = none
-	EOC
+	local s
+	nlbsd_pair_conf "$1" "$2" "$D/key" "advert-interval = ${3}ms" \
+		"dead-after = 3" "hash-seed = 7" "state-file = $D/nlb$1.epoch"
+	echo "[service $VIP udp $PORT]"
+	echo "check = none"
 	for s in "${SRV_IPS[@]}"; do echo "server = $s weight 1"; done
 }
 declare -A PID
