@@ -76,7 +76,7 @@
  * NLBS_CMD_SERVER_DEL  (admin)  same
  *   NLBS_A_DEFER            flag  part of a batch: the service's table is
  *                                 rebuilt by NLBS_CMD_COMMIT (or at most
- *                                 20 ms later), not within this request
+ *                                 a second later), not within this request
  * NLBS_CMD_COMMIT      (admin)  rebuild every table changed by deferred
  *                               requests; returns when all are in use
  * NLBS_CMD_SERVER_GET           dump, one server a message; request may carry
