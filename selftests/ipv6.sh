@@ -62,7 +62,7 @@ NLBS6_HEX=fd000010000000000000000000000100
 #                                        sent to DMAC and TARGET, not the group
 #   nonext DMAC SMAC SRC DST             No Next Header, 8 bytes of payload
 v6() {
-	/usr/bin/python3 "$NLBS_TOP/selftests/py/v6.py" "$@"
+	/usr/bin/python3 -S "$NLBS_TOP/selftests/py/v6.py" "$@"
 }
 
 # fw_send KIND ARGS...: a frame from fw1's access leg

@@ -50,7 +50,7 @@ declare -A CONN_CMD_FD CONN_REP_FD CONN_PID
 # ---- servers and clients ----------------------------------------------------
 # conn_server NS ADDR PORT NAME: the echo server, in the background until exit
 conn_server() {
-	/usr/bin/python3 "$NLBS_TOP/selftests/py/conn.py" server "$@" 2>>"$CONN_TMP/server-$4.err" &
+	/usr/bin/python3 -S "$NLBS_TOP/selftests/py/conn.py" server "$@" 2>>"$CONN_TMP/server-$4.err" &
 	defer kill "$!"
 }
 
@@ -63,7 +63,7 @@ conn_listening() {
 conn_client() {
 	local c=$1 fd
 	mkfifo "$CONN_TMP/$c.cmd" "$CONN_TMP/$c.rep" || return 1
-	/usr/bin/python3 "$NLBS_TOP/selftests/py/conn.py" client "$2" "$3" "$4" \
+	/usr/bin/python3 -S "$NLBS_TOP/selftests/py/conn.py" client "$2" "$3" "$4" \
 		<"$CONN_TMP/$c.cmd" >"$CONN_TMP/$c.rep" 2>>"$CONN_TMP/$c.err" &
 	CONN_PID[$c]=$!
 	defer kill "$!"
@@ -291,7 +291,7 @@ flood_start() {
 	if [ "${FLOOD_PY:-1}" = 0 ]; then
 		ip netns exec "$ns" "$CONN_TMP/synflood" "$@" >"$out" 2>&1 &
 	else
-		ip netns exec "$ns" /usr/bin/python3 "$NLBS_TOP/selftests/py/conn.py" flood "$ns" "$@" >"$out" 2>&1 &
+		ip netns exec "$ns" /usr/bin/python3 -S "$NLBS_TOP/selftests/py/conn.py" flood "$ns" "$@" >"$out" 2>&1 &
 	fi
 	FLOOD_PID=$!
 	defer kill "$FLOOD_PID"

@@ -191,13 +191,13 @@ cap_ip_hex() {
 #                                     the receiving namespace, -1: lost)
 #   send NS DEV FILE                  raw frames, one hex line each, on DEV
 dp_py() {
-	/usr/bin/python3 "$NLBS_TOP/selftests/py/dp.py" "$@"
+	/usr/bin/python3 -S "$NLBS_TOP/selftests/py/dp.py" "$@"
 }
 
 # dp_stream_start NS DST PORT INTERVAL_MS: dp_py stream in the background
 # (for at most 10 minutes); dp_stream_stop ends it
 dp_stream_start() {
-	/usr/bin/python3 "$NLBS_TOP/selftests/py/dp.py" stream "$@" 600 &
+	/usr/bin/python3 -S "$NLBS_TOP/selftests/py/dp.py" stream "$@" 600 &
 	DP_STREAM=$!
 	defer kill "$DP_STREAM"
 }

@@ -46,7 +46,7 @@ ktap_check "nlb1 active, nlb2 standby; services: whole VIP and udp/53" setup_nlb
 
 # The frames, one file of hex lines per case, made in one python3 run.
 mkframes() {
-	PYTHONPATH=$NLBS_TOP/selftests/py /usr/bin/python3 - "$DP_TMP" "$FWMAC" "$MAC1" "$CLIENT_IP" "$VIP" "$NLBS_ADDR" \
+	PYTHONPATH=$NLBS_TOP/selftests/py /usr/bin/python3 -S - "$DP_TMP" "$FWMAC" "$MAC1" "$CLIENT_IP" "$VIP" "$NLBS_ADDR" \
 		"${FW_ACC_IPS[0]}" <<-'EOF'
 	import socket, struct, sys
 	from nlbstest import csum
