@@ -183,6 +183,7 @@ struct nlbs_instance {
 
 	struct delayed_work	rebuild_work;
 	unsigned long		rebuild_due;	/* jiffies, RTNL */
+	atomic64_t		batch_failed;	/* port id, group (netlink.c) */
 	struct list_head	dirty;		/* services to rebuild, RTNL */
 	u32			nservers;	/* over all services, RTNL */
 
