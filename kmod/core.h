@@ -109,6 +109,7 @@ struct nlbs_table {
 	struct rcu_head		rcu;
 	u32			size;		/* prime number of slots */
 	u32			nservers;	/* eligible: weight > 0 */
+	u8			family;		/* the service's */
 	struct nlbs_server	**servers;	/* with a reference each */
 	u16			*slots;
 	void			*perm;		/* scratch while it is built */
@@ -181,6 +182,8 @@ struct nlbs_instance {
 	u32			lease_ms;	/* 0: no lease */
 
 	struct delayed_work	rebuild_work;
+	unsigned long		rebuild_due;	/* jiffies, RTNL */
+	atomic64_t		batch_failed;	/* port id, group (netlink.c) */
 	struct list_head	dirty;		/* services to rebuild, RTNL */
 	u32			nservers;	/* over all services, RTNL */
 

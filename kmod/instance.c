@@ -31,12 +31,16 @@ MODULE_PARM_DESC(service_max, "Services per namespace (default 65536)");
  * A service of up to NLBS_SYNC_REBUILD_MAX eligible servers and a table of
  * up to NLBS_SYNC_REBUILD_SLOTS has its table rebuilt in the request, under
  * RTNL (about a millisecond at 65537 slots); any other at most
- * NLBS_REBUILD_DELAY_MS after its first change, once for a whole batch,
- * filled outside RTNL (seconds at 4194301 slots under emulation).
+ * NLBS_REBUILD_DELAY_MS after its first change, ordered and filled outside
+ * RTNL (seconds at 4194301 slots under emulation). A change of a batch
+ * (NLBS_A_DEFER) waits for the batch's commit, at most
+ * NLBS_REBUILD_DEFER_MS: a batch of 10,000 servers is one rebuild, not one
+ * every few milliseconds while it loads.
  */
 #define NLBS_SYNC_REBUILD_MAX	64
 #define NLBS_SYNC_REBUILD_SLOTS	65537
 #define NLBS_REBUILD_DELAY_MS	20
+#define NLBS_REBUILD_DEFER_MS	1000
 
 static const char * const nlbs_state_names[] = {
 	[NLBS_STATE_INIT]	= "init",
@@ -447,12 +451,30 @@ static void nlbs_rebuild_work(struct work_struct *work)
 }
 
 /*
+ * RTNL held: the dirty services rebuilt within @ms. A pending rebuild is
+ * brought forward, never postponed: changes that keep coming cannot hold
+ * a table back.
+ */
+static void nlbs_rebuild_schedule(struct nlbs_instance *inst, unsigned int ms)
+{
+	unsigned long delay = msecs_to_jiffies(ms);
+	unsigned long due = jiffies + delay;
+
+	if (delayed_work_pending(&inst->rebuild_work) &&
+	    time_before_eq(inst->rebuild_due, due))
+		return;
+	inst->rebuild_due = due;
+	mod_delayed_work(system_wq, &inst->rebuild_work, delay);
+}
+
+/*
  * The servers of @svc changed. Small tables (the default size, up to 64
  * servers) are rebuilt at once, so a request that returns has taken
- * effect; large ones, and all with @defer (a batch that ends with
- * NLBS_CMD_COMMIT), at most NLBS_REBUILD_DELAY_MS after the first change,
- * outside RTNL. Until then a removed server's slots go to
- * the next live server of the table (nlbs_table_lookup()).
+ * effect; large ones at most NLBS_REBUILD_DELAY_MS after the first change,
+ * outside RTNL; with @defer (a batch that ends with NLBS_CMD_COMMIT) at its
+ * commit, at most NLBS_REBUILD_DEFER_MS after the first change. Until then
+ * a removed server's slots go to the next live server of the table
+ * (nlbs_table_lookup()).
  */
 static void nlbs_service_changed(struct nlbs_instance *inst,
 				 struct nlbs_service *svc, bool defer)
@@ -461,13 +483,15 @@ static void nlbs_service_changed(struct nlbs_instance *inst,
 	svc->gen++;
 	if (list_empty(&svc->dirty_node))
 		list_add_tail(&svc->dirty_node, &inst->dirty);
-	if (!defer && svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
+	if (defer) {
+		nlbs_rebuild_schedule(inst, NLBS_REBUILD_DEFER_MS);
+		return;
+	}
+	if (svc->neligible <= NLBS_SYNC_REBUILD_MAX &&
 	    svc->table_size <= NLBS_SYNC_REBUILD_SLOTS &&
 	    !nlbs_service_rebuild(svc))
 		return;
-	/* Not postponed by further changes: queue, never mod. */
-	queue_delayed_work(system_wq, &inst->rebuild_work,
-			   msecs_to_jiffies(NLBS_REBUILD_DELAY_MS));
+	nlbs_rebuild_schedule(inst, NLBS_REBUILD_DELAY_MS);
 }
 
 int nlbs_service_add(struct nlbs_instance *inst,

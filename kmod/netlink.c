@@ -180,12 +180,14 @@ static const struct nla_policy nlbs_state_policy[NLBS_A_MAX + 1] = {
 
 static const struct nla_policy nlbs_service_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
+	[NLBS_A_BATCH]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy nlbs_server_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
 	[NLBS_A_SERVER]		= NLA_POLICY_NESTED(nlbs_srv_policy),
 	[NLBS_A_DEFER]		= { .type = NLA_FLAG },
+	[NLBS_A_BATCH]		= { .type = NLA_U32 },
 };
 
 /* Dumps and flushes of flows: a filter, nothing else. */
@@ -1180,6 +1182,56 @@ static int nlbs_flow_add_doit(struct sk_buff *skb, struct genl_info *info)
 	return first_err;
 }
 
+/*
+ * A batch's changes come pipelined (nlbs-genl -b): a group of requests in
+ * one datagram, each carried out by netlink whatever became of the ones
+ * before it. NLBS_A_BATCH names the group; once one of its requests fails,
+ * the rest of the group is refused and changes nothing, so a batch still
+ * stops at its first failure. One failed group is remembered per
+ * namespace, by port id and group: the last to fail.
+ */
+static int nlbs_batched(struct sk_buff *skb, struct genl_info *info,
+			int (*doit)(struct sk_buff *, struct genl_info *))
+{
+	struct nlbs_instance *inst = nlbs_info_instance(info);
+	struct nlattr *a = info->attrs[NLBS_A_BATCH];
+	s64 group;
+	int err;
+
+	if (!a)
+		return doit(skb, info);
+	group = (s64)((u64)info->snd_portid << 32 | nla_get_u32(a));
+	if (atomic64_read(&inst->batch_failed) == group) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "not carried out: an earlier request of its batch failed");
+		return -ECANCELED;
+	}
+	err = doit(skb, info);
+	if (err)
+		atomic64_set(&inst->batch_failed, group);
+	return err;
+}
+
+static int nlbs_service_add_batched(struct sk_buff *skb, struct genl_info *info)
+{
+	return nlbs_batched(skb, info, nlbs_service_add_doit);
+}
+
+static int nlbs_service_del_batched(struct sk_buff *skb, struct genl_info *info)
+{
+	return nlbs_batched(skb, info, nlbs_service_del_doit);
+}
+
+static int nlbs_service_set_batched(struct sk_buff *skb, struct genl_info *info)
+{
+	return nlbs_batched(skb, info, nlbs_service_set_doit);
+}
+
+static int nlbs_server_batched(struct sk_buff *skb, struct genl_info *info)
+{
+	return nlbs_batched(skb, info, nlbs_server_doit);
+}
+
 #define NLBS_OP(_cmd, _doit, _policy, _flags) {				\
 	.cmd = (_cmd), .doit = (_doit), .policy = (_policy),		\
 	.maxattr = NLBS_A_MAX, .flags = (_flags),			\
@@ -1192,9 +1244,9 @@ static const struct genl_ops nlbs_genl_ops[] = {
 	NLBS_OP(NLBS_CMD_STATE_SET, nlbs_state_set_doit, nlbs_state_policy,
 		GENL_UNS_ADMIN_PERM),
 	NLBS_OP(NLBS_CMD_STATE_GET, nlbs_state_get_doit, nlbs_empty_policy, 0),
-	NLBS_OP(NLBS_CMD_SERVICE_ADD, nlbs_service_add_doit, nlbs_service_policy,
+	NLBS_OP(NLBS_CMD_SERVICE_ADD, nlbs_service_add_batched, nlbs_service_policy,
 		GENL_UNS_ADMIN_PERM),
-	NLBS_OP(NLBS_CMD_SERVICE_DEL, nlbs_service_del_doit, nlbs_service_policy,
+	NLBS_OP(NLBS_CMD_SERVICE_DEL, nlbs_service_del_batched, nlbs_service_policy,
 		GENL_UNS_ADMIN_PERM),
 	{
 		.cmd = NLBS_CMD_SERVICE_GET,
@@ -1203,11 +1255,11 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		.policy = nlbs_empty_policy,
 		.maxattr = NLBS_A_MAX,
 	},
-	NLBS_OP(NLBS_CMD_SERVER_ADD, nlbs_server_doit, nlbs_server_policy,
+	NLBS_OP(NLBS_CMD_SERVER_ADD, nlbs_server_batched, nlbs_server_policy,
 		GENL_UNS_ADMIN_PERM),
-	NLBS_OP(NLBS_CMD_SERVER_SET, nlbs_server_doit, nlbs_server_policy,
+	NLBS_OP(NLBS_CMD_SERVER_SET, nlbs_server_batched, nlbs_server_policy,
 		GENL_UNS_ADMIN_PERM),
-	NLBS_OP(NLBS_CMD_SERVER_DEL, nlbs_server_doit, nlbs_server_policy,
+	NLBS_OP(NLBS_CMD_SERVER_DEL, nlbs_server_batched, nlbs_server_policy,
 		GENL_UNS_ADMIN_PERM),
 	{
 		.cmd = NLBS_CMD_SERVER_GET,
@@ -1233,7 +1285,7 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		GENL_ADMIN_PERM),
 	NLBS_OP(NLBS_CMD_FLOW_DEL, nlbs_flow_del_doit, nlbs_flow_filter_policy,
 		GENL_UNS_ADMIN_PERM),
-	NLBS_OP(NLBS_CMD_SERVICE_SET, nlbs_service_set_doit,
+	NLBS_OP(NLBS_CMD_SERVICE_SET, nlbs_service_set_batched,
 		nlbs_service_policy, GENL_UNS_ADMIN_PERM),
 	NLBS_OP(NLBS_CMD_COMMIT, nlbs_commit_doit, nlbs_empty_policy,
 		GENL_UNS_ADMIN_PERM),

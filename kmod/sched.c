@@ -16,7 +16,8 @@
  * or removed would change M, hence every permutation, and move nearly every
  * flow. With M fixed, adding one server of n moves about 1/(n+1) of them.
  *
- * Built under RTNL at configuration time; the packet path only indexes it.
+ * Built at configuration time: the servers taken under RTNL, ordered and the
+ * slots filled without it; the packet path only indexes the result.
  */
 #include <linux/gcd.h>
 #include <linux/sort.h>
@@ -37,15 +38,6 @@ bool nlbs_table_size_valid(u32 n)
 		if (n % d == 0)
 			return false;
 	return true;
-}
-
-static int nlbs_server_cmp(const void *a, const void *b)
-{
-	const struct nlbs_server *x = *(const struct nlbs_server **)a;
-	const struct nlbs_server *y = *(const struct nlbs_server **)b;
-
-	/* Network byte order compares as numbers do; IPv4 pads with zeros. */
-	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
 /* Drops the table's server references: its servers outlive it. */
@@ -70,11 +62,22 @@ void nlbs_table_free_rcu(struct nlbs_table *tbl)
 		call_rcu(&tbl->rcu, nlbs_table_free_rcu_cb);
 }
 
+/* A server's walk through the slots; turns holds its weight until sorted. */
 struct nlbs_perm {
+	struct nlbs_server *srv;
 	u32 pos;
 	u32 skip;
 	u32 turns;
 };
+
+static int nlbs_perm_cmp(const void *a, const void *b)
+{
+	const struct nlbs_server *x = ((const struct nlbs_perm *)a)->srv;
+	const struct nlbs_server *y = ((const struct nlbs_perm *)b)->srv;
+
+	/* Network byte order compares as numbers do; IPv4 pads with zeros. */
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
 
 static void nlbs_table_fill_slots(struct nlbs_table *tbl,
 				  struct nlbs_perm *perm)
@@ -106,17 +109,17 @@ static void nlbs_table_fill_slots(struct nlbs_table *tbl,
 }
 
 /*
- * RTNL held: the first half of a build. Takes the eligible servers of @svc,
- * with a reference each, in address order, and their turns. Returns NULL
+ * RTNL held: the first half of a build, kept short. Takes the eligible
+ * servers of @svc, with a reference and their weight each. Returns NULL
  * when no server is eligible, an ERR_PTR on failure. nlbs_table_fill(),
- * which may run without RTNL, completes the table.
+ * which may run without RTNL, orders them and completes the table.
  */
 struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 {
 	struct nlbs_server *srv;
 	struct nlbs_table *tbl;
 	struct nlbs_perm *perm;
-	u32 n = 0, m, g = 0, i;
+	u32 n = 0, m;
 	size_t sz;
 
 	list_for_each_entry(srv, &svc->servers, node)
@@ -127,14 +130,16 @@ struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 
 	m = svc->table_size;
 	sz = sizeof(*tbl) + n * sizeof(*tbl->servers) + m * sizeof(*tbl->slots);
-	tbl = kvzalloc(sz, GFP_KERNEL_ACCOUNT);
-	perm = kvcalloc(n, sizeof(*perm), GFP_KERNEL);
+	tbl = kvmalloc(sz, GFP_KERNEL_ACCOUNT);
+	perm = kvmalloc_array(n, sizeof(*perm), GFP_KERNEL);
 	if (!tbl || !perm) {
 		kvfree(tbl);
 		kvfree(perm);
 		return ERR_PTR(-ENOMEM);
 	}
+	memset(tbl, 0, sizeof(*tbl));
 	tbl->size = m;
+	tbl->family = svc->key.family;
 	tbl->servers = (struct nlbs_server **)(tbl + 1);
 	tbl->slots = (u16 *)(tbl->servers + n);
 	tbl->perm = perm;
@@ -143,17 +148,34 @@ struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 		if (!srv->weight)
 			continue;
 		refcount_inc(&srv->ref);
-		tbl->servers[tbl->nservers++] = srv;
+		tbl->servers[tbl->nservers] = srv;
+		perm[tbl->nservers].srv = srv;
+		perm[tbl->nservers].turns = srv->weight;
+		tbl->nservers++;
 	}
-	sort(tbl->servers, n, sizeof(*tbl->servers), nlbs_server_cmp, NULL);
+	return tbl;
+}
 
+/*
+ * The costly half of a build: no lock needed, the table is not published
+ * and its servers are held (their addresses never change). Servers go in
+ * address order, so two NLBs holding the same configuration build the same
+ * table whatever the order of configuration.
+ */
+void nlbs_table_fill(struct nlbs_table *tbl)
+{
+	struct nlbs_perm *perm = tbl->perm;
+	u32 n = tbl->nservers, m = tbl->size, g = 0, i;
+
+	sort(perm, n, sizeof(*perm), nlbs_perm_cmp, NULL);
 	for (i = 0; i < n; i++)
-		g = gcd(g, tbl->servers[i]->weight);
+		g = gcd(g, perm[i].turns);
 	for (i = 0; i < n; i++) {
-		const union nf_inet_addr *a = &tbl->servers[i]->addr;
+		const union nf_inet_addr *a = &perm[i].srv->addr;
 		u32 h1, h2;
 
-		if (svc->key.family == AF_INET) {
+		tbl->servers[i] = perm[i].srv;
+		if (tbl->family == AF_INET) {
 			h1 = jhash_1word((__force u32)a->ip, NLBS_PERM_SEED1);
 			h2 = jhash_1word((__force u32)a->ip, NLBS_PERM_SEED2);
 		} else {
@@ -164,16 +186,10 @@ struct nlbs_table *nlbs_table_prepare(struct nlbs_service *svc)
 		}
 		perm[i].pos = h1 % m;
 		perm[i].skip = h2 % (m - 1) + 1;
-		perm[i].turns = tbl->servers[i]->weight / g;
+		perm[i].turns /= g;
 	}
-	return tbl;
-}
-
-/* The costly half of a build: no lock needed, the table is not published. */
-void nlbs_table_fill(struct nlbs_table *tbl)
-{
-	nlbs_table_fill_slots(tbl, tbl->perm);
-	kvfree(tbl->perm);
+	nlbs_table_fill_slots(tbl, perm);
+	kvfree(perm);
 	tbl->perm = NULL;
 }
 

@@ -16,7 +16,8 @@
 #             NLBS_FUZZ_LONG=1: every loop)
 #   nlbsd     nlbsd alone on the NLB, killed with SIGKILL and started again:
 #             active and forwarding each time
-# After each loop: the kernel log is clean; at the end the namespaces are
+# After each loop: the kernel log is clean and, on a kernel with kmemleak
+# (the debug kernel), a kmemleak scan reports nothing; at the end the namespaces are
 # gone (net_namespace objects back to their count before the test: no
 # reference left), the flow cache is empty, the module's refcount is 0 and
 # it unloads. NLBS_CHAOS_LOOPS (default 2), NLBS_FUZZ_LONG=1 (100 loops, 10
@@ -34,6 +35,7 @@ log "$LOOPS loops of each (NLBS_CHAOS_LOOPS, NLBS_FUZZ_LONG=1)"
 
 ktap_check "build the fuzzer (flap and reconf)" fuzz_build fuzz_genl || ktap_finished
 NETNS_BASE=$(netns_baseline)
+loop_clean() { dmesg_clean && kmemleak_clean; }
 
 # ---- module unload and load under traffic ------------------------------------
 ktap_check "load the module" nlbs_load || ktap_finished
@@ -51,7 +53,7 @@ module_loop() {
 	fuzz_forwarding "$a_nlb"
 }
 ktap_check "module: unloaded and loaded $LOOPS times under traffic" module_loop
-ktap_check "kernel log clean" dmesg_clean
+ktap_check "kernel log clean, no kmemleak report" loop_clean
 
 # ---- namespace deletion ----------------------------------------------------------
 netns_gone() {
@@ -76,7 +78,7 @@ netns_loop() {
 	[ -z "$NETNS_BASE" ] || netns_settle $((NETNS_BASE + 3))
 }
 ktap_check "netns: a configured NLB's namespace deleted under traffic, $LOOPS times" netns_loop
-ktap_check "kernel log clean" dmesg_clean
+ktap_check "kernel log clean, no kmemleak report" loop_clean
 
 # ---- devices, with the state flapping and a second process reconfiguring --------
 dev_event() {
@@ -137,7 +139,7 @@ reconfigure() {
 	nlbs_genl_ns "$nlb" state set active && fuzz_forwarding "$nlb"
 }
 ktap_check "after a fresh config the NLB forwards again" reconfigure
-ktap_check "kernel log clean" dmesg_clean
+ktap_check "kernel log clean, no kmemleak report" loop_clean
 
 # ---- 10,000 servers added and removed while forwarding ------------------------------
 # A second service of the forwarding NLB gets 10,000 servers in one batch and
@@ -171,6 +173,7 @@ servers_loop() {
 		log "loop $i: $SRV_N servers added and removed in $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
 		dmesg_clean || return 1
 	done
+	kmemleak_clean || return 1
 	nlbs_genl_ns "$a_nlb" service del $VIP tcp 80
 }
 ktap_check "servers: $SRV_N added and removed in batches under traffic, $SRV_LOOPS times" servers_loop
@@ -215,6 +218,7 @@ nlbsd_loop() {
 		wait $pid 2>/dev/null
 		dmesg_clean || return 1
 	done
+	kmemleak_clean
 }
 if [ -x "$NLBSD_BIN" ]; then
 	ktap_check "nlbsd: killed (SIGKILL) and started again $LOOPS times, active and forwarding each time" \

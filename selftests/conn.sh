@@ -59,25 +59,11 @@ SYNC=yes
 
 # conf I PRIO
 conf() {
-	local i=$1 me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
+	local i=$1 s
+	nlbsd_pair_conf "$i" "$2" "$D/key" "advert-interval = ${ADVERT}ms" \
+		"dead-after = $DEAD" "garp-count = 3" "garp-interval = 50ms" \
+		"hash-seed = $SEED" "state-file = $D/nlb$i-$SYNC.epoch" -- "sync = $SYNC"
 	cat <<EOC
-[node]
-access = acc
-servers = srv
-address = $me
-nlbs = $NLBS_ADDR
-priority = $2
-preempt = yes
-advert-interval = ${ADVERT}ms
-dead-after = $DEAD
-garp-count = 3
-garp-interval = 50ms
-hash-seed = $SEED
-state-file = $D/nlb$i-$SYNC.epoch
-[peer]
-address = $peer
-key-file = $D/key
-sync = $SYNC
 [reachability]
 target = icmp $FW_ACC_VIP
 interval = 1s

@@ -60,6 +60,9 @@ fi
 # depmod -a reads every module of the kernel over 9p (minutes under TCG):
 # while the packages come and go, depmod indexes the DKMS module alone, and
 # the kernel's own indexes are put back at the end (as dkms.sh does).
+# So what the test needs of the kernel's modules later (veth, for the
+# namespace nlbsd runs in) is loaded now, while modprobe still finds it.
+modprobe veth
 saved=$T/modules-index
 mkdir -p "$saved" "$T/bin"
 cp -a "$mods"/modules.* "$saved/"

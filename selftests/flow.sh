@@ -105,7 +105,7 @@ flow_eperm() {
 ktap_check "flow show as nobody: Operation not permitted" flow_eperm
 ktap_check "flow show: each with the server it reached" table_has map1 t1
 json_ok() {
-	dp_genl nlb1 -j flow show | /usr/bin/python3 -c '
+	dp_genl nlb1 -j flow show | /usr/bin/python3 -S -c '
 import json, sys
 fl = json.load(sys.stdin)
 keys = {"proto", "saddr", "sport", "daddr", "dport", "server", "idle_ms"}
@@ -326,7 +326,7 @@ ktap_check "the same 5 flows now reach srv1" flows54_on m54b 0
 # tcp_send SPORT FLAG [SPORT FLAG...]: segments (FLAG S: SYN, A: ACK) to
 # VIP:80, raw from the client, in this order (one python: TCG is slow)
 tcp_send() {
-	ip netns exec "$client" /usr/bin/python3 - "$VIP" "$@" <<-'PY'
+	ip netns exec "$client" /usr/bin/python3 -S - "$VIP" "$@" <<-'PY'
 	import socket, struct, sys, time
 	dst, a = sys.argv[1], sys.argv[2:]
 	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)

@@ -86,7 +86,7 @@ run() {
 	local state=$1 count=$2 seed=$3 out k want got rc=0
 	nlbs_genl_ns "$nlb" state set "$state" || return 1
 	snap B || return 1
-	out=$(ip netns exec "$inj" /usr/bin/python3 "$FUZZ_DIR/fuzz_pkt.py" inj0 "$NLB_MAC" "$VIP" \
+	out=$(ip netns exec "$inj" /usr/bin/python3 -S "$FUZZ_DIR/fuzz_pkt.py" inj0 "$NLB_MAC" "$VIP" \
 		"$NLBS" "$count" "$seed" "$state") || { echo "$out"; return 1; }
 	echo "$out" >"$FUZZ_TMP/$state.json"
 	declare -A W=()
@@ -153,7 +153,7 @@ gso() {
 	ip netns exec "$nlb" sh -c 'echo 1000000 >/sys/class/net/acc/gro_flush_timeout' || return 1
 	snap B || return 1
 	before=$(ip netns exec "$srv" cat /sys/class/net/eth0/statistics/rx_bytes)
-	ip netns exec "$inj" /usr/bin/python3 "$FUZZ_DIR/gso_burst.py" inj0 "$NLB_MAC" \
+	ip netns exec "$inj" /usr/bin/python3 -S "$FUZZ_DIR/gso_burst.py" inj0 "$NLB_MAC" \
 		10.10.0.254 "$VIP" 80 $SEGS $SEG >/dev/null || return 1
 	gso_in() {
 		after=$(ip netns exec "$srv" cat /sys/class/net/eth0/statistics/rx_bytes)

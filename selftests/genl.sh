@@ -652,14 +652,20 @@ batch_bad() {
 	same "Error: nlbs: server already exists in this service
 Command failed $f:4" "$err" || return 1
 	nlbs_genl -n "$b" server show $VIPB udp 53 | grep -q '10\.99\.0\.2 ' || { echo "line 2 not run"; return 1; }
+	# Lines 2, 4 and 5 went in one datagram (pipelined): the kernel refused
+	# line 5 because line 4 of its group failed.
 	! nlbs_genl -n "$b" server show $VIPB udp 53 | grep -q '10\.99\.0\.3 ' || { echo "line 5 ran"; return 1; }
+	# A new batch is a new group: line 5 on its own goes in.
+	printf '%s\n' "server add $VIPB udp 53 10.99.0.3" >"$f"
+	nlbs_genl -n "$b" -b "$f" || { echo "a batch after the failed one failed"; return 1; }
+	nlbs_genl -n "$b" server show $VIPB udp 53 | grep -q '10\.99\.0\.3 ' || { echo "line 5 alone not run"; return 1; }
 	printf '%s\n' "service show" "server frob" "service show" >"$f"
 	rc=0
 	err=$(nlbs_genl -n "$b" -b "$f" 2>&1 >/dev/null) || rc=$?
 	[ $rc = 1 ] || { echo "usage error in a batch: exit $rc, want 1"; return 1; }
 	grep -qx "Command failed $f:2" <<<"$err" || { echo "$err"; return 1; }
 }
-check "-b: a bad line stops with Command failed FILE:LINE, exit 1" batch_bad
+check "-b: a bad line stops with Command failed FILE:LINE, exit 1; the kernel refuses the rest of its group" batch_bad
 
 # ---- YNL --------------------------------------------------------------------------------
 section ynl

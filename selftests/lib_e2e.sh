@@ -624,7 +624,7 @@ PYEOF
 e2e_hold_start() {
 	local name=$1
 	e2e_py_file
-	ip netns exec "$client" /usr/bin/python3 "$E2E_TMP/e2e.py" hold "$VIP" "$2" "$3" "$4" \
+	ip netns exec "$client" /usr/bin/python3 -S "$E2E_TMP/e2e.py" hold "$VIP" "$2" "$3" "$4" \
 		"$E2E_TMP/$name" 2>>"$E2E_TMP/$name.err" &
 	E2E_PID[hold-$name]=$!
 	defer e2e_reap "$!"

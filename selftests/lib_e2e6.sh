@@ -129,7 +129,7 @@ e2e6_http_up() {
 e2e6_hold_start() {
 	local name=$1
 	e2e_py_file
-	ip netns exec "$client" /usr/bin/python3 "$E2E_TMP/e2e.py" hold "$2" "$3" "$4" "$5" \
+	ip netns exec "$client" /usr/bin/python3 -S "$E2E_TMP/e2e.py" hold "$2" "$3" "$4" "$5" \
 		"$E2E_TMP/$name" 2>>"$E2E_TMP/$name.err" &
 	E2E_PID[hold-$name]=$!
 	defer e2e_reap "$!"

@@ -66,23 +66,11 @@ EOS
 chmod +x "$D/notify.sh"
 
 conf() { # conf I PRIO
-	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
+	local s
+	nlbsd_pair_conf "$1" "$2" "$D/key" "advert-interval = ${ADVERT}ms" \
+		"dead-after = $DEAD" "hash-seed = 7" "state-file = $D/nlb$1.epoch" \
+		"control-socket = $D/nlb$1.ctl"
 	cat <<EOC
-[node]
-access = acc
-servers = srv
-address = $me
-nlbs = $NLBS_ADDR
-priority = $2
-preempt = yes
-advert-interval = ${ADVERT}ms
-dead-after = $DEAD
-hash-seed = 7
-state-file = $D/nlb$1.epoch
-control-socket = $D/nlb$1.ctl
-[peer]
-address = $peer
-key-file = $D/key
 [reachability]
 target = icmp $FW_ACC_VIP
 interval = 1s

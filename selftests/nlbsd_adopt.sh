@@ -32,25 +32,12 @@ dmesg_mark nlbsd_adopt
 "$NLBSD" --genkey > "$D/key"
 chmod 600 "$D/key"
 conf() { # conf I PRIO
-	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
-	cat <<EOC
-[node]
-access = acc
-servers = srv
-address = $me
-nlbs = $NLBS_ADDR
-priority = $2
-preempt = yes
-advert-interval = ${ADVERT}ms
-dead-after = $DEAD
-state-file = $D/nlb$1.epoch
-control-socket = $D/nlb$1.ctl
-[peer]
-address = $peer
-key-file = $D/key
-[service $VIP udp 53]
-check = none
-EOC
+	local s
+	nlbsd_pair_conf "$1" "$2" "$D/key" "advert-interval = ${ADVERT}ms" \
+		"dead-after = $DEAD" "state-file = $D/nlb$1.epoch" \
+		"control-socket = $D/nlb$1.ctl"
+	echo "[service $VIP udp 53]"
+	echo "check = none"
 	for s in "${SRV_IPS[@]}"; do echo "server = $s weight 1"; done
 }
 conf 1 200 > "$D/nlb1.conf"

@@ -77,7 +77,7 @@ ktap_check "flow add: client:50002 -> srv2, client:50003 -> srv3" import_flows
 # icmp_err TYPE CODE SPORT: from fw1 to the VIP, quoting the server's segment
 # VIP:80 -> client:SPORT
 icmp_err() {
-	ip netns exec "$fw1" /usr/bin/python3 - "$VIP" "$CLIENT_IP" "$@" <<-'PY'
+	ip netns exec "$fw1" /usr/bin/python3 -S - "$VIP" "$CLIENT_IP" "$@" <<-'PY'
 	import socket, struct, sys
 	vip, cl, typ, code, sport = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 	def csum(b):

@@ -46,9 +46,10 @@ ktap_check "nlb1 active, nlb2 standby; services: whole VIP and udp/53" setup_nlb
 
 # The frames, one file of hex lines per case, made in one python3 run.
 mkframes() {
-	/usr/bin/python3 - "$DP_TMP" "$FWMAC" "$MAC1" "$CLIENT_IP" "$VIP" "$NLBS_ADDR" \
+	PYTHONPATH=$NLBS_TOP/selftests/py /usr/bin/python3 -S - "$DP_TMP" "$FWMAC" "$MAC1" "$CLIENT_IP" "$VIP" "$NLBS_ADDR" \
 		"${FW_ACC_IPS[0]}" <<-'EOF'
 	import socket, struct, sys
+	from nlbstest import csum
 	out, fwmac, nlbmac, client, vip, nlbs, fwip = sys.argv[1:]
 	mac = lambda m: bytes.fromhex(m.replace(':', ''))
 	ip4 = socket.inet_aton
@@ -63,14 +64,6 @@ mkframes() {
 	def arp(hrd=1, pro=0x0800, hln=6, pln=4, op=1):
 	    return struct.pack('!HHBBH', hrd, pro, hln, pln, op) + mac(fwmac) + ip4(fwip) + \
 	        bytes(6) + ip4(nlbs)
-
-	def csum(b):
-	    if len(b) % 2:
-	        b += b'\0'
-	    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-	    while s >> 16:
-	        s = (s & 0xffff) + (s >> 16)
-	    return ~s & 0xffff
 
 	def ip(payload, proto=17, opts=b'', ident=1, frag=0, ihl=None, tot=None, badsum=False):
 	    hl = 20 + len(opts)

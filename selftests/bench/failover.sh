@@ -48,73 +48,11 @@ for i in 1 2; do
 done
 
 # ---- the probe ------------------------------------------------------------------
-# probe.py CLIENT_NS DST PORT INTERVAL_MS SECONDS READY_FILE SRV_NS...: one
+# failover_probe.py CLIENT_NS DST PORT INTERVAL_MS SECONDS READY_FILE SRV_NS...: one
 # process sends a numbered datagram each INTERVAL_MS from CLIENT_NS and
 # receives them on a socket bound to DST:PORT in each server namespace (one
 # clock for both ends), for at most SECONDS. SIGUSR1 marks the event,
 # SIGTERM ends it. Prints "sent received gap_ms base_ms resumed".
-cat >"$D/probe.py" <<'EOF'
-import ctypes, os, select, signal, socket, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-def enter(ns):
-    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0:
-        raise OSError(ctypes.get_errno(), 'setns ' + ns)
-    os.close(fd)
-client, dst, port, ival, secs, ready = sys.argv[1:7]
-port, ival, secs = int(port), float(ival) / 1000, float(secs)
-rx = []
-for ns in sys.argv[7:]:
-    enter(ns)
-    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    r.bind((dst, port))
-    r.setblocking(False)
-    rx.append(r)
-enter(client)
-tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-ev, stop = [None], [None]
-signal.signal(signal.SIGUSR1, lambda *a: ev.__setitem__(0, time.monotonic()))
-signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, time.monotonic()))
-open(ready, 'w').close()
-t0 = time.monotonic()
-end, nxt, seq, arr = t0 + secs, t0, 0, []
-while True:
-    now = time.monotonic()
-    if now >= end or stop[0] is not None:
-        end = min(now, end)
-        break
-    if now >= nxt:
-        try:
-            tx.sendto(seq.to_bytes(4, 'big'), (dst, port))
-        except OSError:
-            pass
-        seq += 1
-        nxt += ival
-        if nxt < now:
-            nxt = now + ival    # after a stall: no burst
-    try:
-        rd = select.select(rx, [], [], max(0.0, nxt - time.monotonic()))[0]
-    except InterruptedError:
-        continue
-    for r in rd:
-        while True:
-            try:
-                r.recv(64)
-            except BlockingIOError:
-                break
-            arr.append(time.monotonic())
-e = ev[0] if ev[0] is not None else end
-def longest(ts):
-    return max((b - a for a, b in zip(ts, ts[1:])), default=0.0)
-pre = [t for t in arr if t < e]
-post = pre[-1:] + [t for t in arr if t >= e]   # the gaps ending after the event
-resumed = any(t > e for t in arr)
-gap = longest(post)
-if not resumed:
-    gap = end - (post[-1] if post else e)
-print(seq, len(arr), int(gap * 1000), int(longest(pre) * 1000), int(resumed))
-EOF
 # probe_run SECONDS_BEFORE SECONDS_AFTER CMD...: the stream; CMD (the
 # event) after SECONDS_BEFORE, the end SECONDS_AFTER later (timed here: a
 # slow host delays this shell, not the window); sets P_SENT P_RECV P_GAP
@@ -124,7 +62,7 @@ probe_run() {
 	shift 2
 	rm -f "$D/ready" "$D/probe.out"
 	P_SENT=0 P_RECV=0 P_GAP=0 P_BASE=0 P_RESUMED=0
-	python3 "$D/probe.py" "$client" "$VIP" "$PORT" 5 120 "$D/ready" \
+	python3 "$NLBS_TOP/selftests/bench/failover_probe.py" "$client" "$VIP" "$PORT" 5 120 "$D/ready" \
 		"$srv1" "$srv2" "$srv3" >"$D/probe.out" &
 	pid=$!
 	busywait 30000 test -e "$D/ready"
@@ -142,25 +80,11 @@ probe_run() {
 RT=""
 chrt -r 10 true 2>/dev/null && RT="chrt -r 10"
 nlbsd_conf() { # nlbsd_conf I PRIO ADVERT_MS
-	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
-	cat <<-EOC
-	[node]
-	access = acc
-	servers = srv
-	address = $me
-	nlbs = $NLBS_ADDR
-	priority = $2
-	preempt = yes
-	advert-interval = ${3}ms
-	dead-after = 3
-	hash-seed = 7
-	state-file = $D/nlb$1.epoch
-	[peer]
-	address = $peer
-	key-file = $D/key
-	[service $VIP udp $PORT]
-	check = none
-	EOC
+	local s
+	nlbsd_pair_conf "$1" "$2" "$D/key" "advert-interval = ${3}ms" \
+		"dead-after = 3" "hash-seed = 7" "state-file = $D/nlb$1.epoch"
+	echo "[service $VIP udp $PORT]"
+	echo "check = none"
 	for s in "${SRV_IPS[@]}"; do echo "server = $s weight 1"; done
 }
 declare -A PID

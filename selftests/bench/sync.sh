@@ -96,25 +96,10 @@ SPORTS=59999		# source ports 1024..61022; 251 addresses: coprime
 # ---- nlbsd -------------------------------------------------------------------
 "$NLBSD" --genkey >"$D/key" && chmod 600 "$D/key"
 nlbsd_conf() { # nlbsd_conf I PRIO
-	local me=${NLB_ACC_IPS[$1 - 1]} peer=${NLB_ACC_IPS[2 - $1]} s
-	cat <<-EOC
-	[node]
-	access = acc
-	servers = srv
-	address = $me
-	nlbs = $NLBS_ADDR
-	priority = $2
-	preempt = yes
-	advert-interval = ${ADVERT}ms
-	dead-after = $DEAD
-	hash-seed = 7
-	state-file = $D/nlb$1.epoch
-	control-socket = $D/nlb$1.ctl
-	[peer]
-	address = $peer
-	key-file = $D/key
-	sync = yes
-	EOC
+	local s
+	nlbsd_pair_conf "$1" "$2" "$D/key" "advert-interval = ${ADVERT}ms" \
+		"dead-after = $DEAD" "hash-seed = 7" "state-file = $D/nlb$1.epoch" \
+		"control-socket = $D/nlb$1.ctl" -- "sync = yes"
 	[ -n "$SYNC_RATE" ] && echo "sync-rate = $SYNC_RATE"
 	echo "[service $VIP udp $PORT]"
 	echo "check = none"

@@ -28,12 +28,16 @@ udp-trunc tcp-trunc frag frag-tiny frag-last frag-maxoff opts opts-garbage
 icmp-err icmp-garbage icmp-other oversized vlan qinq vlan-arp garbage
 """
 import json
+import os
 import random
 import select
 import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'py'))
+from nlbstest import csum  # noqa: E402
 
 dev, nlb_mac, vip, nlbs, count, seed, state = sys.argv[1:8]
 srv_mtu = int(sys.argv[8]) if len(sys.argv) > 8 else 1500
@@ -60,15 +64,6 @@ def rmac():
 
 def raddr():
     return struct.pack('!I', R.choice([0xcb00710a, 0xcb00710b, R.getrandbits(32)]))
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def eth(dst, typ, payload, tags=()):

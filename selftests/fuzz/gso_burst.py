@@ -7,24 +7,19 @@
 # back to back on DEV through a packet socket. With GRO on the receiving
 # veth and a gro_flush_timeout, GRO merges them into GSO skbs: the shape a
 # NIC with LRO/GRO hands to the stack. Prints the segments sent.
+import os
 import socket
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'py'))
+from nlbstest import csum  # noqa: E402
 
 dev, dst_mac, src, dst = sys.argv[1:5]
 dport, count, size = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 DST = bytes.fromhex(dst_mac.replace(':', ''))
 SRC = b'\x02\x00\x0a\x0a\x00\xfe'
 SADDR, DADDR = socket.inet_aton(src), socket.inet_aton(dst)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def segment(i):

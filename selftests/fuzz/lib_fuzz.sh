@@ -139,7 +139,7 @@ fuzz_pair() {
 		addr add $VIP/32 dev lo
 		EOF
 	fuzz_configure "$nlb" || return 1
-	ip netns exec "$inj" /usr/bin/python3 "$FUZZ_TMP/stream.py" "$VIP" &
+	ip netns exec "$inj" /usr/bin/python3 -S "$FUZZ_TMP/stream.py" "$VIP" &
 	FUZZ_STREAMS+=($!)
 	defer kill $!
 }

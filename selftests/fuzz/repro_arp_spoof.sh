@@ -21,7 +21,7 @@ setup_ns inj nlb || exit 2
 	nlbs_genl_ns "$nlb" config set access acc servers srv nlbs 10.10.0.100 &&
 	nlbs_genl_ns "$nlb" state set active
 } || { echo "setup failed"; exit 2; }
-ip netns exec "$inj" /usr/bin/python3 - <<'PY'
+ip netns exec "$inj" /usr/bin/python3 -S - <<'PY'
 import socket, struct
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(('inj0', 0))

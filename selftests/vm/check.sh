@@ -60,6 +60,7 @@ debug)
 esac
 
 "$top/selftests/vm/deps.sh" || exit 1
+echo "# deps: $(($(date +%s) - start)) s"
 
 # ---- KTAP bookkeeping --------------------------------------------------
 n=0 passed=0 failed=0 skipped=0
@@ -89,10 +90,11 @@ finish() {
 }
 # step NAME CMD...: run CMD, output indented, counted as one test
 step() {
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS
 	shift
 	"$@" >"$logs/$name.log" 2>&1
 	rc=$?
+	echo "# $name: $((SECONDS - t0)) s"
 	if [ $rc = 0 ]; then
 		step_ok "$name"
 		passed=$((passed + 1))
@@ -105,10 +107,11 @@ step() {
 }
 # group NAME CMD...: run CMD printing KTAP, indent it, count its tests
 group() {
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS
 	shift
 	"$@" 2>&1 | tee "$logs/$name.log" | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
+	echo "# $name: $((SECONDS - t0)) s"
 	count "$logs/$name.log" "$rc"
 	if [ "$rc" = 0 ]; then step_ok "$name"; else step_not_ok "$name"; fi
 	return "$rc"
@@ -271,7 +274,9 @@ else
 		(vm selftests/run.sh ${members[i]} >"$logs/vm$i.out" 2>&1
 		 echo $? >"$logs/vm$i.rc") &
 	done
+	t0=$SECONDS
 	wait
+	echo "# the $shards VMs: $((SECONDS - t0)) s"
 	for ((i = 1; i <= shards; i++)); do
 		group "vm$i" sh -c 'cat "$1"; exit "$(cat "$2" 2>/dev/null || echo 1)"' - \
 			"$logs/vm$i.out" "$logs/vm$i.rc"

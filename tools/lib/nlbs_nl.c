@@ -27,11 +27,18 @@ struct nlbs_nl {
 	uint32_t portid;
 	uint32_t seq;
 	uint16_t family;
+	uint32_t maxattr;		/* the family's: what it accepts */
 	uint32_t events_grp;		/* 0: family has no events group */
 	uint32_t flows_grp;		/* 0: family has no flows group */
 	struct nlbs_nl_error err;
 	char sbuf[NLBS_NL_BUFSIZE];	/* request */
 	char rbuf[NLBS_NL_BUFSIZE];	/* replies */
+	/* Pipelined requests (nlbs_nl_pipe_req()), not sent yet */
+	char pbuf[NLBS_NL_BUFSIZE];
+	size_t plen;			/* bytes before plast */
+	struct nlmsghdr *plast;		/* the one being built, or NULL */
+	unsigned int pn;		/* requests in pbuf */
+	uint32_t pseq;			/* the first one's sequence number */
 };
 
 static void set_err(struct nlbs_nl_error *e, int err, const char *fmt, ...)
@@ -166,21 +173,16 @@ static bool bad_error_code(struct run_ctx *rc, int error)
 	return true;
 }
 
-static int error_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * Where the extack TLVs of an NLMSG_ERROR start (its length is checked).
+ * Not capped: the request follows whole, the TLVs after it (none when its
+ * length does not fit: no underflow into the error itself).
+ */
+static unsigned int ack_tlv_offset(const struct nlmsghdr *nlh)
 {
-	struct run_ctx *rc = data;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	unsigned int off = sizeof(*e);
 
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		set_err(&rc->nl->err, EBADMSG, "truncated netlink error");
-		return MNL_CB_ERROR;
-	}
-	if (bad_error_code(rc, e->error))
-		return MNL_CB_ERROR;
-	/* Not capped: the request follows whole, the TLVs after it (none when
-	 * its length does not fit: no underflow into the error itself). */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->error) {
 		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr) ||
 		    e->msg.nlmsg_len - sizeof(struct nlmsghdr) >
@@ -189,7 +191,22 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		else
 			off += NLMSG_ALIGN(e->msg.nlmsg_len) - sizeof(struct nlmsghdr);
 	}
-	parse_ext_ack(rc->nl, nlh, off, -e->error);
+	return off;
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *rc = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		set_err(&rc->nl->err, EBADMSG, "truncated netlink error");
+		return MNL_CB_ERROR;
+	}
+	if (bad_error_code(rc, e->error))
+		return MNL_CB_ERROR;
+	parse_ext_ack(rc->nl, nlh, ack_tlv_offset(nlh), -e->error);
 	rc->done = true;
 	if (e->error) {
 		errno = -e->error;
@@ -376,10 +393,150 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 	return 0;
 }
 
+/* ---- pipelined requests ----------------------------------------------- */
+
+/* Room kept for the request being built: none comes near it. */
+#define PIPE_REQ_ROOM	4096
+
+static void pipe_close_last(struct nlbs_nl *nl)
+{
+	if (nl->plast) {
+		nl->plen += NLMSG_ALIGN(nl->plast->nlmsg_len);
+		nl->plast = NULL;
+	}
+}
+
+struct nlmsghdr *nlbs_nl_pipe_req(struct nlbs_nl *nl, uint8_t cmd,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	pipe_close_last(nl);
+	nlh = nlbs_msg_init(nl->pbuf + nl->plen, nl->family, cmd,
+			    flags & ~NLM_F_DUMP);
+	/* Only the last of a flush asks for an ACK; errors come anyway. */
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (!nl->pn++)
+		nl->pseq = nlh->nlmsg_seq;
+	/* The group: once one of it fails, the kernel refuses the rest. */
+	mnl_attr_put_u32(nlh, NLBS_A_BATCH, nl->pseq);
+	nl->plast = nlh;
+	return nlh;
+}
+
+bool nlbs_nl_can_pipe(const struct nlbs_nl *nl)
+{
+	return nl->maxattr >= NLBS_A_BATCH;
+}
+
+bool nlbs_nl_pipe_full(const struct nlbs_nl *nl)
+{
+	size_t len = nl->plen;
+
+	if (nl->plast)
+		len += NLMSG_ALIGN(nl->plast->nlmsg_len);
+	return nl->pn >= NLBS_NL_PIPE_MAX ||
+	       len > sizeof(nl->pbuf) - PIPE_REQ_ROOM;
+}
+
+unsigned int nlbs_nl_pipe_len(const struct nlbs_nl *nl)
+{
+	return nl->pn;
+}
+
+/* The NLMSG_ERRORs of one datagram of replies to a flush. */
+static int pipe_acks(struct nlbs_nl *nl, const void *buf, size_t len,
+		     uint32_t last, unsigned int *failed, bool *done)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rest = (int)len, first = 0;
+
+	for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+		const struct nlmsgerr *e;
+		uint32_t seq = nlh->nlmsg_seq;
+
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    seq - nl->pseq > last - nl->pseq)
+			continue;	/* not an answer to this flush */
+		if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+			return -EBADMSG;
+		e = mnl_nlmsg_get_payload(nlh);
+		if (e->error > 0 || e->error < -4095)
+			return -EBADMSG;
+		if (e->error && *failed == UINT32_MAX) {
+			/* the first failure's errno and extack text */
+			parse_ext_ack(nl, nlh, ack_tlv_offset(nlh), -e->error);
+			*failed = seq - nl->pseq;
+			first = e->error;
+		}
+		if (seq == last)
+			*done = true;
+	}
+	return first;
+}
+
+int nlbs_nl_pipe_flush(struct nlbs_nl *nl, unsigned int *failed)
+{
+	uint32_t last;
+	bool done = false;
+	ssize_t len;
+	int ret = 0, r;
+
+	*failed = UINT32_MAX;
+	set_err(&nl->err, 0, NULL);
+	if (!nl->pn)
+		return 0;
+	/* The last asks for an ACK: it comes after every error before it. */
+	nl->plast->nlmsg_flags |= NLM_F_ACK;
+	pipe_close_last(nl);
+	last = nl->pseq + nl->pn - 1;
+	len = nl->plen;
+	nl->plen = 0;
+	nl->pn = 0;
+	if (nl->io.send)
+		r = nl->io.send(nl->io.ctx, nl->pbuf, len) < 0 ? -errno : 0;
+	else
+		r = mnl_socket_sendto(nl->sk, nl->pbuf, len) < 0 ? -errno : 0;
+	if (r) {
+		set_err(&nl->err, -r, NULL);
+		*failed = 0;
+		return r;
+	}
+	while (!done) {
+		do {
+			if (nl->io.recv)
+				len = nl->io.recv(nl->io.ctx, nl->rbuf,
+						  sizeof(nl->rbuf));
+			else
+				len = mnl_socket_recvfrom(nl->sk, nl->rbuf,
+							  sizeof(nl->rbuf));
+		} while (len < 0 && errno == EINTR);
+		if (len < 0) {
+			r = -errno;
+			set_err(&nl->err, -r, NULL);
+			return r;
+		}
+		if (!datagram_ok(nl->rbuf, len)) {
+			set_err(&nl->err, EBADMSG, "malformed netlink datagram (message length)");
+			return -EBADMSG;
+		}
+		r = pipe_acks(nl, nl->rbuf, len, last, failed, &done);
+		if (r == -EBADMSG) {
+			set_err(&nl->err, EBADMSG, "malformed netlink reply to a batch");
+			return r;
+		}
+		if (r && !ret)
+			ret = r;	/* nl->err holds the first failure */
+	}
+	return ret;
+}
+
 /* ---- open: nlctrl ------------------------------------------------------- */
 
 struct family_info {
 	uint16_t id;
+	uint32_t maxattr;
 	uint32_t events_grp;
 	uint32_t flows_grp;
 };
@@ -429,6 +586,10 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
 			fi->id = mnl_attr_get_u16(attr);
 		break;
+	case CTRL_ATTR_MAXATTR:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			fi->maxattr = mnl_attr_get_u32(attr);
+		break;
 	case CTRL_ATTR_MCAST_GROUPS:
 		parse_mcgrps(attr, fi);
 		break;
@@ -471,6 +632,7 @@ static int resolve_family(struct nlbs_nl *nl)
 		set_err(&nl->err, EPROTO, "nlctrl reply without a family id");
 		return -EPROTO;
 	}
+	nl->maxattr = fi.maxattr;
 	nl->events_grp = fi.events_grp;
 	nl->flows_grp = fi.flows_grp;
 	return 0;
@@ -530,6 +692,7 @@ struct nlbs_nl *nlbs_nl_open_io(const struct nlbs_nl_io *io, uint16_t family)
 		return NULL;
 	nl->io = *io;
 	nl->family = family;
+	nl->maxattr = NLBS_A_MAX;
 	return nl;
 }
 

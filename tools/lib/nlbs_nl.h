@@ -98,6 +98,36 @@ struct nlmsghdr *nlbs_nl_req(struct nlbs_nl *nl, uint8_t cmd, uint16_t flags);
 int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 		void *data);
 
+/*
+ * Pipelined requests, for batches of changes (nlbs-genl -b): requests that
+ * need no reply but an ACK, up to NLBS_NL_PIPE_MAX of them, go to the kernel
+ * in one datagram and their answers are read together; only the last asks
+ * for an ACK, so a batch costs a system call or two per flush instead of
+ * two per request. The kernel carries them out in order.
+ *
+ * Each carries NLBS_A_BATCH, its flush's name: once one of them fails,
+ * the kernel refuses the rest of the flush (ECANCELED), which so changes
+ * nothing after the failure, as if sent one request at a time. Only
+ * service and server changes take it; nlbs_nl_can_pipe() says whether the
+ * loaded module knows it (an older one refuses the attribute: send such
+ * requests with nlbs_nl_run() instead).
+ *
+ * nlbs_nl_pipe_req() starts the next request in the handle's pipe buffer
+ * (add attributes as to nlbs_nl_req()'s, at most a few KB); flush when
+ * nlbs_nl_pipe_full(), and before any other request on the handle.
+ * nlbs_nl_pipe_flush() sends them, reads every error up to the last one's
+ * ACK and returns 0 or the first failure's -errno (nlbs_nl_error() has its
+ * extack text), with *failed its index in the flush (0 = the first request
+ * since the last flush; UINT32_MAX when none failed).
+ */
+#define NLBS_NL_PIPE_MAX	256
+struct nlmsghdr *nlbs_nl_pipe_req(struct nlbs_nl *nl, uint8_t cmd,
+				  uint16_t flags);
+bool nlbs_nl_can_pipe(const struct nlbs_nl *nl);
+bool nlbs_nl_pipe_full(const struct nlbs_nl *nl);
+unsigned int nlbs_nl_pipe_len(const struct nlbs_nl *nl);
+int nlbs_nl_pipe_flush(struct nlbs_nl *nl, unsigned int *failed);
+
 #define NLBS_EVENTS_RCVBUF	(8 << 20)
 
 /* Join the "events" multicast group, after raising the socket's receive

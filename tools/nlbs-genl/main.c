@@ -165,6 +165,8 @@ static int run_batch(struct cli *cli, const char *name)
 	}
 	while (getline(&line, &size, f) >= 0) {
 		lineno++;
+		cli->lineno = lineno;
+		cli->failed_line = 0;
 		argc = split_line(line, argv);
 		if (argc == 0)
 			continue;
@@ -175,11 +177,15 @@ static int run_batch(struct cli *cli, const char *name)
 			ret = cli_parse(cli, &req, argc, argv);
 			if (ret)
 				report_parse_error(cli, &req, ret, true);
-			else
+			/* Pipelined changes go before anything else. */
+			else if (!cli_pipelined(cli, &req))
+				ret = cli_flush(cli);
+			if (!ret)
 				ret = cli_run(cli, &req);
 		}
 		if (ret) {
-			fprintf(stderr, "Command failed %s:%lu\n", name, lineno);
+			fprintf(stderr, "Command failed %s:%lu\n", name,
+				cli->failed_line ?: lineno);
 			ret = CLI_BATCH_FAIL;
 			break;
 		}
@@ -190,8 +196,13 @@ static int run_batch(struct cli *cli, const char *name)
 		ret = CLI_BATCH_FAIL;
 	}
 	/* What went in takes effect, also when a later line failed. */
-	if (cli_commit(cli))
+	cli->failed_line = 0;
+	if (cli_commit(cli)) {
+		if (cli->failed_line)
+			fprintf(stderr, "Command failed %s:%lu\n", name,
+				cli->failed_line);
 		ret = CLI_BATCH_FAIL;
+	}
 	free(line);
 	if (f != stdin)
 		fclose(f);

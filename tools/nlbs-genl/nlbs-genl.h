@@ -95,6 +95,10 @@ struct cli {
 	char err[512];			/* message of a failed parse() */
 	bool batch;			/* -b: server changes are deferred */
 	bool deferred;			/* ... and one was sent: commit */
+	/* -b: changes pipelined (nlbs_nl_pipe_req()), each with its line */
+	unsigned long lineno;		/* the line being run */
+	unsigned long pipe_line[NLBS_NL_PIPE_MAX];
+	unsigned long failed_line;	/* set by a failed cli_flush() */
 };
 
 struct cli_object {
@@ -155,6 +159,8 @@ struct nlbs_nl *cli_nl(struct cli *cli);
 bool dump_again(int ret, int tries);
 int cli_nl_error(struct cli *cli, const char *what);
 int run_simple(struct cli *cli, const struct nlbs_req *req);
+bool cli_pipelined(struct cli *cli, const struct nlbs_req *req);
+int cli_flush(struct cli *cli);
 int cli_commit(struct cli *cli);
 
 /* Shared printers (service.c, server.c, config.c, state.c, stats.c,

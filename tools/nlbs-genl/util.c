@@ -247,29 +247,78 @@ int cli_nl_error(struct cli *cli, const char *what)
 	return CLI_FAIL;
 }
 
+static bool server_change(uint8_t cmd)
+{
+	return cmd == NLBS_CMD_SERVER_ADD || cmd == NLBS_CMD_SERVER_SET ||
+	       cmd == NLBS_CMD_SERVER_DEL;
+}
+
+/*
+ * In a batch, service and server changes are pipelined (cli_flush()), when
+ * the module knows NLBS_A_BATCH (an older one is sent them one by one).
+ */
+bool cli_pipelined(struct cli *cli, const struct nlbs_req *req)
+{
+	if (!cli->batch || (req->flags & NLM_F_DUMP) ||
+	    !(server_change(req->cmd) || req->cmd == NLBS_CMD_SERVICE_ADD ||
+	      req->cmd == NLBS_CMD_SERVICE_SET ||
+	      req->cmd == NLBS_CMD_SERVICE_DEL))
+		return false;
+	return cli_nl(cli) && nlbs_nl_can_pipe(cli->nl);
+}
+
 int run_simple(struct cli *cli, const struct nlbs_req *req)
 {
+	bool pipe = cli_pipelined(cli, req);
 	struct nlmsghdr *nlh;
 
 	if (!cli_nl(cli))
 		return CLI_FAIL;
-	nlh = nlbs_nl_req(cli->nl, req->cmd, req->flags);
+	if (pipe) {
+		nlh = nlbs_nl_pipe_req(cli->nl, req->cmd, req->flags);
+		cli->pipe_line[nlbs_nl_pipe_len(cli->nl) - 1] = cli->lineno;
+	} else {
+		nlh = nlbs_nl_req(cli->nl, req->cmd, req->flags);
+	}
 	req_encode(req, nlh);
 	/* In a batch the tables are rebuilt once, by the commit at its end. */
-	if (cli->batch && (req->cmd == NLBS_CMD_SERVER_ADD ||
-			   req->cmd == NLBS_CMD_SERVER_SET ||
-			   req->cmd == NLBS_CMD_SERVER_DEL)) {
+	if (cli->batch && server_change(req->cmd)) {
 		mnl_attr_put(nlh, NLBS_A_DEFER, 0, NULL);
 		cli->deferred = true;
 	}
+	if (pipe)
+		return nlbs_nl_pipe_full(cli->nl) ? cli_flush(cli) : CLI_OK;
 	if (nlbs_nl_run(cli->nl, nlh, NULL, NULL) < 0)
 		return cli_nl_error(cli, NULL);
 	return CLI_OK;
 }
 
+/*
+ * Send the pipelined changes of a batch. On a failure, cli->failed_line is
+ * the first failed one's line; the kernel refused those after it.
+ */
+int cli_flush(struct cli *cli)
+{
+	unsigned int n, failed;
+
+	if (!cli->nl || !nlbs_nl_pipe_len(cli->nl))
+		return CLI_OK;
+	n = nlbs_nl_pipe_len(cli->nl);
+	if (nlbs_nl_pipe_flush(cli->nl, &failed) >= 0)
+		return CLI_OK;
+	cli_nl_error(cli, NULL);
+	if (failed >= n)
+		failed = 0;	/* the datagram itself failed */
+	/* The kernel refused the rest of the flush (NLBS_A_BATCH). */
+	cli->failed_line = cli->pipe_line[failed];
+	return CLI_FAIL;
+}
+
 /* The end of a batch with deferred changes: rebuild what they touched. */
 int cli_commit(struct cli *cli)
 {
+	if (cli_flush(cli))
+		return CLI_FAIL;
 	if (!cli->deferred)
 		return CLI_OK;
 	cli->deferred = false;

@@ -21,7 +21,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	50
+#define NTESTS	57
 
 static unsigned int test_no, failures;
 
@@ -863,6 +863,172 @@ static void test_join(void)
 	nlbs_nl_close(nl);
 }
 
+/* ---- pipelined requests: a kernel that answers a datagram of them ---------- */
+
+static struct {
+	char sent[NLBS_NL_BUFSIZE];
+	size_t len;
+	int sends, recvs;
+	unsigned int fail_mask;	/* bit i: request i fails with EEXIST */
+	uint32_t replies[32];	/* seq of each reply still to send */
+	int nreplies, next;
+} pk;
+
+static ssize_t pk_send(void *ctx, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rest = (int)len, i = 0;
+
+	(void)ctx;
+	memcpy(pk.sent, buf, len);
+	pk.len = len;
+	pk.sends++;
+	pk.nreplies = pk.next = 0;
+	/* netlink_rcv_skb(): an error for a failed one, an ACK if asked */
+	for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest), i++) {
+		bool fail = i < 32 && (pk.fail_mask >> i & 1);
+
+		if (fail || (nlh->nlmsg_flags & NLM_F_ACK))
+			pk.replies[pk.nreplies++] = nlh->nlmsg_seq |
+				(fail ? 0x80000000u : 0);
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t pk_recv(void *ctx, void *buf, size_t len)
+{
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+	uint32_t r;
+
+	(void)ctx;
+	(void)len;
+	pk.recvs++;
+	if (pk.next == pk.nreplies) {
+		errno = EAGAIN;
+		return -1;
+	}
+	r = pk.replies[pk.next++];
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_CAPPED | (r >> 31 ? NLM_F_ACK_TLVS : 0);
+	nlh->nlmsg_seq = r & 0x7fffffff;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = r >> 31 ? -EEXIST : 0;
+	if (r >> 31) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "server %u already exists",
+			 nlh->nlmsg_seq);
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	return nlh->nlmsg_len;
+}
+
+static struct nlbs_nl *pk_open(unsigned int fail_mask)
+{
+	static const struct nlbs_nl_io io = { .send = pk_send, .recv = pk_recv };
+
+	memset(&pk, 0, sizeof(pk));
+	pk.fail_mask = fail_mask;
+	return nlbs_nl_open_io(&io, FAKE_FAMILY);
+}
+
+/* Queue n server adds; returns the first one's sequence number. */
+static uint32_t pk_queue(struct nlbs_nl *nl, int n)
+{
+	struct nlbs_server srv = {
+		.present = NLBS_BIT(NLBS_SRV_A_ADDR_BE) | NLBS_BIT(NLBS_SRV_A_WEIGHT),
+		.weight = 1,
+	};
+	struct nlmsghdr *nlh;
+	uint32_t first = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		nlh = nlbs_nl_pipe_req(nl, NLBS_CMD_SERVER_ADD, 0);
+		srv.addr = htonl(0x0a140000 + i);
+		nlbs_put_server(nlh, &srv);
+		if (!i)
+			first = nlh->nlmsg_seq;
+	}
+	return first;
+}
+
+static void test_pipe(void)
+{
+	const struct nlmsghdr *nlh;
+	struct nlbs_nl *nl = pk_open(0);
+	unsigned int failed, acks = 0, i = 0;
+	uint32_t seq0;
+	int ret, rest;
+	bool in_order = true;
+
+	ret = nlbs_nl_pipe_flush(nl, &failed);
+	result(ret == 0 && pk.sends == 0 && failed == UINT32_MAX,
+	       "pipe: an empty flush sends nothing");
+
+	seq0 = pk_queue(nl, 5);
+	ret = nlbs_nl_pipe_flush(nl, &failed);
+	nlh = (const void *)pk.sent;
+	rest = (int)pk.len;
+	for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest), i++) {
+		const struct nlattr *a;
+		uint32_t group = 0;
+
+		mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+			if (mnl_attr_get_type(a) == NLBS_A_BATCH)
+				group = mnl_attr_get_u32(a);
+		acks += !!(nlh->nlmsg_flags & NLM_F_ACK);
+		in_order &= nlh->nlmsg_seq == seq0 + i && group == seq0 &&
+			    (nlh->nlmsg_flags & NLM_F_REQUEST);
+	}
+	result(ret == 0 && failed == UINT32_MAX && pk.sends == 1 && i == 5 &&
+	       in_order && acks == 1 &&
+	       (((const struct nlmsghdr *)pk.sent)->nlmsg_flags & NLM_F_ACK) == 0,
+	       "pipe: 5 requests in one datagram, in order, each in batch group %u, only the last asks for an ACK (%d sends, %u messages, %u ACKs)",
+	       seq0, pk.sends, i, acks);
+	result(pk.recvs == 1 && nlbs_nl_pipe_len(nl) == 0,
+	       "pipe: one read for the whole flush (%d)", pk.recvs);
+	nlbs_nl_close(nl);
+
+	/* requests 1 and 3 of 5 fail: the first is reported, all are read */
+	nl = pk_open(1u << 1 | 1u << 3);
+	seq0 = pk_queue(nl, 5);
+	ret = nlbs_nl_pipe_flush(nl, &failed);
+	result(ret == -EEXIST && failed == 1 && pk.recvs == 3 &&
+	       nlbs_nl_error(nl)->err == EEXIST &&
+	       strstr(nlbs_nl_error(nl)->msg, "already exists") != NULL,
+	       "pipe: requests 1 and 3 of 5 fail: -EEXIST, failed 1, \"%s\", every answer read (%d reads)",
+	       nlbs_nl_error(nl)->msg, pk.recvs);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "server %u already exists", seq0 + 1);
+		expect_str(nlbs_nl_error(nl)->msg, want,
+			   "pipe: the extack text is the first failure's");
+	}
+	nlbs_nl_close(nl);
+
+	/* the last fails: its error is its ACK */
+	nl = pk_open(1u << 2);
+	pk_queue(nl, 3);
+	ret = nlbs_nl_pipe_flush(nl, &failed);
+	result(ret == -EEXIST && failed == 2 && pk.recvs == 1,
+	       "pipe: the last fails: its error ends the flush (%d reads)", pk.recvs);
+	nlbs_nl_close(nl);
+
+	nl = pk_open(0);
+	for (i = 0; i < NLBS_NL_PIPE_MAX - 1; i++)
+		pk_queue(nl, 1);
+	ret = nlbs_nl_pipe_full(nl);
+	pk_queue(nl, 1);
+	result(!ret && nlbs_nl_pipe_full(nl) &&
+	       nlbs_nl_pipe_flush(nl, &failed) == 0 && pk.sends == 1,
+	       "pipe: full at %d requests, sent in one datagram", NLBS_NL_PIPE_MAX);
+	nlbs_nl_close(nl);
+}
+
 /*
  * Replies no kernel sends, found by fuzz/fuzz_codec: each fails the request
  * with EBADMSG, and nothing reads out of the datagram.
@@ -961,6 +1127,7 @@ int main(void)
 	test_service_requests();
 	test_flow_requests();
 	test_join();
+	test_pipe();
 	test_malformed_replies();
 	printf("# totals: pass:%u fail:%u\n", test_no - failures, failures);
 	return failures || test_no != NTESTS ? 1 : 0;

@@ -67,16 +67,25 @@
  *                                  of a removed server, decided when it is
  *                                  removed (ADD and SET; default
  *                                  NLBS_NODEST_MOVE)
+ *   NLBS_A_BATCH            u32   (ADD, DEL) as with the server changes below
  *
- * NLBS_CMD_SERVICE_SET (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT, NODEST);
- *                               the table size cannot change
+ * NLBS_CMD_SERVICE_SET (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT, NODEST),
+ *                               NLBS_A_BATCH; the table size cannot change
  *
  * NLBS_CMD_SERVER_ADD  (admin)  NLBS_A_SERVICE (VIP, PROTO, PORT) + NLBS_A_SERVER
  * NLBS_CMD_SERVER_SET  (admin)  same, NLBS_SRV_A_WEIGHT required
  * NLBS_CMD_SERVER_DEL  (admin)  same
  *   NLBS_A_DEFER            flag  part of a batch: the service's table is
  *                                 rebuilt by NLBS_CMD_COMMIT (or at most
- *                                 20 ms later), not within this request
+ *                                 a second later), not within this request
+ *   NLBS_A_BATCH            u32   (also SERVICE_ADD, _SET, _DEL) part of a
+ *                                 group of requests sent together (one
+ *                                 datagram): the group's name, the sender's
+ *                                 sequence number of its first request.
+ *                                 Once one request of a group fails, the
+ *                                 rest of the group is refused (ECANCELED)
+ *                                 and changes nothing, as if the group had
+ *                                 been sent one request at a time
  * NLBS_CMD_COMMIT      (admin)  rebuild every table changed by deferred
  *                               requests; returns when all are in use
  * NLBS_CMD_SERVER_GET           dump, one server a message; request may carry
@@ -243,6 +252,7 @@ enum nlbs_attr {
 	NLBS_A_FLOW_TIMEOUT_SYN,
 	NLBS_A_DEFER,
 	NLBS_A_NLBS_ADDR6,
+	NLBS_A_BATCH,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
