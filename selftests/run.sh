@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The suite runner: runs every test selftests/<name>.sh (all *.sh here except
-# lib*.sh, run.sh and demo.sh) one after the other, as root, each with the
+# lib*.sh, run.sh and demo.sh; the optional ones of settings only when
+# asked for) one after the other, as root, each with the
 # module not loaded and a per-test timeout (settings), and prints KTAP: each
 # test's own output indented as a subtest, then "ok N name". Exit 1 if any
 # test failed.
@@ -30,6 +31,8 @@ want=("$@") exact=1
 for f in *.sh; do
 	case "$f" in lib*.sh|run.sh|demo.sh) continue ;; esac
 	name=${f%.sh}
+	# settings' optional tests run only when asked for by name or pattern
+	case " ${optional:-} " in *" $name "*) [ ${#want[@]} -gt 0 ] || continue ;; esac
 	if [ ${#want[@]} -gt 0 ]; then
 		hit=0
 		for p in "${want[@]}"; do

@@ -17,6 +17,7 @@ PKGS=(
 	prometheus				# promtool (tools/metrics, selftests/metrics.sh)
 	debhelper dh-dkms fakeroot lintian	# make deb (debian/, selftests/deb.sh)
 	libsystemd-dev				# sd_notify (tools/nlbsd: Type=notify, watchdog)
+	frr					# BGP + BFD announcing the VIP (selftests/ecmp.sh)
 	clang libclang-rt-14-dev		# libFuzzer (tools/fuzz, make -C tools fuzz)
 )
 
