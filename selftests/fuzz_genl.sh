@@ -4,7 +4,7 @@
 # The genetlink family under fuzz (selftests/fuzz/fuzz_genl.c reads the
 # family's own policy back with CTRL_CMD_GETPOLICY and sends valid, mutated
 # and random requests, dumps read to the end and dumps dropped half way).
-# Five processes at once, for NLBS_FUZZ_SECONDS (default 40; NLBS_FUZZ_LONG=1:
+# Five processes at once, for NLBS_FUZZ_SECONDS (default 25; NLBS_FUZZ_LONG=1:
 # 30 minutes):
 #   quiet    root, an instance on dummy devices that nothing else touches:
 #            every 20th request, when rejected, must leave the instance
@@ -32,7 +32,7 @@
 pkg-config --exists libmnl 2>/dev/null || [ -r /usr/include/libmnl/libmnl.h ] ||
 	ktap_skip_all "libmnl-dev missing"
 
-SECS=$(fuzz_duration 40)
+SECS=$(fuzz_duration 25)
 # the long run says which valid requests the kernel accepted, per command
 VERBOSE=""
 [ "$SECS" -gt 300 ] && VERBOSE=-v
