@@ -3,7 +3,7 @@
 # dp_py: its commands are listed there).
 import select, socket, struct, sys, time
 
-from nlbstest import capture, enter
+from nlbstest import capture, enter, report_seen
 
 def pcaphex(path):
     with open(path, 'rb') as f:
@@ -66,12 +66,7 @@ def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
         if i % 100 == 99:
             time.sleep(0.005)
             drain()
-    end = time.monotonic() + 5
-    while len(seen) < count and time.monotonic() < end:
-        time.sleep(0.1)
-        drain()
-    for sp in sorted(seen):
-        print(sp, seen[sp])
+    report_seen(seen, count, drain)
 
 def stream(ns, dst, port, interval, seconds):
     enter(ns)

@@ -6,6 +6,7 @@ import ctypes
 import os
 import socket
 import struct
+import time
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
@@ -44,3 +45,14 @@ def csum(b):
     while s >> 16:
         s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
+
+
+def report_seen(seen, count, drain, secs=5):
+    """Drain for up to secs more while fewer than count flows were seen,
+    then print one "sport value" line per flow seen, in port order."""
+    end = time.monotonic() + secs
+    while len(seen) < count and time.monotonic() < end:
+        time.sleep(0.1)
+        drain()
+    for sp in sorted(seen):
+        print(sp, seen[sp])

@@ -3,7 +3,7 @@
 # (selftests/ipv6.sh, v6: its commands are listed there).
 import socket, struct, sys, time
 
-from nlbstest import capture, csum, enter
+from nlbstest import capture, csum, enter, report_seen
 
 def mac(s):
     return bytes.fromhex(s.replace(':', ''))
@@ -114,12 +114,7 @@ def flows(src, dst, port, count, sport, cap_ns, cap_dev):
         if i % 50 == 49:
             time.sleep(0.005)
             drain()
-    end = time.monotonic() + 5
-    while len(seen) < count and time.monotonic() < end:
-        time.sleep(0.1)
-        drain()
-    for sp in sorted(seen):
-        print(sp, seen[sp])
+    report_seen(seen, count, drain)
 
 cmd, a = sys.argv[1], sys.argv[2:]
 if cmd == 'send':

@@ -316,6 +316,21 @@ static bool datagram_ok(const void *buf, size_t len)
 	return true;
 }
 
+/* One datagram out, one in: the socket's, or the unit tests' functions. */
+static ssize_t nl_send(struct nlbs_nl *nl, const void *buf, size_t len)
+{
+	if (nl->io.send)
+		return nl->io.send(nl->io.ctx, buf, len);
+	return mnl_socket_sendto(nl->sk, buf, len);
+}
+
+static ssize_t nl_recv(struct nlbs_nl *nl)
+{
+	if (nl->io.recv)
+		return nl->io.recv(nl->io.ctx, nl->rbuf, sizeof(nl->rbuf));
+	return mnl_socket_recvfrom(nl->sk, nl->rbuf, sizeof(nl->rbuf));
+}
+
 static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
 			uint32_t seq, uint32_t portid)
 {
@@ -324,14 +339,9 @@ static int run_ctx_recv(struct nlbs_nl *nl, struct run_ctx *rc,
 
 	/* A signal during a request: its reply is still coming (and -EINTR
 	 * from nlbs_nl_run() means an interrupted dump). */
-	do {
-		if (nl->io.recv)
-			len = nl->io.recv(nl->io.ctx, nl->rbuf,
-					  sizeof(nl->rbuf));
-		else
-			len = mnl_socket_recvfrom(nl->sk, nl->rbuf,
-						  sizeof(nl->rbuf));
-	} while (len < 0 && errno == EINTR && !rc->listen);
+	do
+		len = nl_recv(nl);
+	while (len < 0 && errno == EINTR && !rc->listen);
 	if (len < 0) {
 		ret = errno;
 		set_err(&nl->err, ret, NULL);
@@ -366,10 +376,7 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 
 	set_err(&nl->err, 0, NULL);
 	nlh->nlmsg_seq = ++nl->seq;
-	if (nl->io.send)
-		sent = nl->io.send(nl->io.ctx, nlh, nlh->nlmsg_len);
-	else
-		sent = mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len);
+	sent = nl_send(nl, nlh, nlh->nlmsg_len);
 	if (sent < 0) {
 		ret = errno;
 		set_err(&nl->err, ret, NULL);
@@ -494,24 +501,16 @@ int nlbs_nl_pipe_flush(struct nlbs_nl *nl, unsigned int *failed)
 	len = nl->plen;
 	nl->plen = 0;
 	nl->pn = 0;
-	if (nl->io.send)
-		r = nl->io.send(nl->io.ctx, nl->pbuf, len) < 0 ? -errno : 0;
-	else
-		r = mnl_socket_sendto(nl->sk, nl->pbuf, len) < 0 ? -errno : 0;
+	r = nl_send(nl, nl->pbuf, len) < 0 ? -errno : 0;
 	if (r) {
 		set_err(&nl->err, -r, NULL);
 		*failed = 0;
 		return r;
 	}
 	while (!done) {
-		do {
-			if (nl->io.recv)
-				len = nl->io.recv(nl->io.ctx, nl->rbuf,
-						  sizeof(nl->rbuf));
-			else
-				len = mnl_socket_recvfrom(nl->sk, nl->rbuf,
-							  sizeof(nl->rbuf));
-		} while (len < 0 && errno == EINTR);
+		do
+			len = nl_recv(nl);
+		while (len < 0 && errno == EINTR);
 		if (len < 0) {
 			r = -errno;
 			set_err(&nl->err, -r, NULL);
