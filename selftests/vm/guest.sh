@@ -45,9 +45,8 @@ fi
 kmemleak=/sys/kernel/debug/kmemleak
 # Forget what boot allocated; only leaks made by the run count. No scan of
 # kmemleak's own every 10 minutes: under emulation one takes minutes of a
-# vCPU while the tests run, and RCU grace periods (synchronize_net() in a
-# packet socket's release) stalled past the hung-task timeout behind it.
-# The scans are the tests' (lib.sh kmemleak_clean) and the one below.
+# vCPU in the middle of whatever test runs then. The scans are the tests'
+# (lib.sh kmemleak_clean) and the one below, at known points.
 if [ -w $kmemleak ]; then
 	echo scan=off >$kmemleak
 	echo clear >$kmemleak
