@@ -92,13 +92,6 @@ nlbsd_start() {
 	defer kill -9 "$!"
 }
 
-nlbsd_kill() {
-	kill -9 "${PID[$1]}" 2>/dev/null
-	wait "${PID[$1]}" 2>/dev/null
-	unset "PID[$1]"
-	return 0
-}
-
 genl() {
 	local n=$1
 	shift

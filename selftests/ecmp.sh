@@ -195,13 +195,6 @@ nlbsd_start() {
 	defer kill -9 "$!"
 }
 
-nlbsd_kill() {
-	kill -9 "${PID[$1]}" 2>/dev/null
-	wait "${PID[$1]}" 2>/dev/null
-	unset "PID[$1]"
-	return 0
-}
-
 # node_up I: FRR and nlbsd on nlbI
 node_up() {
 	nlb_conf "$1"

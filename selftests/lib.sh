@@ -412,6 +412,15 @@ nlbsd_pair_conf() {
 	return 0
 }
 
+# nlbsd_kill I: SIGKILL the daemon of nlbI whose pid is in the caller's
+# associative array PID[I], reap it, forget it
+nlbsd_kill() {
+	kill -9 "${PID[$1]}" 2>/dev/null
+	wait "${PID[$1]}" 2>/dev/null
+	unset "PID[$1]"
+	return 0
+}
+
 # ---- IPv6 on the reference topology ----------------------------------------
 #
 #  "Internet" 2001:db8:113::/64   client ::10, fw1 out ::1
