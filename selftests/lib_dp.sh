@@ -183,6 +183,9 @@ cap_ip_hex() {
 #   stream NS DST PORT INTERVAL_MS SECONDS
 #                                     one datagram each INTERVAL_MS, one
 #                                     source port, for SECONDS
+#   first NS DEV DST PORT SECONDS     "listening", then "first NS" at the
+#                                     first UDP datagram to DST:PORT that DEV
+#                                     receives (exit 1: none in SECONDS)
 #   flows SRC_NS DST PORT COUNT SPORT RCV_NS...
 #                                     COUNT flows (one datagram each, source
 #                                     port SPORT + i), each received on a UDP

@@ -81,6 +81,30 @@ def stream(ns, dst, port, interval, seconds):
         n += 1
         time.sleep(interval / 1000)
 
+def first(ns, dev, dst, port, timeout):
+    # waits for the first UDP datagram to DST:PORT that enters the bridge
+    # port DEV in NS (a packet socket: cheap where tcpdump is not, e.g. on
+    # a debug kernel); prints "listening", then "first NS" (wall clock)
+    p = capture(ns, dev)
+    d = socket.inet_aton(dst)
+    print('listening', flush=True)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        select.select([p], [], [], 0.5)
+        while True:
+            try:
+                f, addr = p.recvfrom(2048)
+            except BlockingIOError:
+                break
+            if (addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b'\x08\x00'
+                    or f[23] != 17 or f[30:34] != d):
+                continue
+            ihl = (f[14] & 15) * 4
+            if struct.unpack('!H', f[16 + ihl:18 + ihl])[0] == port:
+                print('first', time.time_ns(), flush=True)
+                return
+    sys.exit(1)
+
 def flows(src, dst, port, count, sport, rcv):
     socks = []
     for ns in rcv:
@@ -139,6 +163,8 @@ elif cmd == 'udpmap':
     udpmap(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), a[5], a[6])
 elif cmd == 'stream':
     stream(a[0], a[1], int(a[2]), float(a[3]), float(a[4]))
+elif cmd == 'first':
+    first(a[0], a[1], a[2], int(a[3]), float(a[4]))
 elif cmd == 'flows':
     flows(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), a[5:])
 elif cmd == 'send':
