@@ -32,6 +32,7 @@ struct svc_entry {
 struct svc_list {
 	struct svc_entry *e;
 	size_t n, cap;
+	size_t next;		/* where list_server_cb looks first */
 };
 
 static bool same_service(const struct nlbs_service *a,
@@ -82,18 +83,25 @@ static int list_server_cb(const struct nlbs_service *svc,
 {
 	struct svc_list *l = data;
 	struct svc_entry *e = NULL;
-	size_t i;
+	size_t i, k;
 
-	/* Dumps come grouped by service: try the last one first. */
-	if (l->n && same_service(&l->e[l->n - 1].svc, svc)) {
-		e = &l->e[l->n - 1];
-	} else {
-		for (i = 0; i < l->n && !e; i++)
-			if (same_service(&l->e[i].svc, svc))
-				e = &l->e[i];
+	/*
+	 * The server dump comes grouped by service, in the order of the
+	 * service dump: search from the last server's service on, wrapping
+	 * around (from the start, 10,000 services would cost 50 million
+	 * comparisons).
+	 */
+	for (k = 0; k < l->n && !e; k++) {
+		i = (l->next + k) % l->n;
+		if (same_service(&l->e[i].svc, svc)) {
+			e = &l->e[i];
+			l->next = i;
+		}
 	}
-	if (!e)
+	if (!e) {
 		e = svc_add(l, svc);
+		l->next = l->n - 1;
+	}
 	e->srv = grow(e->srv, &e->cap, e->nsrv, sizeof(*e->srv));
 	e->srv[e->nsrv++] = *srv;
 	return 0;
