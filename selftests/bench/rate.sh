@@ -88,4 +88,23 @@ for c in nlbs bare ipvs-wrr ipvs-mh; do
 	done
 	contender_down "$c"
 done
+
+# NLBS_BENCH_PERF="nlbs bare ...": one more rx-mode run of each contender
+# named, under perf record -a (Debian's linux-perf): where the time of a
+# datagram goes, the top symbols as notes (not a record: figures only)
+for c in ${NLBS_BENCH_PERF:-}; do
+	command -v perf >/dev/null || { note "perf: not installed"; break; }
+	contender_up "$c" || { contender_down "$c"; continue; }
+	perf record -a -g -q -o "$BENCH_TMP/perf.$c" 2>/dev/null &
+	pp=$!
+	sleep 1
+	bench_pg rx "$BENCH_COUNT" || note "perf $c: pktgen failed"
+	kill -INT $pp; wait $pp 2>/dev/null
+	contender_down "$c"
+	note "perf $c (rx mode, $PG_PPS pps): top symbols, self time"
+	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort sym -g none 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 40 | while read -r l; do note "  $l"; done
+	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort dso -g none 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 5 | while read -r l; do note "  $l"; done
+done
 exit 0

@@ -19,6 +19,7 @@ PKGS=(
 	libsystemd-dev				# sd_notify (tools/nlbsd: Type=notify, watchdog)
 	frr					# BGP + BFD announcing the VIP (selftests/ecmp.sh)
 	clang libclang-rt-14-dev		# libFuzzer (tools/fuzz, make -C tools fuzz)
+	linux-perf				# perf in the guest (make bench, NLBS_BENCH_PERF)
 )
 
 installed() {
