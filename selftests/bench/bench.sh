@@ -56,6 +56,8 @@ echo "# bench: $mode run in one VM (at most ${timeout}s); output in $out"
 # No SLUB debugging (run.sh's default for the tests): it would slow every
 # allocation and add red zones and tracking to each object.
 export NLBS_VM_SLUB_DEBUG=""
+# two vCPUs, the one guest on the host (pktgen and the servers' sinks apart)
+export NLBS_VM_SMP=${NLBS_VM_SMP:-2}
 NLBS_BENCH=$mode NLBS_BENCH_PARTS=${BENCH_PARTS:-rate scale ctl failover sync} \
 	"$top/selftests/vm/run.sh" --timeout "$timeout" --append slab_nomerge -- \
 	selftests/bench/guest.sh >"$out/vm.log" 2>&1 &

@@ -21,6 +21,10 @@
 #   --append ARGS    extra kernel command line
 # The kernel command line always has panic_on_warn=1 oops=panic and, unless
 # NLBS_VM_SLUB_DEBUG says otherwise, slub_debug=FZPU.
+# One vCPU unless NLBS_VM_SMP says otherwise: two guests of two vCPUs each on
+# a 2-core host took twice as long as two of one (arp.sh 165 s against 70 s,
+# e2e6.sh 163 s against 75 s, side by side): multi-threaded TCG's vCPUs wait
+# on each other when the host deschedules one.
 #
 # Trust model (as in WireGuard's harness): the guest writes "exit N" and then,
 # only when N is 0 and its kernel log holds no splat (selftests/vm/splat.pat)
@@ -180,7 +184,7 @@ cmdline+=" nlbsvm.guest=$top/selftests/vm/guest.sh nlbsvm.env=$run/env $append"
 
 start=$(date +%s)
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -m 2048 -smp 2 -nographic -no-reboot -nic none \
+	-accel tcg -cpu max -m 2048 -smp "${NLBS_VM_SMP:-1}" -nographic -no-reboot -nic none \
 	-monitor none \
 	-serial "file:$run/console.log" \
 	-serial "file:$run/out" \
