@@ -40,6 +40,21 @@ def udpraw(ns, dst, port, count, sport):
         if i % 100 == 99:
             time.sleep(0.005)   # the backlogs and tcpdump keep up
 
+def udp_frames(p, d):
+    # the IPv4 UDP frames to address D that the capture socket P has
+    # received (not sent) so far: (frame, sport, dport) each
+    while True:
+        try:
+            f, addr = p.recvfrom(2048)
+        except BlockingIOError:
+            return
+        if (addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b'\x08\x00'
+                or f[23] != 17 or f[30:34] != d):
+            continue
+        ihl = (f[14] & 15) * 4
+        sp, dp = struct.unpack('!HH', f[14 + ihl:18 + ihl])
+        yield f, sp, dp
+
 def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
     # udpraw from SRC, each datagram caught on CAP_DEV in CAP_NS (a packet
     # socket, no tcpdump): prints "sport dst-mac" per flow seen
@@ -49,16 +64,7 @@ def udpmap(src, dst, port, count, sport, cap_ns, cap_dev):
     d = socket.inet_aton(dst)
     seen = {}
     def drain():
-        while True:
-            try:
-                f, addr = p.recvfrom(2048)
-            except BlockingIOError:
-                return
-            if (addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b'\x08\x00'
-                    or f[23] != 17 or f[30:34] != d):
-                continue
-            ihl = (f[14] & 15) * 4
-            sp, dp = struct.unpack('!HH', f[14 + ihl:18 + ihl])
+        for f, sp, dp in udp_frames(p, d):
             if dp == port and sport <= sp < sport + count:
                 seen[sp] = f[0:6].hex(':')
     for i in range(count):
@@ -91,16 +97,8 @@ def first(ns, dev, dst, port, timeout):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         select.select([p], [], [], 0.5)
-        while True:
-            try:
-                f, addr = p.recvfrom(2048)
-            except BlockingIOError:
-                break
-            if (addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b'\x08\x00'
-                    or f[23] != 17 or f[30:34] != d):
-                continue
-            ihl = (f[14] & 15) * 4
-            if struct.unpack('!H', f[16 + ihl:18 + ihl])[0] == port:
+        for _, _, dp in udp_frames(p, d):
+            if dp == port:
                 print('first', time.time_ns(), flush=True)
                 return
     sys.exit(1)
