@@ -43,7 +43,12 @@ E2E_VRRP_ADVERT=${E2E_VRRP_ADVERT:-1}	# keepalived advert_int, s (VRRPv3); a
 					# master stopped hands over at once
 					# (priority 0), so only flaps under
 					# TCG would get faster with less
-E2E_CHECK_INT=500 E2E_CHECK_TO=400 E2E_RISE=2 E2E_FALL=2
+# nlbsd's health checks, ms: slower on a slow kernel (NLBS_TIMEOUT_SCALE),
+# where a 400 ms timeout took all three servers down at once and back up
+# at their configured weights, in the middle of the weight scenario
+E2E_CHECK_INT=$((500 * ${NLBS_TIMEOUT_SCALE:-1}))
+E2E_CHECK_TO=$((400 * ${NLBS_TIMEOUT_SCALE:-1}))
+E2E_RISE=2 E2E_FALL=2
 E2E_WEIGHTS=(1 2 3)			# srv1..3
 E2E_SEED=4242
 E2E_TMP=$(mktemp -d /tmp/nlbs-e2e.XXXXXX)
