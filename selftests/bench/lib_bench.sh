@@ -297,7 +297,8 @@ bench_pg() {
 	BENCH_RUNS=$((BENCH_RUNS + 1))
 	PG_MARK=$BENCH_PART-$$-$BENCH_RUNS
 	PG_SENT=0 PG_ERR=0 PG_USEC=0 PG_DELIV=0 PG_PPS=0 PG_LOSS=100
-	out=$(ip netns exec "$ns" bash "$BENCH_TMP/pg.sh" acc "$mode" "$(mac_of $NLB_ACC_IP)" \
+	# shellcheck disable=SC2086 # PG_WRAP: a command prefix (rate.sh's perf)
+	out=$(${PG_WRAP:-} ip netns exec "$ns" bash "$BENCH_TMP/pg.sh" acc "$mode" "$(mac_of $NLB_ACC_IP)" \
 		"$count" "$BENCH_WARM" "$ratep" "$smin" "$smax" "$BENCH_SPORT" \
 		$((BENCH_SPORT + sports)) "$VIP" "$BENCH_PORT" "$BENCH_COUNT_MODE" "$PG_MARK") ||
 		return 1

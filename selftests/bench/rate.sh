@@ -95,11 +95,10 @@ done
 for c in ${NLBS_BENCH_PERF:-}; do
 	command -v perf >/dev/null || { note "perf: not installed"; break; }
 	contender_up "$c" || { contender_down "$c"; continue; }
-	perf record -a -g -q -o "$BENCH_TMP/perf.$c" 2>/dev/null &
-	pp=$!
-	sleep 1
-	bench_pg rx "$BENCH_COUNT" || note "perf $c: pktgen failed"
-	kill -INT $pp; wait $pp 2>/dev/null
+	# perf runs pktgen's script itself: started in the background, its
+	# start-up (seconds under TCG) would miss the traffic
+	PG_WRAP="perf record -a -g -q -o $BENCH_TMP/perf.$c --" \
+		bench_pg rx "$BENCH_COUNT" || note "perf $c: pktgen failed"
 	contender_down "$c"
 	note "perf $c (rx mode, $PG_PPS pps): top symbols, self time"
 	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort sym -g none 2>/dev/null |
