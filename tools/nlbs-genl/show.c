@@ -33,6 +33,7 @@ struct svc_list {
 	struct svc_entry *e;
 	size_t n, cap;
 	size_t next;		/* where list_server_cb looks first */
+	bool preloaded;		/* the services were dumped first */
 };
 
 static bool same_service(const struct nlbs_service *a,
@@ -87,15 +88,21 @@ static int list_server_cb(const struct nlbs_service *svc,
 
 	/*
 	 * The server dump comes grouped by service, in the order of the
-	 * service dump: search from the last server's service on, wrapping
-	 * around (from the start, 10,000 services would cost 50 million
-	 * comparisons).
+	 * service dump. Without that dump, a service other than the last
+	 * one is new. With it, search from the last server's service on,
+	 * wrapping around (from the start, 10,000 services would cost 50
+	 * million comparisons).
 	 */
-	for (k = 0; k < l->n && !e; k++) {
-		i = (l->next + k) % l->n;
-		if (same_service(&l->e[i].svc, svc)) {
-			e = &l->e[i];
-			l->next = i;
+	if (!l->preloaded) {
+		if (l->n && same_service(&l->e[l->n - 1].svc, svc))
+			e = &l->e[l->n - 1];
+	} else {
+		for (k = 0; k < l->n && !e; k++) {
+			i = (l->next + k) % l->n;
+			if (same_service(&l->e[i].svc, svc)) {
+				e = &l->e[i];
+				l->next = i;
+			}
 		}
 	}
 	if (!e) {
@@ -130,6 +137,7 @@ int svc_list_load(struct cli *cli, struct svc_list **out, bool services,
 		return cli_fail(cli, "out of memory"), CLI_FAIL;
 	for (tries = 1;; tries++) {
 		ret = 0;
+		l->preloaded = services;
 		what = "service show";
 		if (services)
 			ret = nlbs_service_dump(cli->nl, list_service_cb, l);
