@@ -154,11 +154,9 @@ na_ok() {	# HEX FLAGS MAC
 # advertisements whose target is nlbs6 (ip6[48..63], no extension header):
 # the stack's own, for its link-local addresses (a NUD probe's answer),
 # may come at any time and are not the NLB's
-NA_F="icmp6 and ip6[40] == 136 and $(/usr/bin/python3 -S -c '
-import socket, struct, sys
-w = struct.unpack("!4I", socket.inet_pton(socket.AF_INET6, sys.argv[1]))
-print(" and ".join("ip6[%d:4] == 0x%08x" % (48 + 4 * i, x) for i, x in enumerate(w)))
-' "$NLBS_ADDR6")"
+NA_F="icmp6 and ip6[40] == 136 and ip6[48:4] == 0x${NLBS6_HEX:0:8} and
+	ip6[52:4] == 0x${NLBS6_HEX:8:8} and ip6[56:4] == 0x${NLBS6_HEX:16:8} and
+	ip6[60:4] == 0x${NLBS6_HEX:24:8}"
 NS_F="icmp6 and ip6[40] == 135"
 
 snap() { dp_snap B1 nlb1 && dp_snap B2 nlb2; }
