@@ -190,6 +190,11 @@ static const struct nla_policy nlbs_server_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_BATCH]		= { .type = NLA_U32 },
 };
 
+static const struct nla_policy nlbs_server_dump_policy[NLBS_A_MAX + 1] = {
+	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
+	[NLBS_A_PACK]		= { .type = NLA_FLAG },
+};
+
 /* Dumps and flushes of flows: a filter, nothing else. */
 static const struct nla_policy nlbs_flow_filter_policy[NLBS_A_MAX + 1] = {
 	[NLBS_A_SERVICE]	= NLA_POLICY_NESTED(nlbs_svc_policy),
@@ -729,14 +734,24 @@ out:
 }
 
 /*
- * Dumps. The cursor is (service index, server index); a change between two
- * parts of a dump is flagged with NLM_F_DUMP_INTR through the generation.
+ * Dumps. Each part resumes after the object it put last: every change to
+ * the service and server lists bumps inst->genid under RTNL, so while the
+ * generation has not moved that object is still listed. When it has moved,
+ * genl_dump_check_consistent() flags the dump with NLM_F_DUMP_INTR and the
+ * part resumes by position (svc_idx, srv_idx: what was put before it).
  */
 struct nlbs_dump_ctx {
-	long			svc_idx;
-	long			srv_idx;
+	union {
+		struct nlbs_service	*svc;	/* service dump */
+		struct nlbs_server	*srv;	/* server dump */
+	} last;
+	u32			gen;
+	u32			svc_idx;
+	u32			srv_idx;
 	bool			filtered;
 	bool			admin;
+	bool			pack;
+	bool			done;
 	struct nlbs_svc_key	key;
 };
 
@@ -744,6 +759,12 @@ static struct nlbs_dump_ctx *nlbs_dump_ctx(struct netlink_callback *cb)
 {
 	BUILD_BUG_ON(sizeof(struct nlbs_dump_ctx) > sizeof(cb->ctx));
 	return (struct nlbs_dump_ctx *)cb->ctx;
+}
+
+static bool nlbs_dump_valid(struct nlbs_instance *inst,
+			    const struct nlbs_dump_ctx *ctx)
+{
+	return ctx->last.svc && ctx->gen == inst->genid;
 }
 
 static void *nlbs_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
@@ -758,19 +779,43 @@ static void *nlbs_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 	return hdr;
 }
 
+/* The @idx-th service, or the list head (an empty iteration) past the end. */
+static struct nlbs_service *nlbs_dump_nth_service(struct nlbs_instance *inst,
+						  u32 idx)
+{
+	struct nlbs_service *svc;
+
+	list_for_each_entry(svc, &inst->services, node)
+		if (!idx--)
+			break;
+	return svc;
+}
+
+static struct nlbs_server *nlbs_dump_nth_server(struct nlbs_service *svc,
+						u32 idx)
+{
+	struct nlbs_server *srv;
+
+	list_for_each_entry(srv, &svc->servers, node)
+		if (!idx--)
+			break;
+	return srv;
+}
+
 static int nlbs_service_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlbs_instance *inst = nlbs_dump_instance(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlbs_service *svc;
-	long idx = 0;
 	void *hdr;
 
 	rtnl_lock();
 	cb->seq = inst->genid;
-	list_for_each_entry(svc, &inst->services, node) {
-		if (idx++ < ctx->svc_idx)
-			continue;
+	if (nlbs_dump_valid(inst, ctx))
+		svc = list_next_entry(ctx->last.svc, node);
+	else
+		svc = nlbs_dump_nth_service(inst, ctx->svc_idx);
+	list_for_each_entry_from(svc, &inst->services, node) {
 		hdr = nlbs_dump_put(skb, cb, NLBS_CMD_SERVICE_GET);
 		if (!hdr)
 			break;
@@ -779,8 +824,10 @@ static int nlbs_service_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		ctx->svc_idx = idx;
+		ctx->last.svc = svc;
+		ctx->svc_idx++;
 	}
+	ctx->gen = inst->genid;
 	rtnl_unlock();
 	return skb->len;
 }
@@ -797,6 +844,7 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	if (nlbs_dump_start_instance(cb))
 		return -ENOMEM;
 	ctx->admin = nlbs_admin(cb->skb, sock_net(cb->skb->sk));
+	ctx->pack = nla_get_flag(info->attrs[NLBS_A_PACK]);
 	if (!nest)
 		return 0;
 	ctx->filtered = true;
@@ -805,45 +853,93 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 	return err;
 }
 
+/*
+ * Puts the servers of @svc from @srv on (the list head: none), one a
+ * message or, packed, as many a message as fit. 0 once all are in,
+ * -EMSGSIZE when @skb is full.
+ */
+static int nlbs_dump_servers(struct sk_buff *skb, struct netlink_callback *cb,
+			     struct nlbs_service *svc, struct nlbs_server *srv)
+{
+	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
+	unsigned int what = NLBS_SRV_PUT_STATS |
+			    (ctx->admin ? NLBS_SRV_PUT_MAC : 0);
+	void *hdr = NULL;
+	int n = 0;
+
+	list_for_each_entry_from(srv, &svc->servers, node) {
+		if (!hdr) {
+			hdr = nlbs_dump_put(skb, cb, NLBS_CMD_SERVER_GET);
+			if (!hdr)
+				return -EMSGSIZE;
+			if (nlbs_put_service(skb, svc, 0))
+				goto full;
+		}
+		if (nlbs_put_server(skb, srv, 0, what))
+			goto full;
+		ctx->last.srv = srv;
+		ctx->srv_idx++;
+		n++;
+		if (!ctx->pack) {
+			genlmsg_end(skb, hdr);
+			hdr = NULL;
+			n = 0;
+		}
+	}
+	if (hdr)
+		genlmsg_end(skb, hdr);
+	return 0;
+full:
+	if (n)
+		genlmsg_end(skb, hdr);
+	else
+		genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
 static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlbs_instance *inst = nlbs_dump_instance(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlbs_service *svc;
 	struct nlbs_server *srv;
-	long sidx = 0, ridx;
-	void *hdr;
 
 	rtnl_lock();
 	cb->seq = inst->genid;
-	list_for_each_entry(svc, &inst->services, node) {
-		if (sidx++ < ctx->svc_idx)
-			continue;
-		if (ctx->filtered && memcmp(&svc->key, &ctx->key,
-					    sizeof(ctx->key)))
-			goto next_svc;
-		ridx = 0;
-		list_for_each_entry(srv, &svc->servers, node) {
-			if (ridx++ < ctx->srv_idx)
-				continue;
-			hdr = nlbs_dump_put(skb, cb, NLBS_CMD_SERVER_GET);
-			if (!hdr)
-				goto out;
-			if (nlbs_put_service(skb, svc, 0) ||
-			    nlbs_put_server(skb, srv, 0,
-					    NLBS_SRV_PUT_STATS |
-					    (ctx->admin ? NLBS_SRV_PUT_MAC : 0))) {
-				genlmsg_cancel(skb, hdr);
-				goto out;
-			}
-			genlmsg_end(skb, hdr);
-			ctx->srv_idx = ridx;
+	if (ctx->filtered) {
+		svc = ctx->done ? NULL : nlbs_service_find(inst, &ctx->key);
+		if (!svc)
+			goto out;
+		if (nlbs_dump_valid(inst, ctx))
+			srv = list_next_entry(ctx->last.srv, node);
+		else
+			srv = nlbs_dump_nth_server(svc, ctx->srv_idx);
+		ctx->done = !nlbs_dump_servers(skb, cb, svc, srv);
+		goto out;
+	}
+	if (nlbs_dump_valid(inst, ctx)) {
+		svc = ctx->last.srv->svc;
+		srv = list_next_entry(ctx->last.srv, node);
+		if (list_entry_is_head(srv, &svc->servers, node)) {
+			/* it was its service's last: on to the next one */
+			svc = list_next_entry(svc, node);
+			srv = NULL;
 		}
-next_svc:
-		ctx->svc_idx = sidx;
+	} else {
+		svc = nlbs_dump_nth_service(inst, ctx->svc_idx);
+		srv = NULL;
+	}
+	list_for_each_entry_from(svc, &inst->services, node) {
+		if (!srv)
+			srv = nlbs_dump_nth_server(svc, ctx->srv_idx);
+		if (nlbs_dump_servers(skb, cb, svc, srv))
+			break;
+		ctx->svc_idx++;
 		ctx->srv_idx = 0;
+		srv = NULL;
 	}
 out:
+	ctx->gen = inst->genid;
 	rtnl_unlock();
 	return skb->len;
 }
@@ -1265,7 +1361,7 @@ static const struct genl_ops nlbs_genl_ops[] = {
 		.cmd = NLBS_CMD_SERVER_GET,
 		.start = nlbs_server_dump_start,
 		.dumpit = nlbs_server_dumpit,
-		.policy = nlbs_service_policy,
+		.policy = nlbs_server_dump_policy,
 		.maxattr = NLBS_A_MAX,
 	},
 	NLBS_OP(NLBS_CMD_STATS_GET, nlbs_stats_get_doit, nlbs_empty_policy, 0),

@@ -46,6 +46,14 @@ static int flow_cb(const struct nlbs_flow *flow, void *data)
 	return ++*(unsigned int *)data > 1000;	/* a non-zero: stop */
 }
 
+static int srv_each_cb(const struct nlbs_service *svc,
+		       const struct nlbs_server *srv, void *data)
+{
+	(void)svc;
+	(void)srv;
+	return ++*(unsigned int *)data > 1000;
+}
+
 static void decoders(const uint8_t *attrs, size_t len)
 {
 	static union {
@@ -78,6 +86,8 @@ static void decoders(const uint8_t *attrs, size_t len)
 	nlbs_parse_server(nlh, &svc, &srv);
 	nlbs_parse_flow(nlh, &flow);
 	nlbs_parse_flows(nlh, flow_cb, &n);
+	n = 0;
+	nlbs_parse_servers(nlh, srv_each_cb, &n);
 	nlbs_parse_stats(nlh, &stats);
 	nlbs_parse_device(nlh, &dev);
 	CHECK(memchr(dev.reason, 0, sizeof(dev.reason)));

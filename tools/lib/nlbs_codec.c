@@ -352,20 +352,12 @@ int nlbs_parse_service(const struct nlmsghdr *nlh, struct nlbs_service *svc)
 	return decode_service(tb[NLBS_A_SERVICE], svc);
 }
 
-int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
-		      struct nlbs_server *srv)
+static int decode_server(const struct nlattr *nest, struct nlbs_server *srv)
 {
-	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
 	const struct nlattr *stb[NLBS_SRV_A_MAX + 1] = { NULL };
-	uint32_t present;
 
 	memset(srv, 0, sizeof(*srv));
-	if (parse_top(nlh, tb, &present) < 0 ||
-	    decode_service(tb[NLBS_A_SERVICE], svc) < 0)
-		return -EINVAL;
-	if (!tb[NLBS_A_SERVER])
-		return 0;
-	if (parse_nest(tb[NLBS_A_SERVER], srv_types, NLBS_SRV_A_MAX, stb,
+	if (parse_nest(nest, srv_types, NLBS_SRV_A_MAX, stb,
 		       &srv->present) < 0)
 		return -EINVAL;
 	srv->addr = get_u32(stb[NLBS_SRV_A_ADDR_BE]);
@@ -388,6 +380,56 @@ int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 	srv->active_flows = get_u32(stb[NLBS_SRV_A_ACTIVE_FLOWS]);
 	if (stb[NLBS_SRV_A_NEW_FLOWS])
 		srv->new_flows = mnl_attr_get_u64(stb[NLBS_SRV_A_NEW_FLOWS]);
+	return 0;
+}
+
+int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
+		      struct nlbs_server *srv)
+{
+	const struct nlattr *tb[NLBS_A_MAX + 1] = { NULL };
+	uint32_t present;
+
+	memset(srv, 0, sizeof(*srv));
+	if (parse_top(nlh, tb, &present) < 0 ||
+	    decode_service(tb[NLBS_A_SERVICE], svc) < 0)
+		return -EINVAL;
+	if (!tb[NLBS_A_SERVER])
+		return 0;
+	return decode_server(tb[NLBS_A_SERVER], srv);
+}
+
+int nlbs_parse_servers(const struct nlmsghdr *nlh, nlbs_server_cb cb,
+		       void *data)
+{
+	const struct nlattr *a;
+	struct nlbs_service svc;
+	struct nlbs_server srv;
+	bool have_svc = false;
+	int ret;
+
+	memset(&svc, 0, sizeof(svc));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return -EINVAL;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case NLBS_A_SERVICE:
+			if (have_svc || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+			    decode_service(a, &svc) < 0)
+				return -EINVAL;
+			have_svc = true;
+			break;
+		case NLBS_A_SERVER:
+			if (!have_svc || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+			    decode_server(a, &srv) < 0)
+				return -EINVAL;
+			ret = cb(&svc, &srv, data);
+			if (ret)
+				return ret;
+			break;
+		default:	/* newer kernel: ignore */
+			break;
+		}
+	}
 	return 0;
 }
 

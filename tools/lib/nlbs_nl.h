@@ -298,6 +298,16 @@ int nlbs_parse_state(const struct nlmsghdr *nlh, struct nlbs_state_info *st);
 int nlbs_parse_service(const struct nlmsghdr *nlh, struct nlbs_service *svc);
 int nlbs_parse_server(const struct nlmsghdr *nlh, struct nlbs_service *svc,
 		      struct nlbs_server *srv);
+typedef int (*nlbs_server_cb)(const struct nlbs_service *svc,
+			      const struct nlbs_server *srv, void *data);
+/*
+ * A SERVER_GET message of a dump, packed or not: cb gets its service with
+ * each of its servers in turn. Returns what cb returned if not 0 (the rest
+ * are not decoded), -EINVAL if the message is malformed or a server comes
+ * before the service.
+ */
+int nlbs_parse_servers(const struct nlmsghdr *nlh, nlbs_server_cb cb,
+		       void *data);
 int nlbs_parse_stats(const struct nlmsghdr *nlh, struct nlbs_stats *stats);
 /* One NLBS_A_FLOW nest of a NLBS_CMD_FLOW_GET dump message. */
 int nlbs_parse_flow(const struct nlmsghdr *nlh, struct nlbs_flow *flow);
@@ -348,12 +358,12 @@ int nlbs_stats_get(struct nlbs_nl *nl, struct nlbs_stats *stats);
 int nlbs_stats_reset(struct nlbs_nl *nl);
 
 typedef int (*nlbs_service_cb)(const struct nlbs_service *svc, void *data);
-typedef int (*nlbs_server_cb)(const struct nlbs_service *svc,
-			      const struct nlbs_server *srv, void *data);
 /* Dumps; the callback returns 0 to go on, non-zero to stop (returned).
  * -EINTR: interrupted by a concurrent change, see nlbs_nl_run(). */
 int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data);
-/* filter NULL: all services; else only that service's servers. */
+/* filter NULL: all services; else only that service's servers. Asks for
+ * several servers a message (NLBS_A_PACK), and again without if the kernel
+ * refuses the attribute (a module older than the library). */
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data);
 /* The flow table, one flow a callback (a snapshot per hash bucket: flows

@@ -140,6 +140,7 @@ struct dump_ctx {
 	nlbs_server_cb srv_cb;
 	void *data;
 	int ret;
+	unsigned int msgs;	/* replies seen */
 };
 
 static int service_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -167,31 +168,52 @@ int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data)
 	return ret < 0 ? ret : d.ret;
 }
 
+/* The user's callback: what it returns is kept apart from a parse error. */
+static int server_one(const struct nlbs_service *svc,
+		      const struct nlbs_server *srv, void *data)
+{
+	struct dump_ctx *d = data;
+
+	d->ret = d->srv_cb(svc, srv, d->data);
+	return d->ret ? 1 : 0;
+}
+
 static int server_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_ctx *d = data;
-	struct nlbs_service svc;
-	struct nlbs_server srv;
+	int ret;
 
 	if (nlbs_msg_cmd(nlh) != NLBS_CMD_SERVER_GET)
 		return MNL_CB_OK;
-	if (nlbs_parse_server(nlh, &svc, &srv) < 0) {
+	d->msgs++;
+	ret = nlbs_parse_servers(nlh, server_one, d);
+	if (ret < 0) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	d->ret = d->srv_cb(&svc, &srv, d->data);
 	return d->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
+		       bool pack, struct dump_ctx *d)
+{
+	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVER_GET, NLM_F_DUMP);
+
+	if (filter)
+		put_service_key(nlh, filter);
+	if (pack)
+		mnl_attr_put(nlh, NLBS_A_PACK, 0, NULL);
+	return nlbs_nl_run(nl, nlh, server_dump_cb, d);
 }
 
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data)
 {
-	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVER_GET, NLM_F_DUMP);
 	struct dump_ctx d = { .srv_cb = cb, .data = data };
 	int ret;
 
-	if (filter)
-		put_service_key(nlh, filter);
-	ret = nlbs_nl_run(nl, nlh, server_dump_cb, &d);
+	ret = server_dump(nl, filter, true, &d);
+	if (ret == -EINVAL && !d.msgs)
+		ret = server_dump(nl, filter, false, &d);
 	return ret < 0 ? ret : d.ret;
 }

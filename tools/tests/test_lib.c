@@ -21,7 +21,7 @@
 #include "nlbs_nl_io.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NTESTS	57
+#define NTESTS	61
 
 static unsigned int test_no, failures;
 
@@ -307,6 +307,78 @@ static void test_server(void)
 	mnl_attr_nest_end(nlh, n);
 	result(nlbs_parse_server(nlh, &svc, &srv) == -EINVAL,
 	       "decode: server, new flows of the wrong size is -EINVAL");
+}
+
+struct packed_seen {
+	int n;
+	uint32_t vip;
+	uint32_t addr[4];
+	int stop_at;		/* return 7 from this server on (1-based) */
+};
+
+static int packed_cb(const struct nlbs_service *svc,
+		     const struct nlbs_server *srv, void *data)
+{
+	struct packed_seen *p = data;
+
+	p->vip = svc->vip;
+	if (p->n < 4)
+		p->addr[p->n] = srv->addr;
+	p->n++;
+	return p->stop_at && p->n >= p->stop_at ? 7 : 0;
+}
+
+/* A packed SERVER_GET message: one service, then several servers. */
+static void test_servers_packed(void)
+{
+	struct nlmsghdr *nlh = msg(NLBS_CMD_SERVER_GET);
+	struct packed_seen seen = { 0 };
+	struct nlattr *n;
+	int i;
+
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, inet_addr("198.51.100.10"));
+	mnl_attr_put_u8(nlh, NLBS_SVC_A_PROTO, 0);
+	mnl_attr_nest_end(nlh, n);
+	for (i = 1; i <= 3; i++) {
+		n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+		mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, htonl(0x0a140000 + i));
+		mnl_attr_put_u32(nlh, NLBS_SRV_A_WEIGHT, i);
+		mnl_attr_nest_end(nlh, n);
+	}
+	result(nlbs_parse_servers(nlh, packed_cb, &seen) == 0 && seen.n == 3 &&
+	       seen.vip == inet_addr("198.51.100.10") &&
+	       seen.addr[0] == htonl(0x0a140001) &&
+	       seen.addr[2] == htonl(0x0a140003),
+	       "decode: packed servers, each with the message's service, in order (%d)",
+	       seen.n);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	result(nlbs_parse_servers(nlh, packed_cb, &seen) == 7 && seen.n == 2,
+	       "decode: packed servers, the callback's non-zero stops the rest");
+
+	nlh = msg(NLBS_CMD_SERVER_GET);
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_ADDR_BE, htonl(0x0a140001));
+	mnl_attr_nest_end(nlh, n);
+	memset(&seen, 0, sizeof(seen));
+	result(nlbs_parse_servers(nlh, packed_cb, &seen) == -EINVAL && !seen.n,
+	       "decode: a server before its service is -EINVAL");
+
+	nlh = msg(NLBS_CMD_SERVER_GET);
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVICE);
+	mnl_attr_put_u32(nlh, NLBS_SVC_A_VIP_BE, inet_addr("198.51.100.10"));
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_WEIGHT, 1);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, NLBS_A_SERVER);
+	mnl_attr_put_u32(nlh, NLBS_SRV_A_NEW_FLOWS, 1);	/* u64 expected */
+	mnl_attr_nest_end(nlh, n);
+	memset(&seen, 0, sizeof(seen));
+	result(nlbs_parse_servers(nlh, packed_cb, &seen) == -EINVAL && seen.n == 1,
+	       "decode: packed servers, a malformed one is -EINVAL");
 }
 
 static struct nlbs_flow flow1;
@@ -1120,6 +1192,7 @@ int main(void)
 	test_config();
 	test_service();
 	test_server();
+	test_servers_packed();
 	test_put_flow();
 	test_parse_flows();
 	test_filter();

@@ -88,9 +88,13 @@
  *                                 been sent one request at a time
  * NLBS_CMD_COMMIT      (admin)  rebuild every table changed by deferred
  *                               requests; returns when all are in use
- * NLBS_CMD_SERVER_GET           dump, one server a message; request may carry
- *                               NLBS_A_SERVICE to dump one service only;
- *                               also NLBS_CMD_SERVER_NTF event
+ * NLBS_CMD_SERVER_GET           dump, one server a message; the request may
+ *                               carry NLBS_A_SERVICE to dump one service
+ *                               only; also NLBS_CMD_SERVER_NTF event
+ *   NLBS_A_PACK             flag  (dump request) several servers of one
+ *                                 service a message: each message carries
+ *                                 NLBS_A_SERVICE and then one or more
+ *                                 NLBS_A_SERVER nests
  *   NLBS_A_SERVICE          nest  as above
  *   NLBS_A_SERVER           nest
  *     NLBS_SRV_A_ADDR_BE     be32  the server's private address (required,
@@ -253,6 +257,7 @@ enum nlbs_attr {
 	NLBS_A_DEFER,
 	NLBS_A_NLBS_ADDR6,
 	NLBS_A_BATCH,
+	NLBS_A_PACK,
 
 	__NLBS_A_MAX,
 	NLBS_A_MAX = __NLBS_A_MAX - 1
