@@ -28,6 +28,7 @@ quick)
 	BENCH_COUNT=${NLBS_BENCH_COUNT:-50000}
 	;;
 esac
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_WARM=${NLBS_BENCH_WARM:-3000}	# unmeasured packets first (flows, caches)
 BENCH_FLOWS=1000			# client source ports 10000..10999
 BENCH_SPORT=10000
@@ -282,12 +283,22 @@ bench_pg_file() {
 # bench_pg MODE COUNT [RATEP [SPORTS [SRC_MIN SRC_MAX]]]: one pktgen run of
 # 64-byte UDP datagrams to VIP:BENCH_PORT over SPORTS source ports (default
 # the BENCH_FLOWS flows). MODE xmit: from gen's acc (the firewall) into the
-# NLB's access device; rx: pktgen's netif_receive on the NLB's acc itself (the
-# balancer's own cost). Sets PG_SENT PG_ERR PG_USEC PG_DELIV PG_PPS (delivered
+# NLB's access device; nic: the same with an XDP program passing every frame
+# on the NLB's access device, so that each arrives in a buffer of its own as
+# from a NIC (see bench_xdp); rx: pktgen's netif_receive on the NLB's acc
+# itself (the balancer's own cost, but on pktgen's shared skbs). Sets PG_SENT PG_ERR PG_USEC PG_DELIV PG_PPS (delivered
 # per second) PG_LOSS (share of sent not delivered, %) and PG_MARK: the id of
 # the run's marks (the host's CPU time of the VM, cpuwatch.py); put
 # mark="$PG_MARK" in the record.
 BENCH_RUNS=0
+# bench_xdp on|off: the pass-everything XDP program on the NLB's acc. pktgen
+# keeps a reference on each skb it sends, so without it every datagram
+# reaches the balancer shared (a contender that writes the frame must copy
+# it first, which no NIC's frame needs); with it, veth copies each frame
+# into a page of its own, for every contender alike.
+bench_xdp() {
+	ip netns exec "$nlb" /usr/bin/python3 "$BENCH_DIR/xdp_pass.py" acc "$1"
+}
 bench_pg() {
 	local mode=$1 count=$2 ratep=${3:-0} sports=${4:-$BENCH_FLOWS}
 	local smin=${5:-$CLIENT_IP} smax=${6:-$CLIENT_IP} ns out

@@ -11,9 +11,11 @@
 #
 # Records (kind):
 #   rate   contender, mode (xmit: pktgen in the firewall namespace into the
-#          NLB's access device; rx: pktgen netif_receive on that device, the
-#          balancer's own cost), round, pps (delivered per second), sent,
-#          delivered, usec, loss (%)
+#          NLB's access device; nic: the same with an XDP program passing
+#          every frame on that device, so each arrives in a buffer of its
+#          own as from a NIC, not as pktgen's shared skb; rx: pktgen
+#          netif_receive on that device, the balancer's own cost), round,
+#          pps (delivered per second), sent, delivered, usec, loss (%)
 #   sweep  contender, offered (pktgen ratep), pps, loss: an offered-rate sweep
 #
 # The contenders are alternated: round r starts with a different one.
@@ -21,7 +23,7 @@
 . "$(dirname "$0")/lib_bench.sh"
 
 CONTENDERS=(bare ipvs-wrr ipvs-mh nlbs)
-MODES=(xmit rx)
+MODES=(xmit nic rx)
 
 bench_modules || note "some modules are missing: their contenders will fail"
 bench_topo || { rec kind=error what=topology; exit 1; }
@@ -29,8 +31,9 @@ bench_topo || { rec kind=error what=topology; exit 1; }
 # one measured run of contender $1 in mode $2, round $3
 measure() {
 	local c=$1 mode=$2 r=$3
-	if ! contender_up "$c"; then
+	if ! contender_up "$c" || { [ "$mode" = nic ] && ! bench_xdp on; }; then
 		rec kind=rate contender="$c" mode="$mode" round="$r" error="setup failed"
+		bench_xdp off 2>/dev/null
 		contender_down "$c"
 		return 1
 	fi
@@ -41,6 +44,7 @@ measure() {
 	else
 		rec kind=rate contender="$c" mode="$mode" round="$r" error="pktgen failed"
 	fi
+	[ "$mode" = nic ] && bench_xdp off
 	contender_down "$c"
 }
 
@@ -89,18 +93,22 @@ for c in nlbs bare ipvs-wrr ipvs-mh; do
 	contender_down "$c"
 done
 
-# NLBS_BENCH_PERF="nlbs bare ...": one more rx-mode run of each contender
-# named, under perf record -a (Debian's linux-perf): where the time of a
-# datagram goes, the top symbols as notes (not a record: figures only)
+# NLBS_BENCH_PERF="nlbs bare ...": one more run of each contender named, in
+# mode NLBS_BENCH_PERF_MODE (default nic), under perf record -a (Debian's
+# linux-perf): where the time of a datagram goes, the top symbols as notes
+# (not a record: figures only)
+pmode=${NLBS_BENCH_PERF_MODE:-nic}
 for c in ${NLBS_BENCH_PERF:-}; do
 	command -v perf >/dev/null || { note "perf: not installed"; break; }
 	contender_up "$c" || { contender_down "$c"; continue; }
+	[ "$pmode" = nic ] && { bench_xdp on || note "perf $c: no XDP program"; }
 	# perf runs pktgen's script itself: started in the background, its
 	# start-up (seconds under TCG) would miss the traffic
 	PG_WRAP="perf record -a -g -q -o $BENCH_TMP/perf.$c --" \
-		bench_pg rx "$BENCH_COUNT" || note "perf $c: pktgen failed"
+		bench_pg "$pmode" "$BENCH_COUNT" || note "perf $c: pktgen failed"
+	[ "$pmode" = nic ] && bench_xdp off
 	contender_down "$c"
-	note "perf $c (rx mode, $PG_PPS pps): top symbols, self time"
+	note "perf $c ($pmode mode, $PG_PPS pps): top symbols, self time"
 	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort sym -g none 2>/dev/null |
 		grep -E '^ +[0-9]' | head -n 40 | while read -r l; do note "  $l"; done
 	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort dso -g none 2>/dev/null |

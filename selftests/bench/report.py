@@ -93,7 +93,7 @@ def summarize_rate(recs):
     """Per mode and contender: delivered pps (wall clock), host CPU µs per
     packet; extra over bare per round, both ways; ratios to IPVS."""
     out = {}
-    for mode in ('xmit', 'rx'):
+    for mode in ('xmit', 'nic', 'rx'):
         rs = [r for r in recs if r.get('kind') == 'rate' and r.get('mode') == mode]
         wall, cpu = {}, {}
         for r in rs:
@@ -278,7 +278,7 @@ def summarize_sync(recs):
 
 
 def md_rate(s, env):
-    x, rx, sw = s['xmit'], s['rx'], s['sweep']
+    x, nic, rx, sw = s['xmit'], s.get('nic', {}), s['rx'], s['sweep']
     L = ['## Rate',
          '',
          'pktgen, 64-byte UDP datagrams over 1,000 flows into the NLB\'s access device, '
@@ -319,16 +319,24 @@ def md_rate(s, env):
         return ', '.join(parts)
     if ratios(x):
         L += [f'**extra(nlbs) / extra(IPVS), CPU time: {ratios(x)}.**', '']
-    if any(rx.get(c, {}).get('pps_median') for c in CONTENDERS):
-        L += ['pktgen `xmit_mode netif_receive` on the NLB\'s access device (no firewall, '
-              'no veth on the way in: the balancer\'s own cost):', '',
-              '| contender | pps | extra µs/packet | CPU µs/packet | extra CPU µs/packet | |',
-              '|---|---|---|---|---|---|']
-        for c in CONTENDERS:
-            L.append(row(rx, c, False))
-        L.append('')
-        if ratios(rx):
-            L += [f'extra(nlbs) / extra(IPVS), netif_receive, CPU time: {ratios(rx)}.', '']
+    def mode_table(m, intro, ratio_line):
+        if not any(m.get(c, {}).get('pps_median') for c in CONTENDERS):
+            return []
+        T = [intro, '',
+             '| contender | pps | extra µs/packet | CPU µs/packet | extra CPU µs/packet | |',
+             '|---|---|---|---|---|---|']
+        T += [row(m, c, False) for c in CONTENDERS] + ['']
+        if ratios(m):
+            T += [ratio_line.format(ratios(m)), '']
+        return T
+    L += mode_table(nic, 'The same, with an XDP program passing every frame on the NLB\'s access '
+                    'device: veth then copies each datagram into a page of its own, as a NIC '
+                    'driver delivers it, where above each contender gets pktgen\'s shared skb '
+                    '(and must copy it before writing to it):',
+                    '**extra(nlbs) / extra(IPVS), frames as from a NIC, CPU time: {}.**')
+    L += mode_table(rx, 'pktgen `xmit_mode netif_receive` on the NLB\'s access device (no '
+                    'firewall, no veth on the way in: the balancer\'s own cost, on shared skbs):',
+                    'extra(nlbs) / extra(IPVS), netif_receive, CPU time: {}.')
     if sw:
         L.append('Offered-rate sweep (pktgen ratep at fractions of the contender\'s rate; '
                  'offered → delivered, loss): ' + '; '.join(
