@@ -196,7 +196,7 @@ struct nlbs_instance {
 	struct list_head	services;
 	struct rhashtable	srv_ht;
 	u32			nservices;
-	u32			genid;		/* bumped on every change, for dumps */
+	u64			genid;		/* bumped on every change, for dumps */
 	u32			req_portid;	/* RTNL: requester of this change */
 
 	struct nlbs_counters __percpu *stats;

@@ -735,17 +735,19 @@ out:
 
 /*
  * Dumps. Each part resumes after the object it put last: every change to
- * the service and server lists bumps inst->genid under RTNL, so while the
- * generation has not moved that object is still listed. When it has moved,
- * genl_dump_check_consistent() flags the dump with NLM_F_DUMP_INTR and the
- * part resumes by position (svc_idx, srv_idx: what was put before it).
+ * the service and server lists bumps inst->genid under RTNL (64 bits: it
+ * never wraps), so while the generation has not moved that object is
+ * still listed. When it has moved, genl_dump_check_consistent() flags the
+ * dump with NLM_F_DUMP_INTR and the part resumes by position: svc_idx is
+ * the index of the service (of the server) put last, srv_idx the number of
+ * that service's servers put.
  */
 struct nlbs_dump_ctx {
 	union {
 		struct nlbs_service	*svc;	/* service dump */
 		struct nlbs_server	*srv;	/* server dump */
 	} last;
-	u32			gen;
+	u64			gen;
 	u32			svc_idx;
 	u32			srv_idx;
 	bool			filtered;
@@ -854,12 +856,13 @@ static int nlbs_server_dump_start(struct netlink_callback *cb)
 }
 
 /*
- * Puts the servers of @svc from @srv on (the list head: none), one a
- * message or, packed, as many a message as fit. 0 once all are in,
- * -EMSGSIZE when @skb is full.
+ * Puts the servers of @svc from @srv on (the list head: none), @srv being
+ * the @pos-th server of the @idx-th service; one a message or, packed, as
+ * many a message as fit. 0 once all are in, -EMSGSIZE when @skb is full.
  */
 static int nlbs_dump_servers(struct sk_buff *skb, struct netlink_callback *cb,
-			     struct nlbs_service *svc, struct nlbs_server *srv)
+			     struct nlbs_service *svc, struct nlbs_server *srv,
+			     u32 idx, u32 pos)
 {
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	unsigned int what = NLBS_SRV_PUT_STATS |
@@ -878,7 +881,8 @@ static int nlbs_dump_servers(struct sk_buff *skb, struct netlink_callback *cb,
 		if (nlbs_put_server(skb, srv, 0, what))
 			goto full;
 		ctx->last.srv = srv;
-		ctx->srv_idx++;
+		ctx->svc_idx = idx;
+		ctx->srv_idx = ++pos;
 		n++;
 		if (!ctx->pack) {
 			genlmsg_end(skb, hdr);
@@ -897,46 +901,48 @@ full:
 	return -EMSGSIZE;
 }
 
+/* Where this part starts: after the server put last, in its service. */
+static struct nlbs_server *nlbs_dump_resume(struct nlbs_instance *inst,
+					    struct nlbs_dump_ctx *ctx,
+					    struct nlbs_service *svc)
+{
+	if (nlbs_dump_valid(inst, ctx))
+		return list_next_entry(ctx->last.srv, node);
+	return nlbs_dump_nth_server(svc, ctx->srv_idx);
+}
+
 static int nlbs_server_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlbs_instance *inst = nlbs_dump_instance(cb);
 	struct nlbs_dump_ctx *ctx = nlbs_dump_ctx(cb);
 	struct nlbs_service *svc;
 	struct nlbs_server *srv;
+	u32 idx, pos;
 
 	rtnl_lock();
 	cb->seq = inst->genid;
 	if (ctx->filtered) {
 		svc = ctx->done ? NULL : nlbs_service_find(inst, &ctx->key);
-		if (!svc)
-			goto out;
-		if (nlbs_dump_valid(inst, ctx))
-			srv = list_next_entry(ctx->last.srv, node);
-		else
-			srv = nlbs_dump_nth_server(svc, ctx->srv_idx);
-		ctx->done = !nlbs_dump_servers(skb, cb, svc, srv);
+		if (svc)
+			ctx->done = !nlbs_dump_servers(skb, cb, svc,
+						       nlbs_dump_resume(inst, ctx, svc),
+						       0, ctx->srv_idx);
 		goto out;
 	}
-	if (nlbs_dump_valid(inst, ctx)) {
+	if (nlbs_dump_valid(inst, ctx))
 		svc = ctx->last.srv->svc;
-		srv = list_next_entry(ctx->last.srv, node);
-		if (list_entry_is_head(srv, &svc->servers, node)) {
-			/* it was its service's last: on to the next one */
-			svc = list_next_entry(svc, node);
-			srv = NULL;
-		}
-	} else {
+	else
 		svc = nlbs_dump_nth_service(inst, ctx->svc_idx);
-		srv = NULL;
-	}
+	idx = ctx->svc_idx;
+	pos = ctx->srv_idx;
 	list_for_each_entry_from(svc, &inst->services, node) {
-		if (!srv)
-			srv = nlbs_dump_nth_server(svc, ctx->srv_idx);
-		if (nlbs_dump_servers(skb, cb, svc, srv))
+		srv = pos ? nlbs_dump_resume(inst, ctx, svc) :
+			    list_first_entry(&svc->servers, struct nlbs_server,
+					     node);
+		if (nlbs_dump_servers(skb, cb, svc, srv, idx, pos))
 			break;
-		ctx->svc_idx++;
-		ctx->srv_idx = 0;
-		srv = NULL;
+		idx++;
+		pos = 0;
 	}
 out:
 	ctx->gen = inst->genid;

@@ -16,8 +16,8 @@ mode=${NLBS_BENCH:-full}
 # Seconds each part may take (full run, then quick). A part plans
 # its steps to end by NLBS_BENCH_DEADLINE (it skips what no longer fits and
 # records so); the timeout, a minute later, only catches a part stuck.
-declare -A limit=([rate]=330 [scale]=690 [ctl]=330 [failover]=360 [sync]=360)
-[ "$mode" = quick ] && limit=([rate]=150 [scale]=240 [ctl]=150 [failover]=180 [sync]=240)
+declare -A limit=([rate]=450 [scale]=690 [ctl]=330 [failover]=360 [sync]=360)
+[ "$mode" = quick ] && limit=([rate]=200 [scale]=240 [ctl]=150 [failover]=180 [sync]=240)
 
 echo "@bench {\"part\":\"env\",\"kind\":\"env\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"mem_kb\":$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo),\"cpu\":\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -d '"\\')\",\"mode\":\"$mode\",\"cmdline\":\"$(tr -d '"\\' </proc/cmdline | sed 's/ nlbsvm\..*//')\"}"
 ran=0

@@ -44,7 +44,11 @@ measure() {
 	else
 		rec kind=rate contender="$c" mode="$mode" round="$r" error="pktgen failed"
 	fi
-	[ "$mode" = nic ] && bench_xdp off
+	# a program left on acc would slow every later run unseen
+	if [ "$mode" = nic ] && ! bench_xdp off; then
+		rec kind=error what="XDP program not detached from acc"
+		exit 1
+	fi
 	contender_down "$c"
 }
 
@@ -101,12 +105,19 @@ pmode=${NLBS_BENCH_PERF_MODE:-nic}
 for c in ${NLBS_BENCH_PERF:-}; do
 	command -v perf >/dev/null || { note "perf: not installed"; break; }
 	contender_up "$c" || { contender_down "$c"; continue; }
-	[ "$pmode" = nic ] && { bench_xdp on || note "perf $c: no XDP program"; }
+	if [ "$pmode" = nic ] && ! bench_xdp on; then
+		note "perf $c: the XDP program did not attach"
+		contender_down "$c"
+		continue
+	fi
 	# perf runs pktgen's script itself: started in the background, its
 	# start-up (seconds under TCG) would miss the traffic
 	PG_WRAP="perf record -a -g -q -o $BENCH_TMP/perf.$c --" \
 		bench_pg "$pmode" "$BENCH_COUNT" || note "perf $c: pktgen failed"
-	[ "$pmode" = nic ] && bench_xdp off
+	if [ "$pmode" = nic ] && ! bench_xdp off; then
+		rec kind=error what="XDP program not detached from acc"
+		exit 1
+	fi
 	contender_down "$c"
 	note "perf $c ($pmode mode, $PG_PPS pps): top symbols, self time"
 	perf report -i "$BENCH_TMP/perf.$c" --stdio --no-children --sort sym -g none 2>/dev/null |

@@ -12,11 +12,12 @@ attached in driver mode with RTM_SETLINK: no compiler, no libbpf.
 """
 import ctypes
 import os
+import platform
 import socket
 import struct
 import sys
 
-SYS_BPF = 321                   # x86_64
+SYS_BPF = {'x86_64': 321, 'aarch64': 280}.get(platform.machine())
 BPF_PROG_LOAD = 5
 BPF_PROG_TYPE_XDP = 6
 XDP_PASS = 2
@@ -27,6 +28,8 @@ RTM_SETLINK = 19
 
 
 def prog_load():
+    if SYS_BPF is None:
+        sys.exit('xdp_pass: bpf(2) number unknown on ' + platform.machine())
     insns = struct.pack('=BBhi', 0xb7, 0, 0, XDP_PASS)     # mov64 r0, XDP_PASS
     insns += struct.pack('=BBhi', 0x95, 0, 0, 0)           # exit
     ibuf = ctypes.create_string_buffer(insns, len(insns))

@@ -437,6 +437,11 @@ bool nlbs_nl_can_pipe(const struct nlbs_nl *nl)
 	return nl->maxattr >= NLBS_A_BATCH;
 }
 
+bool nlbs_nl_can_pack(const struct nlbs_nl *nl)
+{
+	return nl->maxattr >= NLBS_A_PACK;
+}
+
 bool nlbs_nl_pipe_full(const struct nlbs_nl *nl)
 {
 	size_t len = nl->plen;

@@ -124,6 +124,8 @@ int nlbs_nl_run(struct nlbs_nl *nl, struct nlmsghdr *nlh, nlbs_msg_cb cb,
 struct nlmsghdr *nlbs_nl_pipe_req(struct nlbs_nl *nl, uint8_t cmd,
 				  uint16_t flags);
 bool nlbs_nl_can_pipe(const struct nlbs_nl *nl);
+/* The loaded module packs servers in dumps (it knows NLBS_A_PACK). */
+bool nlbs_nl_can_pack(const struct nlbs_nl *nl);
 bool nlbs_nl_pipe_full(const struct nlbs_nl *nl);
 unsigned int nlbs_nl_pipe_len(const struct nlbs_nl *nl);
 int nlbs_nl_pipe_flush(struct nlbs_nl *nl, unsigned int *failed);
@@ -362,8 +364,7 @@ typedef int (*nlbs_service_cb)(const struct nlbs_service *svc, void *data);
  * -EINTR: interrupted by a concurrent change, see nlbs_nl_run(). */
 int nlbs_service_dump(struct nlbs_nl *nl, nlbs_service_cb cb, void *data);
 /* filter NULL: all services; else only that service's servers. Asks for
- * several servers a message (NLBS_A_PACK), and again without if the kernel
- * refuses the attribute (a module older than the library). */
+ * several servers a message (NLBS_A_PACK) when the module knows it. */
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data);
 /* The flow table, one flow a callback (a snapshot per hash bucket: flows

@@ -140,7 +140,6 @@ struct dump_ctx {
 	nlbs_server_cb srv_cb;
 	void *data;
 	int ret;
-	unsigned int msgs;	/* replies seen */
 };
 
 static int service_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -185,7 +184,6 @@ static int server_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlbs_msg_cmd(nlh) != NLBS_CMD_SERVER_GET)
 		return MNL_CB_OK;
-	d->msgs++;
 	ret = nlbs_parse_servers(nlh, server_one, d);
 	if (ret < 0) {
 		errno = EBADMSG;
@@ -194,26 +192,17 @@ static int server_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return d->ret ? MNL_CB_STOP : MNL_CB_OK;
 }
 
-static int server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
-		       bool pack, struct dump_ctx *d)
-{
-	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVER_GET, NLM_F_DUMP);
-
-	if (filter)
-		put_service_key(nlh, filter);
-	if (pack)
-		mnl_attr_put(nlh, NLBS_A_PACK, 0, NULL);
-	return nlbs_nl_run(nl, nlh, server_dump_cb, d);
-}
-
 int nlbs_server_dump(struct nlbs_nl *nl, const struct nlbs_service *filter,
 		     nlbs_server_cb cb, void *data)
 {
+	struct nlmsghdr *nlh = nlbs_nl_req(nl, NLBS_CMD_SERVER_GET, NLM_F_DUMP);
 	struct dump_ctx d = { .srv_cb = cb, .data = data };
 	int ret;
 
-	ret = server_dump(nl, filter, true, &d);
-	if (ret == -EINVAL && !d.msgs)
-		ret = server_dump(nl, filter, false, &d);
+	if (filter)
+		put_service_key(nlh, filter);
+	if (nlbs_nl_can_pack(nl))
+		mnl_attr_put(nlh, NLBS_A_PACK, 0, NULL);
+	ret = nlbs_nl_run(nl, nlh, server_dump_cb, &d);
 	return ret < 0 ? ret : d.ret;
 }
