@@ -109,7 +109,7 @@ int print_end(bool ok)
 	} else {
 		if (!P.bol)
 			human_put("\n", 1);
-		if (ok)
+		if (ok && P.len)	/* P.buf is NULL when nothing was printed */
 			fwrite(P.buf, 1, P.len, stdout);
 		free(P.buf);
 		P.buf = NULL;
